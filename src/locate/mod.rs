@@ -1,0 +1,354 @@
+//! Locate stage: finds form blocks in a [`Grid`] by their label cells.
+//!
+//! Labels come from the pipeline file (field → synonyms) and are compared
+//! folded (white space removed, full-width folded), never by coordinates.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::grid::{Grid, Pos};
+use crate::normalise::amount::MoneyUnit;
+use crate::normalise::text::{fold_label, fold_width};
+
+/// The label synonyms of each field of the form. Every list replaces the
+/// default list of that field when given in the pipeline file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Labels {
+    pub project_code: Vec<String>,
+    pub project_name: Vec<String>,
+    pub unit: Vec<String>,
+    pub budget_group: Vec<String>,
+    pub budget_total: Vec<String>,
+    pub budget_fiscal: Vec<String>,
+    pub budget_other: Vec<String>,
+    pub purpose: Vec<String>,
+    pub plan: Vec<String>,
+    pub goals: Vec<String>,
+    pub level1: Vec<String>,
+    pub level2: Vec<String>,
+    pub level3: Vec<String>,
+    pub description: Vec<String>,
+    pub target: Vec<String>,
+    pub basis: Vec<String>,
+    /// A title cell ends with one of these (`…绩效目标表`).
+    pub title_suffix: Vec<String>,
+}
+
+fn list(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels {
+            project_code: list(&["项目编码", "项目代码", "项目编号"]),
+            project_name: list(&["项目名称"]),
+            unit: list(&["实施单位", "单位名称", "预算单位"]),
+            budget_group: list(&["预算规模及资金用途", "项目资金", "预算规模"]),
+            budget_total: list(&["预算数", "年度资金总额", "资金总额", "预算金额"]),
+            budget_fiscal: list(&["其中：财政资金", "财政资金", "其中：财政拨款", "财政拨款"]),
+            budget_other: list(&["其他资金", "其它资金"]),
+            purpose: list(&["资金用途", "项目资金用途"]),
+            plan: list(&["资金支出计划", "资金支出计划（%）", "资金支出进度"]),
+            goals: list(&["绩效目标", "年度目标", "年度绩效目标"]),
+            level1: list(&["一级指标", "一级绩效指标"]),
+            level2: list(&["二级指标", "二级绩效指标"]),
+            level3: list(&["三级指标", "三级绩效指标"]),
+            description: list(&["绩效指标描述", "指标描述", "指标内容"]),
+            target: list(&["指标值", "目标值", "绩效指标值"]),
+            basis: list(&["指标值确定依据", "确定依据"]),
+            title_suffix: list(&["绩效目标表", "绩效目标申报表"]),
+        }
+    }
+}
+
+/// A field of the form that a label announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    ProjectCode,
+    ProjectName,
+    Unit,
+    BudgetGroup,
+    BudgetTotal,
+    BudgetFiscal,
+    BudgetOther,
+    Purpose,
+    Plan,
+    Goals,
+    Level1,
+    Level2,
+    Level3,
+    Description,
+    Target,
+    Basis,
+}
+
+impl Field {
+    /// The field's name in the pipeline file and in `inspect` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::ProjectCode => "project_code",
+            Field::ProjectName => "project_name",
+            Field::Unit => "unit",
+            Field::BudgetGroup => "budget_group",
+            Field::BudgetTotal => "budget_total",
+            Field::BudgetFiscal => "budget_fiscal",
+            Field::BudgetOther => "budget_other",
+            Field::Purpose => "purpose",
+            Field::Plan => "plan",
+            Field::Goals => "goals",
+            Field::Level1 => "level1",
+            Field::Level2 => "level2",
+            Field::Level3 => "level3",
+            Field::Description => "description",
+            Field::Target => "target",
+            Field::Basis => "basis",
+        }
+    }
+
+    /// Fields of the indicator table header.
+    pub fn is_indicator_column(self) -> bool {
+        matches!(
+            self,
+            Field::Level1
+                | Field::Level2
+                | Field::Level3
+                | Field::Description
+                | Field::Target
+                | Field::Basis
+        )
+    }
+}
+
+/// Labels folded for lookup.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    fields: HashMap<String, Field>,
+    title_suffix: Vec<String>,
+}
+
+impl Matcher {
+    pub fn new(labels: &Labels) -> Matcher {
+        let mut fields = HashMap::new();
+        let groups: [(&Vec<String>, Field); 16] = [
+            (&labels.project_code, Field::ProjectCode),
+            (&labels.project_name, Field::ProjectName),
+            (&labels.unit, Field::Unit),
+            (&labels.budget_group, Field::BudgetGroup),
+            (&labels.budget_total, Field::BudgetTotal),
+            (&labels.budget_fiscal, Field::BudgetFiscal),
+            (&labels.budget_other, Field::BudgetOther),
+            (&labels.purpose, Field::Purpose),
+            (&labels.plan, Field::Plan),
+            (&labels.goals, Field::Goals),
+            (&labels.level1, Field::Level1),
+            (&labels.level2, Field::Level2),
+            (&labels.level3, Field::Level3),
+            (&labels.description, Field::Description),
+            (&labels.target, Field::Target),
+            (&labels.basis, Field::Basis),
+        ];
+        for (synonyms, field) in groups {
+            for s in synonyms {
+                fields.entry(label_key(s)).or_insert(field);
+            }
+        }
+        Matcher {
+            fields,
+            title_suffix: labels.title_suffix.iter().map(|s| fold_label(s)).collect(),
+        }
+    }
+
+    /// The field a cell's text labels, if it is a label.
+    pub fn field(&self, text: &str) -> Option<Field> {
+        if text.is_empty() || text.chars().count() > 40 {
+            return None;
+        }
+        self.fields.get(&label_key(text)).copied()
+    }
+
+    /// True for a form title such as `1、城镇残疾人基本养老保险补贴绩效目标表`.
+    pub fn is_title(&self, text: &str) -> bool {
+        let key = fold_label(text);
+        self.title_suffix.iter().any(|s| key.ends_with(s.as_str()))
+    }
+}
+
+/// The lookup key of a label: folded, with a trailing parenthesised unit
+/// (`（%）`, `（万元）`) removed, so `资金支出计划（%）` and `预算数（元）` find
+/// their field.
+pub fn label_key(text: &str) -> String {
+    let key = fold_label(text);
+    if let Some(open) = key.rfind('(') {
+        if key.ends_with(')') {
+            let inner = &key[open + 1..key.len() - 1];
+            if inner == "%" || MoneyUnit::parse(inner).is_some() {
+                return key[..open].to_string();
+            }
+        }
+    }
+    key
+}
+
+/// A label cell found in a grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    pub pos: Pos,
+    pub field: Field,
+}
+
+/// One form's place in a grid: the anchor label and the rows and columns it
+/// may occupy (up to the next form below it or beside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The project-code label, or the project-name label of a form that has
+    /// no code label.
+    pub anchor: Pos,
+    pub last_row: u32,
+    pub first_col: u32,
+    pub last_col: u32,
+}
+
+/// Every text cell of the grid that is a label, in row-major order.
+pub fn find_labels(grid: &Grid, matcher: &Matcher) -> Vec<Label> {
+    grid.cells()
+        .filter_map(|(pos, v)| match v {
+            crate::grid::CellValue::Text(t) => matcher.field(t).map(|field| Label { pos, field }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Finds the form blocks of a grid. A form starts at its project-code label
+/// (or, lacking one, its project-name label); it runs down to the row before
+/// the next form in the same columns. Forms side by side split the columns.
+pub fn locate(grid: &Grid, labels: &[Label]) -> Vec<Block> {
+    let Some((_, last_row)) = grid.row_span() else {
+        return Vec::new();
+    };
+    let (_, last_col) = grid.col_span().unwrap_or((0, 0));
+    let codes: Vec<Pos> = labels
+        .iter()
+        .filter(|l| l.field == Field::ProjectCode)
+        .map(|l| l.pos)
+        .collect();
+    let mut anchors = codes.clone();
+    // A form whose code label is missing is still a form: its name label,
+    // with no code label within a few rows, anchors it.
+    for l in labels.iter().filter(|l| l.field == Field::ProjectName) {
+        let near_code = codes.iter().any(|c| c.row.abs_diff(l.pos.row) <= 3);
+        if !near_code {
+            anchors.push(l.pos);
+        }
+    }
+    anchors.sort();
+    anchors
+        .iter()
+        .map(|a| {
+            let same_row: Vec<&Pos> = anchors.iter().filter(|b| b.row == a.row).collect();
+            let first_col = if same_row.first().is_some_and(|b| *b == a) {
+                0
+            } else {
+                a.col
+            };
+            let block_last_col = same_row
+                .iter()
+                .find(|b| b.col > a.col)
+                .map_or(last_col, |b| b.col - 1);
+            let block_last_row = anchors
+                .iter()
+                .filter(|b| b.row > a.row && b.col >= first_col && b.col <= block_last_col)
+                .map(|b| b.row - 1)
+                .min()
+                .unwrap_or(last_row);
+            Block {
+                anchor: *a,
+                last_row: block_last_row,
+                first_col,
+                last_col: block_last_col,
+            }
+        })
+        .collect()
+}
+
+/// True when the text states a money unit for the amounts (`单位：万元`).
+pub fn is_unit_marker(text: &str) -> bool {
+    let folded = fold_width(text);
+    folded.contains("单位:") || folded.contains("单位：")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::{CellValue, Grid};
+
+    fn grid(cells: &[(u32, u32, &str)]) -> Grid {
+        Grid::new(
+            "f.xlsx",
+            "S",
+            cells
+                .iter()
+                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text(t.to_string()))),
+            vec![],
+        )
+    }
+
+    #[test]
+    fn labels_match_folded_and_with_units() {
+        let m = Matcher::new(&Labels::default());
+        assert_eq!(m.field("项 目 编 码"), Some(Field::ProjectCode));
+        assert_eq!(m.field("其中:财政资金"), Some(Field::BudgetFiscal));
+        assert_eq!(m.field("资金支出计划（%）"), Some(Field::Plan));
+        assert_eq!(m.field("资金支出计划(％)"), Some(Field::Plan));
+        assert_eq!(m.field("预算数（万元）"), Some(Field::BudgetTotal));
+        assert_eq!(m.field("绩效目标"), Some(Field::Goals));
+        assert_eq!(m.field("1、城镇残疾人基本养老保险补贴绩效目标表"), None);
+        assert!(m.is_title("1、城镇残疾人基本养老保险补贴绩效目标表"));
+        assert!(!m.is_title("绩效目标"));
+    }
+
+    #[test]
+    fn stacked_forms_split_by_rows() {
+        let g = grid(&[
+            (2, 1, "项目编码"),
+            (2, 3, "项目名称"),
+            (9, 1, "项目编码"),
+            (9, 3, "项目名称"),
+            (14, 2, "x"),
+        ]);
+        let m = Matcher::new(&Labels::default());
+        let blocks = locate(&g, &find_labels(&g, &m));
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].anchor, Pos::new(2, 1));
+        assert_eq!(blocks[0].last_row, 8);
+        assert_eq!(blocks[1].last_row, 14);
+    }
+
+    #[test]
+    fn forms_side_by_side_split_by_columns() {
+        let g = grid(&[(0, 0, "项目编码"), (0, 8, "项目编码"), (5, 12, "x")]);
+        let m = Matcher::new(&Labels::default());
+        let blocks = locate(&g, &find_labels(&g, &m));
+        assert_eq!(blocks.len(), 2);
+        assert_eq!((blocks[0].first_col, blocks[0].last_col), (0, 7));
+        assert_eq!((blocks[1].first_col, blocks[1].last_col), (8, 12));
+    }
+
+    #[test]
+    fn a_form_without_a_code_label_is_anchored_by_its_name() {
+        let g = grid(&[(3, 0, "项目名称"), (3, 1, "某项目")]);
+        let m = Matcher::new(&Labels::default());
+        let blocks = locate(&g, &find_labels(&g, &m));
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].anchor, Pos::new(3, 0));
+    }
+
+    #[test]
+    fn a_sheet_without_labels_has_no_forms() {
+        let g = grid(&[(0, 0, "封面"), (1, 0, "2020年部门预算")]);
+        let m = Matcher::new(&Labels::default());
+        assert!(locate(&g, &find_labels(&g, &m)).is_empty());
+    }
+}

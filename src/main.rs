@@ -1,0 +1,124 @@
+//! The `jixiao` command line: a thin layer over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use jixiao::pipeline::config::PipelineFile;
+use jixiao::pipeline::{self, Pipeline, PipelineError, Summary};
+use jixiao::write::Format;
+
+/// Consolidates budget performance target forms (绩效目标表) from unit
+/// submissions into clean tables.
+///
+/// Exit codes: 0 finished with no errors; 1 finished, but the issues table
+/// holds errors; 2 could not run (bad arguments, pipeline file or output).
+#[derive(Parser)]
+#[command(name = "jixiao", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline file: read its inputs, extract every form, write the
+    /// tables to its output folder.
+    Run {
+        /// The pipeline file (TOML). Relative paths in it are taken from its
+        /// folder.
+        #[arg(default_value = "pipelines/sample.toml")]
+        pipeline: PathBuf,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Extract forms from files or folders with the built-in defaults (no
+    /// pipeline file) and write the tables to --out.
+    Extract {
+        /// Workbooks, or folders searched recursively for workbooks.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The folder to write the tables to.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Which files to write.
+        #[arg(long, value_enum, default_value_t = FormatArg::Both)]
+        format: FormatArg,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Parquet,
+    Both,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("jixiao: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (pipeline, quiet) = match cli.command {
+        Command::Run { pipeline, quiet } => (Pipeline::load(&pipeline)?, quiet),
+        Command::Extract {
+            inputs,
+            out,
+            format,
+            quiet,
+        } => {
+            let cwd = std::env::current_dir().context("cannot read the current folder")?;
+            let mut p = Pipeline::from_file(PipelineFile::default(), &cwd).map_err(anyhow::Error::msg)?;
+            p.inputs = inputs;
+            p.output_dir = out;
+            p.formats = match format {
+                FormatArg::Csv => vec![Format::Csv],
+                FormatArg::Parquet => vec![Format::Parquet],
+                FormatArg::Both => vec![Format::Csv, Format::Parquet],
+            };
+            (p, quiet)
+        }
+    };
+    let (_, summary) = pipeline::run(&pipeline).map_err(|e| match e {
+        PipelineError::Input(_) => anyhow::Error::new(e).context("cannot read the inputs"),
+        other => anyhow::Error::new(other),
+    })?;
+    if !quiet {
+        print_summary(&summary);
+    }
+    Ok(if summary.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_summary(s: &Summary) {
+    eprintln!(
+        "jixiao: {} file(s) read, {} form(s) found: {} project(s), {} indicator(s), {} goal(s), {} plan row(s)",
+        s.files, s.forms, s.projects, s.indicators, s.goals, s.plan_rows
+    );
+    for f in &s.skipped {
+        eprintln!("jixiao: note: skipped {f} (not a supported file type)");
+    }
+    eprintln!(
+        "jixiao: {} error(s), {} warning(s) (see issues.csv)",
+        s.errors, s.warnings
+    );
+    for p in &s.written {
+        eprintln!("jixiao: wrote {}", p.display());
+    }
+}

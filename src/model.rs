@@ -1,0 +1,157 @@
+//! The records the normalise stage produces and later stages consume.
+
+use rust_decimal::Decimal;
+
+/// Where a record or finding came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub struct Source {
+    pub file: String,
+    pub sheet: String,
+    /// A1 reference, empty when the finding is about a whole file or sheet.
+    pub cell: String,
+}
+
+impl Source {
+    pub fn new(file: &str, sheet: &str, cell: impl Into<String>) -> Source {
+        Source {
+            file: file.to_string(),
+            sheet: sheet.to_string(),
+            cell: cell.into(),
+        }
+    }
+
+    /// `file`, `file › sheet` or `file › sheet!A1`, for messages.
+    pub fn describe(&self) -> String {
+        match (self.sheet.is_empty(), self.cell.is_empty()) {
+            (true, _) => self.file.clone(),
+            (false, true) => format!("{} › {}", self.file, self.sheet),
+            (false, false) => format!("{} › {}!{}", self.file, self.sheet, self.cell),
+        }
+    }
+}
+
+/// One project form.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Project {
+    pub source: Source,
+    pub year: Option<i32>,
+    pub dept_code: Option<String>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub unit_raw: String,
+    pub project_code: Option<String>,
+    pub project_code_raw: String,
+    /// One value per named group of the code pattern, in pattern order.
+    pub code_parts: Vec<Option<String>>,
+    pub category_name: Option<String>,
+    pub func_class_code: Option<String>,
+    pub func_class_name: Option<String>,
+    pub project_name: Option<String>,
+    pub title: Option<String>,
+    pub budget_total: Option<Decimal>,
+    pub budget_fiscal: Option<Decimal>,
+    pub budget_other: Option<Decimal>,
+    pub budget_total_raw: String,
+    pub budget_fiscal_raw: String,
+    pub budget_other_raw: String,
+    /// The unit the amounts are expressed in (the pipeline's `amount_unit`).
+    pub amount_unit: String,
+    /// The unit the form stated (`单位：万元`), or empty when it stated none.
+    pub amount_unit_raw: String,
+    pub purpose: Option<String>,
+}
+
+/// One row of a form's indicator table.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Indicator {
+    pub source: Source,
+    pub unit_code: Option<String>,
+    pub project_code: Option<String>,
+    pub seq: u32,
+    pub level1: Option<String>,
+    pub level2: Option<String>,
+    pub level3: Option<String>,
+    pub level1_raw: String,
+    pub level2_raw: String,
+    pub description: Option<String>,
+    pub target_raw: String,
+    pub target_op: Option<String>,
+    pub target_value: Option<Decimal>,
+    pub target_unit: Option<String>,
+    pub basis: Option<String>,
+}
+
+/// One numbered goal.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Goal {
+    pub source: Source,
+    pub unit_code: Option<String>,
+    pub project_code: Option<String>,
+    pub seq: u32,
+    pub goal: String,
+}
+
+/// One spending-plan checkpoint, cumulative.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanPoint {
+    pub source: Source,
+    pub unit_code: Option<String>,
+    pub project_code: Option<String>,
+    pub checkpoint_label: String,
+    pub checkpoint_month: Option<u8>,
+    pub cumulative_pct_raw: String,
+    pub cumulative_pct: Option<Decimal>,
+    pub cumulative_amount: Option<Decimal>,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A finding: what is wrong, where, and for which project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub severity: Severity,
+    /// A stable code such as `budget_sum_mismatch` (see the README).
+    pub code: &'static str,
+    pub message: String,
+    pub unit_code: Option<String>,
+    pub project_code: Option<String>,
+    pub source: Source,
+}
+
+/// Everything extracted from a batch of files, in a deterministic order.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub projects: Vec<Project>,
+    pub indicators: Vec<Indicator>,
+    pub goals: Vec<Goal>,
+    pub plan: Vec<PlanPoint>,
+    pub issues: Vec<Issue>,
+}
+
+impl Records {
+    pub fn append(&mut self, mut other: Records) {
+        self.projects.append(&mut other.projects);
+        self.indicators.append(&mut other.indicators);
+        self.goals.append(&mut other.goals);
+        self.plan.append(&mut other.plan);
+        self.issues.append(&mut other.issues);
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.issues.iter().filter(|i| i.severity == severity).count()
+    }
+}

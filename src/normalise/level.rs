@@ -1,0 +1,105 @@
+//! Indicator levels: canonical level-1 and level-2 names, with synonyms.
+
+use std::collections::HashMap;
+
+use super::text::fold_label;
+
+/// Canonical level-1 names.
+pub const LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标"];
+
+/// Canonical level-2 names.
+pub const LEVEL2: &[&str] = &[
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "可持续影响指标",
+    "服务对象满意度指标",
+];
+
+/// Built-in synonyms (written form → canonical) used when the pipeline
+/// names no reference file.
+pub const DEFAULT_SYNONYMS: &[(&str, &str)] = &[
+    ("效果指标", "效益指标"),
+    ("环境效益指标", "生态效益指标"),
+    ("社会公众或服务对象满意度指标", "服务对象满意度指标"),
+    ("服务对象满意度", "服务对象满意度指标"),
+    ("可持续发展指标", "可持续影响指标"),
+];
+
+/// Maps written levels to canonical ones.
+#[derive(Debug, Clone)]
+pub struct Levels {
+    level1: HashMap<String, String>,
+    level2: HashMap<String, String>,
+}
+
+impl Default for Levels {
+    fn default() -> Self {
+        Levels::new(
+            DEFAULT_SYNONYMS
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string())),
+        )
+    }
+}
+
+impl Levels {
+    /// Canonical names map to themselves, with and without the 指标 suffix;
+    /// each synonym maps to its canonical name, likewise.
+    pub fn new(synonyms: impl IntoIterator<Item = (String, String)>) -> Levels {
+        fn add(map: &mut HashMap<String, String>, written: &str, canonical: &str) {
+            let key = fold_label(written);
+            let bare = key.strip_suffix("指标").unwrap_or(&key).to_string();
+            map.insert(bare, canonical.to_string());
+            map.insert(key, canonical.to_string());
+        }
+        let mut level1 = HashMap::new();
+        let mut level2 = HashMap::new();
+        for l in LEVEL1 {
+            add(&mut level1, l, l);
+        }
+        for l in LEVEL2 {
+            add(&mut level2, l, l);
+        }
+        for (written, canonical) in synonyms {
+            if LEVEL1.contains(&canonical.as_str()) {
+                add(&mut level1, &written, &canonical);
+            } else {
+                add(&mut level2, &written, &canonical);
+            }
+        }
+        Levels { level1, level2 }
+    }
+
+    /// The canonical level 1 for a written one, if known.
+    pub fn level1(&self, raw: &str) -> Option<&str> {
+        self.level1.get(&fold_label(raw)).map(String::as_str)
+    }
+
+    /// The canonical level 2 for a written one, if known.
+    pub fn level2(&self, raw: &str) -> Option<&str> {
+        self.level2.get(&fold_label(raw)).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_and_synonym_levels() {
+        let l = Levels::default();
+        assert_eq!(l.level1("产出指标"), Some("产出指标"));
+        assert_eq!(l.level1("效果指标"), Some("效益指标"));
+        assert_eq!(l.level1("效 果"), Some("效益指标"));
+        assert_eq!(l.level1("满意度"), Some("满意度指标"));
+        assert_eq!(l.level2("环境效益指标"), Some("生态效益指标"));
+        assert_eq!(l.level2("社会公众或服务对象满意度指标"), Some("服务对象满意度指标"));
+        assert_eq!(l.level2("时效"), Some("时效指标"));
+        assert_eq!(l.level1("其他指标"), None);
+    }
+}

@@ -1,0 +1,298 @@
+//! Normalise stage: pure functions from raw strings to typed values, and
+//! [`normalise_form`], which applies them to one parsed form.
+//!
+//! Every normalised value keeps its raw form beside it in the records. A
+//! value that cannot be read is kept as written and reported as an issue.
+
+pub mod amount;
+pub mod code;
+pub mod goals;
+pub mod level;
+pub mod plan;
+pub mod target;
+pub mod text;
+pub mod unit;
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use crate::model::{Goal, Indicator, Issue, PlanPoint, Project, Records, Severity, Source};
+use crate::parse::{year_of, RawField, RawForm};
+use amount::{find_money_unit, parse_decimal, MoneyUnit};
+
+/// What normalisation needs from the pipeline file.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The unit every amount is converted to.
+    pub amount_unit: MoneyUnit,
+    /// The unit assumed when a form states none.
+    pub default_source_unit: MoneyUnit,
+    /// The project-code pattern; its named groups become `code_<name>`.
+    pub code_pattern: Regex,
+    /// How many leading digits of a unit code are the department code.
+    pub dept_code_length: usize,
+    /// The budget year, when the pipeline sets it (else read from the files).
+    pub year: Option<i32>,
+    pub levels: level::Levels,
+    /// `code_category` value → category name.
+    pub categories: HashMap<String, String>,
+}
+
+impl Settings {
+    /// The named groups of the code pattern, in order.
+    pub fn code_groups(&self) -> Vec<String> {
+        self.code_pattern
+            .capture_names()
+            .flatten()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            amount_unit: MoneyUnit::Wanyuan,
+            default_source_unit: MoneyUnit::Wanyuan,
+            code_pattern: Regex::new(DEFAULT_CODE_PATTERN).expect("valid default pattern"),
+            dept_code_length: 3,
+            year: None,
+            levels: level::Levels::default(),
+            categories: HashMap::new(),
+        }
+    }
+}
+
+/// The sample pipeline's code pattern (`762-0504-JQN-MTUQ`).
+pub const DEFAULT_CODE_PATTERN: &str =
+    r"^(?P<dept>\d{3})-(?P<category>\d{4})-(?P<batch>[A-Z]{3})-(?P<serial>[A-Z0-9]{4})$";
+
+fn cell(field: Option<&RawField>) -> String {
+    field.and_then(|f| f.pos).map(|p| p.a1()).unwrap_or_default()
+}
+
+fn text(field: &Option<RawField>) -> &str {
+    field.as_ref().map_or("", |f| f.text.as_str())
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = text::clean_text(s);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Turns one parsed form into records, with an issue for every value that
+/// could not be read.
+pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
+    let mut out = Records::default();
+    let src = |f: Option<&RawField>| Source::new(&raw.file, &raw.sheet, cell(f));
+    let anchor = Source::new(&raw.file, &raw.sheet, raw.anchor.a1());
+
+    // Unit and department.
+    let unit = unit::split_unit(text(&raw.unit));
+    let dept_code = unit
+        .code
+        .as_ref()
+        .filter(|c| c.len() >= settings.dept_code_length)
+        .map(|c| c[..settings.dept_code_length].to_string());
+
+    // Project code.
+    let code_raw = text(&raw.code).to_string();
+    let groups = settings.code_groups();
+    let (project_code, code_parts) = if code_raw.trim().is_empty() {
+        (None, vec![None; groups.len()])
+    } else {
+        let c = code::normalise_code(&code_raw, &settings.code_pattern);
+        let parts = groups
+            .iter()
+            .map(|g| {
+                c.parts
+                    .iter()
+                    .find(|(n, _)| n == g)
+                    .map(|(_, v)| v.clone())
+            })
+            .collect();
+        (Some(c.code), parts)
+    };
+    let issue = |severity, code, message: String, source: Source| Issue {
+        severity,
+        code,
+        message,
+        unit_code: unit.code.clone(),
+        project_code: project_code.clone(),
+        source,
+    };
+    if !code_raw.trim().is_empty() && code_parts.iter().all(Option::is_none) && !groups.is_empty() {
+        out.issues.push(issue(
+            Severity::Error,
+            "code_format",
+            format!(
+                "project code '{}' does not match the code pattern {}; kept as written",
+                code_raw.trim(),
+                settings.code_pattern.as_str()
+            ),
+            src(raw.code.as_ref()),
+        ));
+    }
+
+    // Amounts.
+    let stated_unit = raw
+        .amount_unit
+        .as_ref()
+        .and_then(|f| find_money_unit(&f.text));
+    let from_unit = stated_unit.unwrap_or(settings.default_source_unit);
+    let mut amount = |field: &Option<RawField>, label: &str| -> Option<Decimal> {
+        match parse_decimal(text(field)) {
+            Ok(v) => v.map(|v| from_unit.convert(v, settings.amount_unit)),
+            Err(e) => {
+                out.issues.push(issue(
+                    Severity::Error,
+                    "amount_not_number",
+                    format!("{label}: {e}; expected an amount such as 20.00"),
+                    src(field.as_ref()),
+                ));
+                None
+            }
+        }
+    };
+    let budget_total = amount(&raw.budget_total, "预算数");
+    let budget_fiscal = amount(&raw.budget_fiscal, "财政资金");
+    let budget_other = amount(&raw.budget_other, "其他资金");
+
+    let category_name = groups
+        .iter()
+        .position(|g| g == "category")
+        .and_then(|i| code_parts[i].as_ref())
+        .and_then(|c| settings.categories.get(c).cloned());
+
+    let project = Project {
+        source: if raw.code.is_some() {
+            src(raw.code.as_ref())
+        } else {
+            anchor.clone()
+        },
+        year: settings
+            .year
+            .or_else(|| raw.year.as_ref().and_then(|y| year_of(&y.text))),
+        dept_code,
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        unit_raw: text(&raw.unit).to_string(),
+        project_code: project_code.clone(),
+        project_code_raw: code_raw.clone(),
+        code_parts,
+        category_name,
+        func_class_code: None,
+        func_class_name: None,
+        project_name: non_empty(text(&raw.name)),
+        title: raw.title.as_ref().and_then(|t| non_empty(&t.text)),
+        budget_total,
+        budget_fiscal,
+        budget_other: budget_other.or(Some(Decimal::ZERO).filter(|_| budget_total.is_some())),
+        budget_total_raw: text(&raw.budget_total).to_string(),
+        budget_fiscal_raw: text(&raw.budget_fiscal).to_string(),
+        budget_other_raw: text(&raw.budget_other).to_string(),
+        amount_unit: settings.amount_unit.name().to_string(),
+        amount_unit_raw: text(&raw.amount_unit).to_string(),
+        purpose: non_empty(text(&raw.purpose)),
+    };
+
+    // Goals.
+    if let Some(g) = &raw.goals {
+        for (i, goal) in goals::split_goals(&g.text).into_iter().enumerate() {
+            out.goals.push(Goal {
+                source: src(Some(g)),
+                unit_code: unit.code.clone(),
+                project_code: project_code.clone(),
+                seq: i as u32 + 1,
+                goal,
+            });
+        }
+    }
+
+    // Spending plan.
+    let mut pcts = Vec::with_capacity(raw.plan.len());
+    for cp in &raw.plan {
+        match parse_decimal(cp.value.text.trim_end_matches(['%', '％'])) {
+            Ok(v) => pcts.push(v),
+            Err(e) => {
+                out.issues.push(issue(
+                    Severity::Error,
+                    "plan_not_number",
+                    format!("spending plan {}: {e}; expected a cumulative percentage", cp.label.text),
+                    src(Some(&cp.value)),
+                ));
+                pcts.push(None);
+            }
+        }
+    }
+    let filled = plan::fill_cumulative(&pcts);
+    for (cp, pct) in raw.plan.iter().zip(filled) {
+        let month = plan::checkpoint_month(&cp.label.text);
+        if month.is_none() {
+            out.issues.push(issue(
+                Severity::Warning,
+                "plan_checkpoint_unknown",
+                format!(
+                    "spending plan header '{}' names no month (expected e.g. 3月底, 一季度末)",
+                    cp.label.text
+                ),
+                src(Some(&cp.label)),
+            ));
+        }
+        out.plan.push(PlanPoint {
+            source: src(Some(&cp.value)),
+            unit_code: unit.code.clone(),
+            project_code: project_code.clone(),
+            checkpoint_label: cp.label.text.clone(),
+            checkpoint_month: month,
+            cumulative_pct_raw: cp.value.text.clone(),
+            cumulative_pct: pct,
+            cumulative_amount: match (pct, project.budget_total) {
+                (Some(p), Some(t)) => Some((t * p / Decimal::ONE_HUNDRED).normalize()),
+                _ => None,
+            },
+        });
+    }
+
+    // Indicators.
+    for (i, r) in raw.indicators.iter().enumerate() {
+        let level1 = settings.levels.level1(&r.level1.text).map(str::to_string);
+        let level2 = settings.levels.level2(&r.level2.text).map(str::to_string);
+        for (raw_level, known, which) in [(&r.level1, &level1, "1"), (&r.level2, &level2, "2")] {
+            if known.is_none() && !raw_level.is_blank() {
+                out.issues.push(issue(
+                    Severity::Warning,
+                    "unknown_level",
+                    format!(
+                        "level-{which} indicator '{}' is not a known level; kept as written",
+                        raw_level.text
+                    ),
+                    src(Some(raw_level)),
+                ));
+            }
+        }
+        let t = target::parse_target(&r.target.text);
+        out.indicators.push(Indicator {
+            source: Source::new(&raw.file, &raw.sheet, r.row.a1()),
+            unit_code: unit.code.clone(),
+            project_code: project_code.clone(),
+            seq: i as u32 + 1,
+            level1: level1.or_else(|| non_empty(&r.level1.text)),
+            level2: level2.or_else(|| non_empty(&r.level2.text)),
+            level3: non_empty(&r.level3.text),
+            level1_raw: r.level1.text.clone(),
+            level2_raw: r.level2.text.clone(),
+            description: non_empty(&r.description.text),
+            target_raw: r.target.text.clone(),
+            target_op: (!t.op.is_empty()).then_some(t.op),
+            target_value: t.value,
+            target_unit: t.unit,
+            basis: non_empty(&r.basis.text),
+        });
+    }
+
+    out.projects.push(project);
+    out
+}

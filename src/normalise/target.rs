@@ -1,0 +1,197 @@
+//! Indicator target values: `≥95%`, `不少于200人`, `100`, `及时`.
+
+use rust_decimal::Decimal;
+
+use super::amount::parse_decimal;
+use super::text::fold_width;
+
+/// A parsed target value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    /// `>=`, `<=`, `=`, `>`, `<`, or `text` for a qualitative target;
+    /// empty when the cell is blank.
+    pub op: String,
+    pub value: Option<Decimal>,
+    pub unit: Option<String>,
+}
+
+const PREFIX_OPS: &[(&str, &str)] = &[
+    (">=", ">="),
+    ("=>", ">="),
+    ("≥", ">="),
+    ("≧", ">="),
+    ("<=", "<="),
+    ("=<", "<="),
+    ("≤", "<="),
+    ("≦", "<="),
+    ("大于等于", ">="),
+    ("大于或等于", ">="),
+    ("不低于", ">="),
+    ("不少于", ">="),
+    ("不小于", ">="),
+    ("至少", ">="),
+    ("达到", ">="),
+    ("小于等于", "<="),
+    ("小于或等于", "<="),
+    ("不高于", "<="),
+    ("不超过", "<="),
+    ("不多于", "<="),
+    ("不大于", "<="),
+    ("最多", "<="),
+    ("控制在", "<="),
+    ("大于", ">"),
+    ("高于", ">"),
+    ("超过", ">"),
+    ("多于", ">"),
+    ("小于", "<"),
+    ("低于", "<"),
+    ("少于", "<"),
+    (">", ">"),
+    ("<", "<"),
+    ("=", "="),
+    ("等于", "="),
+];
+
+const SUFFIX_OPS: &[(&str, &str)] = &[
+    ("及以上", ">="),
+    ("以上", ">="),
+    ("及以下", "<="),
+    ("以下", "<="),
+    ("以内", "<="),
+];
+
+/// Parses a target as written. A number with no operator is `=`; text with
+/// no number is `text`. The value is exact; full-width digits and thousands
+/// separators are accepted.
+pub fn parse_target(raw: &str) -> Target {
+    let s: String = fold_width(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if s.is_empty() {
+        return Target::default();
+    }
+    let mut rest = s.as_str();
+    let mut op = None;
+    for (word, o) in PREFIX_OPS {
+        if let Some(r) = rest.strip_prefix(word) {
+            op = Some(*o);
+            rest = r;
+            break;
+        }
+    }
+    let num_len = rest
+        .char_indices()
+        .take_while(|(i, c)| {
+            c.is_ascii_digit() || *c == '.' || *c == ',' || (*i == 0 && (*c == '-' || *c == '+'))
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    let number = &rest[..num_len];
+    let value = match parse_decimal(number) {
+        Ok(Some(v)) if number.chars().any(|c| c.is_ascii_digit()) => v,
+        _ => return text_target(),
+    };
+    let mut unit = &rest[num_len..];
+    for (word, o) in SUFFIX_OPS {
+        if let Some(u) = unit.strip_suffix(word) {
+            op = op.or(Some(*o));
+            unit = u;
+            break;
+        }
+    }
+    // A number followed by more words or numbers is a description, not a target.
+    if unit.chars().any(|c| c.is_ascii_digit()) || unit.chars().count() > 6 {
+        return text_target();
+    }
+    Target {
+        op: op.unwrap_or("=").to_string(),
+        value: Some(value),
+        unit: (!unit.is_empty()).then(|| unit.to_string()),
+    }
+}
+
+fn text_target() -> Target {
+    Target {
+        op: "text".to_string(),
+        value: None,
+        unit: None,
+    }
+}
+
+/// A value such as `85100` or `90100`: a percentage (1–100) followed by
+/// `100`, two numbers that ran together when the form was filled in.
+/// Returns the two parts.
+pub fn run_together(raw: &str) -> Option<(String, String)> {
+    let s = fold_width(raw.trim());
+    if s.len() < 4 || !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let head = s.strip_suffix("100")?;
+    let n: u32 = head.parse().ok()?;
+    (!head.starts_with('0') && (1..=100).contains(&n)).then(|| (head.to_string(), "100".to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn t(op: &str, v: &str, unit: Option<&str>) -> Target {
+        Target {
+            op: op.to_string(),
+            value: Some(Decimal::from_str(v).unwrap()),
+            unit: unit.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn bare_numbers_are_equalities() {
+        assert_eq!(parse_target("100"), t("=", "100", None));
+        assert_eq!(parse_target("85100"), t("=", "85100", None));
+    }
+
+    #[test]
+    fn operators_in_every_spelling() {
+        assert_eq!(parse_target("≥95%"), t(">=", "95", Some("%")));
+        assert_eq!(parse_target(">=95%"), t(">=", "95", Some("%")));
+        assert_eq!(parse_target("≤ 3天"), t("<=", "3", Some("天")));
+        assert_eq!(parse_target("＝100%"), t("=", "100", Some("%")));
+        assert_eq!(parse_target("不低于90%"), t(">=", "90", Some("%")));
+        assert_eq!(parse_target("不少于200人"), t(">=", "200", Some("人")));
+        assert_eq!(parse_target("至少5次"), t(">=", "5", Some("次")));
+        assert_eq!(parse_target("达到100%"), t(">=", "100", Some("%")));
+        assert_eq!(parse_target("不高于20万元"), t("<=", "20", Some("万元")));
+        assert_eq!(parse_target("不超过30天"), t("<=", "30", Some("天")));
+        assert_eq!(parse_target("低于5%"), t("<", "5", Some("%")));
+        assert_eq!(parse_target("10天以内"), t("<=", "10", Some("天")));
+        assert_eq!(parse_target("95%以上"), t(">=", "95", Some("%")));
+        assert_eq!(parse_target("> 1"), t(">", "1", None));
+    }
+
+    #[test]
+    fn numbers_in_every_form() {
+        assert_eq!(parse_target("１,２００人"), t("=", "1200", Some("人")));
+        assert_eq!(parse_target("300元/亩"), t("=", "300", Some("元/亩")));
+        assert_eq!(parse_target("99.5%"), t("=", "99.5", Some("%")));
+    }
+
+    #[test]
+    fn qualitative_targets_are_text() {
+        assert_eq!(parse_target("及时").op, "text");
+        assert_eq!(parse_target("有效提升").op, "text");
+        assert_eq!(parse_target("2020年12月底前完成").op, "text");
+        assert_eq!(parse_target("").op, "");
+    }
+
+    #[test]
+    fn run_together_percentages() {
+        assert_eq!(run_together("85100"), Some(("85".into(), "100".into())));
+        assert_eq!(run_together("90100"), Some(("90".into(), "100".into())));
+        assert_eq!(run_together("100"), None);
+        assert_eq!(run_together("1500"), None);
+        assert_eq!(run_together("0100"), None);
+        assert_eq!(run_together("95%"), None);
+    }
+}

@@ -1,0 +1,59 @@
+//! Text folding. Labels are compared folded; free text is only trimmed.
+
+/// Full-width ASCII forms (`７６２－０５０４`, `（`, `：`) to their half-width
+/// characters, the ideographic space to a plain space. Everything else is
+/// kept as it is.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// The key a label is compared by: full-width folded, all white space
+/// removed (so `项 目 名 称` matches 项目名称), a trailing colon dropped, and
+/// ASCII letters lower-cased.
+pub fn fold_label(s: &str) -> String {
+    let mut out: String = fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    while out.ends_with(':') {
+        out.pop();
+    }
+    out
+}
+
+/// Free text (names, purposes, goals, descriptions): trimmed, with Windows
+/// line ends made `\n`; never otherwise rewritten.
+pub fn clean_text(s: &str) -> String {
+    s.replace("\r\n", "\n").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_digits_and_dashes_fold() {
+        assert_eq!(fold_width("７６２－０５０４"), "762-0504");
+        assert_eq!(fold_width("资金支出计划（％）"), "资金支出计划(%)");
+    }
+
+    #[test]
+    fn spaced_labels_match() {
+        assert_eq!(fold_label("项 目 名 称"), "项目名称");
+        assert_eq!(fold_label(" 其中：财政资金 "), "其中:财政资金");
+        assert_eq!(fold_label("项目编码："), "项目编码");
+        assert_eq!(fold_label("项目编码\u{3000}"), "项目编码");
+    }
+
+    #[test]
+    fn free_text_is_only_trimmed() {
+        assert_eq!(clean_text("  通过 培训基地 \r\n"), "通过 培训基地");
+    }
+}

@@ -1,0 +1,92 @@
+//! Budget units: `762002秦皇岛市…`, `[762002]秦皇岛市…`, `762002 秦皇岛市…`.
+
+use super::text::fold_width;
+
+/// A unit cell split into its code and name. Either may be missing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Unit {
+    pub code: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Splits a unit cell into code (leading digits, optionally bracketed) and
+/// name (the rest, trimmed).
+pub fn split_unit(raw: &str) -> Unit {
+    let folded = fold_width(raw);
+    let s = folded.trim();
+    let s = s
+        .strip_prefix("单位名称")
+        .or_else(|| s.strip_prefix("实施单位"))
+        .or_else(|| s.strip_prefix("单位"))
+        .map(|r| r.trim_start_matches([':', ' ']))
+        .unwrap_or(s);
+    let inner = s.trim_start_matches(['[', '【', '(']);
+    let digits: String = inner.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 3 {
+        return Unit {
+            code: None,
+            name: (!s.is_empty()).then(|| s.to_string()),
+        };
+    }
+    let rest = inner[digits.len()..]
+        .trim_start_matches([']', '】', ')'])
+        .trim();
+    Unit {
+        code: Some(digits),
+        name: (!rest.is_empty()).then(|| rest.to_string()),
+    }
+}
+
+/// True when a cell looks like a unit: a code of 5 to 12 digits, optionally
+/// bracketed, followed by a name, or a code alone. `2020年…` is a year.
+pub fn looks_like_unit(raw: &str) -> bool {
+    let u = split_unit(raw);
+    u.code.as_ref().is_some_and(|c| (5..=12).contains(&c.len()))
+        && u.name.as_deref().is_none_or(|n| !n.starts_with(['年', '.', '%']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(code: &str, name: &str) -> Unit {
+        Unit {
+            code: Some(code.to_string()),
+            name: Some(name.to_string()),
+        }
+    }
+
+    #[test]
+    fn every_unit_form() {
+        let u = unit("762002", "秦皇岛市北戴河区残疾人联合会");
+        assert_eq!(split_unit("762002秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(split_unit("[762002]秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(split_unit("【762002】秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(split_unit("762002 秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(split_unit("７６２００２秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(split_unit("实施单位：[762002]秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(
+            split_unit("秦皇岛市北戴河区残疾人联合会"),
+            Unit {
+                code: None,
+                name: Some("秦皇岛市北戴河区残疾人联合会".into())
+            }
+        );
+        assert_eq!(
+            split_unit("762002"),
+            Unit {
+                code: Some("762002".into()),
+                name: None
+            }
+        );
+    }
+
+    #[test]
+    fn what_is_a_unit() {
+        assert!(looks_like_unit("762002秦皇岛市北戴河区残疾人联合会"));
+        assert!(looks_like_unit("762002"));
+        assert!(!looks_like_unit("20.00"));
+        assert!(!looks_like_unit("单位：万元"));
+        assert!(!looks_like_unit("2020年部门预算绩效信息"));
+    }
+}

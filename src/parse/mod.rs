@@ -1,0 +1,425 @@
+//! Parse stage: reads each located block's fields relative to their labels.
+//!
+//! Knows the form, not the file formats. Every value keeps the cell it came
+//! from; values are raw text here, typed by the normalise stage.
+
+use crate::grid::{Grid, Pos};
+use crate::locate::{find_labels, is_unit_marker, locate, Block, Field, Label, Matcher};
+use crate::normalise::plan::checkpoint_month;
+use crate::normalise::unit::looks_like_unit;
+
+/// A value as written and the cell it was read from. A blank value still
+/// names the cell where it was expected, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawField {
+    pub text: String,
+    pub pos: Option<Pos>,
+}
+
+impl RawField {
+    fn at(grid: &Grid, pos: Pos) -> RawField {
+        RawField {
+            text: grid.text(pos).into_owned(),
+            pos: Some(grid.owner(pos)),
+        }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// One spending-plan checkpoint as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCheckpoint {
+    pub label: RawField,
+    pub value: RawField,
+}
+
+/// One indicator row as written, merged cells resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawIndicator {
+    pub row: Pos,
+    pub level1: RawField,
+    pub level2: RawField,
+    pub level3: RawField,
+    pub description: RawField,
+    pub target: RawField,
+    pub basis: RawField,
+}
+
+/// Everything read from one form block, before normalisation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawForm {
+    pub file: String,
+    pub sheet: String,
+    /// The anchor label's cell.
+    pub anchor: Pos,
+    pub title: Option<RawField>,
+    pub year: Option<RawField>,
+    pub unit: Option<RawField>,
+    pub amount_unit: Option<RawField>,
+    pub code: Option<RawField>,
+    pub name: Option<RawField>,
+    pub budget_total: Option<RawField>,
+    pub budget_fiscal: Option<RawField>,
+    pub budget_other: Option<RawField>,
+    pub purpose: Option<RawField>,
+    pub plan: Vec<RawCheckpoint>,
+    pub goals: Option<RawField>,
+    pub indicators: Vec<RawIndicator>,
+    /// Every label the form was read by, for `inspect`.
+    pub labels: Vec<Label>,
+}
+
+/// Sheet-wide statements that apply to every form below them.
+#[derive(Debug, Clone, Default)]
+struct Context {
+    year: Option<RawField>,
+    unit: Option<RawField>,
+    amount_unit: Option<RawField>,
+}
+
+/// Finds and parses every form of a grid, in row order.
+pub fn parse_grid(grid: &Grid, matcher: &Matcher) -> Vec<RawForm> {
+    let labels = find_labels(grid, matcher);
+    let blocks = locate(grid, &labels);
+    let Some((first_row, _)) = grid.row_span() else {
+        return Vec::new();
+    };
+    let mut forms = Vec::with_capacity(blocks.len());
+    let mut context = Context::default();
+    // The row after the previous form's last consumed row, per block column band.
+    let mut consumed_to: Vec<(u32, u32, u32)> = Vec::new();
+    for block in &blocks {
+        let preamble_start = consumed_to
+            .iter()
+            .filter(|(c0, c1, _)| *c0 <= block.last_col && *c1 >= block.first_col)
+            .map(|(_, _, r)| *r + 1)
+            .max()
+            .unwrap_or(first_row);
+        let title = read_preamble(grid, matcher, block, preamble_start, &mut context);
+        let mut form = parse_block(grid, matcher, block, &labels, &context);
+        form.title = title;
+        let end = form_end(&form).max(block.anchor.row);
+        consumed_to.push((block.first_col, block.last_col, end));
+        forms.push(form);
+    }
+    forms
+}
+
+/// Reads title, year, unit and amount unit from the rows above a form and
+/// returns the title. A year, unit or amount unit found replaces the sheet
+/// context, so one stated once at the top of a sheet applies to every form
+/// below it.
+fn read_preamble(
+    grid: &Grid,
+    matcher: &Matcher,
+    block: &Block,
+    from: u32,
+    ctx: &mut Context,
+) -> Option<RawField> {
+    let mut title = None;
+    for row in from..block.anchor.row {
+        for col in block.first_col..=block.last_col {
+            let pos = Pos::new(row, col);
+            if grid.owner(pos) != pos {
+                continue;
+            }
+            let text = grid.text(pos);
+            if text.is_empty() {
+                continue;
+            }
+            let field = || RawField {
+                text: text.to_string(),
+                pos: Some(pos),
+            };
+            if year_of(&text).is_some() {
+                ctx.year = Some(field());
+            } else if matcher.is_title(&text) {
+                title = Some(field());
+            } else if is_unit_marker(&text) {
+                ctx.amount_unit = Some(field());
+            } else if looks_like_unit(&text) {
+                ctx.unit = Some(joined_unit(grid, pos, block.last_col));
+            }
+        }
+    }
+    title
+}
+
+/// A unit code alone in its cell takes the name from the next cell.
+fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
+    let text = grid.text(pos).into_owned();
+    if text.chars().all(|c| c.is_ascii_digit()) {
+        let next = grid.right_edge(pos) + 1;
+        if next <= last_col {
+            let name = grid.text(Pos::new(pos.row, next));
+            if !name.is_empty() && !is_unit_marker(&name) {
+                return RawField {
+                    text: format!("{text} {name}"),
+                    pos: Some(pos),
+                };
+            }
+        }
+    }
+    RawField {
+        text,
+        pos: Some(pos),
+    }
+}
+
+/// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
+pub fn year_of(text: &str) -> Option<i32> {
+    let folded = crate::normalise::text::fold_width(text);
+    let s = folded.trim();
+    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.len() == 4 && s[4..].starts_with('年') {
+        let y: i32 = digits.parse().ok()?;
+        return (1990..=2100).contains(&y).then_some(y);
+    }
+    None
+}
+
+/// The label's value: the cell just right of the label (after its merged
+/// range). A cell that is itself a label means the value is blank.
+fn adjacent(grid: &Grid, matcher: &Matcher, label: Pos) -> RawField {
+    let pos = Pos::new(label.row, grid.right_edge(label) + 1);
+    let field = RawField::at(grid, pos);
+    if matcher.field(&field.text).is_some() {
+        return RawField {
+            text: String::new(),
+            pos: Some(pos),
+        };
+    }
+    field
+}
+
+fn parse_block(
+    grid: &Grid,
+    matcher: &Matcher,
+    block: &Block,
+    all_labels: &[Label],
+    ctx: &Context,
+) -> RawForm {
+    let labels: Vec<Label> = all_labels
+        .iter()
+        .filter(|l| {
+            l.pos.row >= block.anchor.row
+                && l.pos.row <= block.last_row
+                && l.pos.col >= block.first_col
+                && l.pos.col <= block.last_col
+        })
+        .copied()
+        .collect();
+    let first = |f: Field| labels.iter().find(|l| l.field == f).map(|l| l.pos);
+    let value = |f: Field| first(f).map(|p| adjacent(grid, matcher, p));
+
+    let mut form = RawForm {
+        file: grid.file.clone(),
+        sheet: grid.sheet.clone(),
+        anchor: block.anchor,
+        year: ctx.year.clone(),
+        code: value(Field::ProjectCode),
+        name: value(Field::ProjectName),
+        budget_total: value(Field::BudgetTotal),
+        budget_fiscal: value(Field::BudgetFiscal),
+        budget_other: value(Field::BudgetOther),
+        goals: value(Field::Goals),
+        ..RawForm::default()
+    };
+    form.unit = value(Field::Unit)
+        .filter(|f| !f.is_blank())
+        .or_else(|| ctx.unit.clone());
+    // A unit in a label (预算数（元）, 项目资金（元）) is the most specific.
+    form.amount_unit = [Field::BudgetTotal, Field::BudgetGroup]
+        .into_iter()
+        .filter_map(first)
+        .find(|p| crate::normalise::amount::find_money_unit(&grid.text(*p)).is_some())
+        .map(|p| RawField::at(grid, p))
+        .or_else(|| ctx.amount_unit.clone());
+    form.purpose = value(Field::Purpose)
+        .or_else(|| purpose_in_group(grid, matcher, first(Field::BudgetGroup), first(Field::BudgetTotal)));
+    if let Some(p) = first(Field::Plan) {
+        form.plan = plan(grid, matcher, p, block.last_col);
+    }
+    if let Some(header) = first(Field::Level1) {
+        form.indicators = indicators(grid, matcher, header, block);
+    }
+    form.labels = labels;
+    form
+}
+
+/// The purpose under a group label such as 预算规模及资金用途 merged over two
+/// rows: the text in the group's row that is not the 预算数 row.
+fn purpose_in_group(
+    grid: &Grid,
+    matcher: &Matcher,
+    group: Option<Pos>,
+    total: Option<Pos>,
+) -> Option<RawField> {
+    let group = group?;
+    let total_row = total.map(|t| t.row);
+    let last = grid.bottom_edge(group);
+    let rows: Vec<u32> = if last > group.row {
+        (group.row..=last).filter(|r| Some(*r) != total_row).collect()
+    } else {
+        // Not merged: the purpose is on the row below, under a blank label cell.
+        let below = Pos::new(group.row + 1, group.col);
+        if grid.text(below).is_empty() {
+            vec![group.row + 1]
+        } else {
+            Vec::new()
+        }
+    };
+    let start_col = grid.right_edge(group) + 1;
+    for row in rows {
+        let (_, last_col) = grid.col_span()?;
+        for col in start_col..=last_col {
+            let pos = Pos::new(row, col);
+            let text = grid.text(pos);
+            if !text.is_empty() && matcher.field(&text).is_none() {
+                return Some(RawField::at(grid, pos));
+            }
+        }
+    }
+    None
+}
+
+/// Checkpoint headers right of the plan label; each value is the cell below
+/// its header.
+fn plan(grid: &Grid, matcher: &Matcher, label: Pos, last_col: u32) -> Vec<RawCheckpoint> {
+    let mut out = Vec::new();
+    let mut col = grid.right_edge(label) + 1;
+    while col <= last_col {
+        let pos = Pos::new(label.row, col);
+        let next = grid.right_edge(pos) + 1;
+        let text = grid.text(pos);
+        if matcher.field(&text).is_some() {
+            break;
+        }
+        if grid.owner(pos) == pos && (checkpoint_month(&text).is_some() || text.contains('月')) {
+            let value_pos = Pos::new(grid.bottom_edge(pos) + 1, col);
+            out.push(RawCheckpoint {
+                label: RawField::at(grid, pos),
+                value: RawField::at(grid, value_pos),
+            });
+        }
+        col = next;
+    }
+    out
+}
+
+/// The indicator table under its header row. Columns are found by their
+/// header labels; merged cells (level 1 over several rows) give each row
+/// their value, and a blank level 1 or 2 repeats the one above. The table
+/// ends at the next form's title, unit or labels, or the block's end.
+fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec<RawIndicator> {
+    let mut columns: Vec<(Field, u32)> = Vec::new();
+    for col in block.first_col..=block.last_col {
+        let pos = Pos::new(header.row, col);
+        if grid.owner(pos) != pos {
+            continue;
+        }
+        if let Some(f) = matcher.field(&grid.text(pos)) {
+            if f.is_indicator_column() && !columns.iter().any(|(g, _)| *g == f) {
+                columns.push((f, col));
+            }
+        }
+    }
+    let col_of = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
+    let mut out: Vec<RawIndicator> = Vec::new();
+    let start = grid.bottom_edge(header) + 1;
+    for row in start..=block.last_row {
+        if ends_table(grid, matcher, row, block, &columns) {
+            break;
+        }
+        let get = |f: Field| {
+            col_of(f).map_or_else(RawField::default, |c| RawField::at(grid, Pos::new(row, c)))
+        };
+        let mut ind = RawIndicator {
+            row: Pos::new(row, columns.first().map_or(block.first_col, |(_, c)| *c)),
+            level1: get(Field::Level1),
+            level2: get(Field::Level2),
+            level3: get(Field::Level3),
+            description: get(Field::Description),
+            target: get(Field::Target),
+            basis: get(Field::Basis),
+        };
+        if ind.level3.is_blank() && ind.description.is_blank() && ind.target.is_blank() {
+            continue;
+        }
+        if let Some(prev) = out.last() {
+            if ind.level1.is_blank() {
+                ind.level1 = prev.level1.clone();
+                if ind.level2.is_blank() {
+                    ind.level2 = prev.level2.clone();
+                }
+            }
+        }
+        out.push(ind);
+    }
+    out
+}
+
+/// A row that cannot belong to the indicator table: it holds a form label,
+/// a title or an amount-unit statement, or one merged cell spans all of the
+/// table's columns (a heading).
+fn ends_table(grid: &Grid, matcher: &Matcher, row: u32, block: &Block, columns: &[(Field, u32)]) -> bool {
+    for col in block.first_col..=block.last_col {
+        let pos = Pos::new(row, col);
+        if grid.owner(pos) != pos {
+            continue;
+        }
+        let text = grid.text(pos);
+        if text.is_empty() {
+            continue;
+        }
+        if matcher.is_title(&text) || is_unit_marker(&text) {
+            return true;
+        }
+        if matcher.field(&text).is_some_and(|f| !f.is_indicator_column()) {
+            return true;
+        }
+    }
+    if columns.len() > 1 {
+        let merges: Vec<_> = columns
+            .iter()
+            .map(|(_, c)| grid.merge_at(Pos::new(row, *c)))
+            .collect();
+        if let Some(Some(first)) = merges.first() {
+            if merges.iter().all(|m| m.as_ref() == Some(first)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The last row a form's fields were read from.
+fn form_end(form: &RawForm) -> u32 {
+    let fields = [
+        &form.code,
+        &form.name,
+        &form.budget_total,
+        &form.budget_fiscal,
+        &form.budget_other,
+        &form.purpose,
+        &form.goals,
+    ];
+    let mut end = fields
+        .iter()
+        .filter_map(|f| f.as_ref().and_then(|f| f.pos).map(|p| p.row))
+        .max()
+        .unwrap_or(form.anchor.row);
+    for c in &form.plan {
+        end = end.max(c.value.pos.map_or(0, |p| p.row));
+    }
+    for l in &form.labels {
+        end = end.max(l.pos.row);
+    }
+    if let Some(last) = form.indicators.last() {
+        end = end.max(last.row.row);
+    }
+    end
+}

@@ -1,0 +1,218 @@
+//! The pipeline file (TOML). Unknown keys are rejected, naming the key.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+
+use super::PipelineError;
+use crate::locate::Labels;
+use crate::normalise::amount::MoneyUnit;
+use crate::normalise::{Settings, DEFAULT_CODE_PATTERN};
+use crate::write::Format;
+
+/// The whole pipeline file. Every section and key is optional; the
+/// defaults are documented in `pipelines/README.md`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineFile {
+    pub input: InputConfig,
+    pub output: OutputConfig,
+    pub normalise: NormaliseConfig,
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// Files or folders (searched recursively), relative to the pipeline file.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            paths: vec![PathBuf::from("input")],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// The folder the tables are written to, relative to the pipeline file.
+    pub dir: PathBuf,
+    pub formats: Vec<Format>,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: PathBuf::from("output"),
+            formats: vec![Format::Csv, Format::Parquet],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormaliseConfig {
+    /// Budget year written to `projects.year`; read from a `2020年…` title
+    /// in the file when not set.
+    pub year: Option<i32>,
+    /// The unit all amounts are converted to: 元, 千元, 万元 or 亿元.
+    pub amount_unit: String,
+    /// The unit assumed for a form that states none.
+    pub default_source_unit: String,
+    /// Regex for project codes; each named group becomes `code_<name>`.
+    pub code_pattern: String,
+    /// Leading digits of a unit code that form the department code.
+    pub dept_code_length: usize,
+}
+
+impl Default for NormaliseConfig {
+    fn default() -> Self {
+        NormaliseConfig {
+            year: None,
+            amount_unit: "万元".to_string(),
+            default_source_unit: "万元".to_string(),
+            code_pattern: DEFAULT_CODE_PATTERN.to_string(),
+            dept_code_length: 3,
+        }
+    }
+}
+
+/// A loaded pipeline: the file's settings with paths resolved against the
+/// pipeline file's folder.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub inputs: Vec<PathBuf>,
+    pub output_dir: PathBuf,
+    pub formats: Vec<Format>,
+    pub settings: Settings,
+    pub labels: Labels,
+}
+
+impl Pipeline {
+    /// Reads and checks a pipeline file.
+    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PipelineError::Config {
+            path: path.to_path_buf(),
+            message: format!("cannot read the pipeline file: {e}"),
+        })?;
+        let file: PipelineFile = toml::from_str(&text).map_err(|e| PipelineError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Pipeline::from_file(file, base).map_err(|message| PipelineError::Config {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Builds a pipeline from parsed settings; relative paths are taken
+    /// from `base`. The error names the offending key.
+    pub fn from_file(file: PipelineFile, base: &Path) -> Result<Pipeline, String> {
+        let n = &file.normalise;
+        let unit = |key: &str, v: &str| {
+            MoneyUnit::parse(v).ok_or_else(|| {
+                format!("normalise.{key} = \"{v}\" is not a money unit; use 元, 千元, 万元 or 亿元")
+            })
+        };
+        let code_pattern = Regex::new(&n.code_pattern)
+            .map_err(|e| format!("normalise.code_pattern is not a valid regex: {e}"))?;
+        if n.dept_code_length == 0 {
+            return Err("normalise.dept_code_length must be at least 1".to_string());
+        }
+        if file.output.formats.is_empty() {
+            return Err("output.formats is empty; name at least one of \"csv\", \"parquet\"".to_string());
+        }
+        let settings = Settings {
+            amount_unit: unit("amount_unit", &n.amount_unit)?,
+            default_source_unit: unit("default_source_unit", &n.default_source_unit)?,
+            code_pattern,
+            dept_code_length: n.dept_code_length,
+            year: n.year,
+            ..Settings::default()
+        };
+        Ok(Pipeline {
+            inputs: file.input.paths.iter().map(|p| clean_join(base, p)).collect(),
+            output_dir: clean_join(base, &file.output.dir),
+            formats: file.output.formats.clone(),
+            settings,
+            labels: file.labels,
+        })
+    }
+}
+
+/// `base/rel` with `.` and `name/..` removed lexically, so messages show
+/// `output/x.csv` rather than `pipelines/../output/x.csv`.
+pub fn clean_join(base: &Path, rel: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in base.join(rel).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Pipeline, String> {
+        let file: PipelineFile = toml::from_str(s).map_err(|e| e.to_string())?;
+        Pipeline::from_file(file, Path::new("base"))
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let p = parse("").unwrap();
+        assert_eq!(p.inputs, vec![PathBuf::from("base/input")]);
+        assert_eq!(p.output_dir, PathBuf::from("base/output"));
+        assert_eq!(p.formats, vec![Format::Csv, Format::Parquet]);
+        assert_eq!(p.settings.amount_unit, MoneyUnit::Wanyuan);
+    }
+
+    #[test]
+    fn paths_are_joined_cleanly() {
+        assert_eq!(clean_join(Path::new("pipelines"), Path::new("../output")), PathBuf::from("output"));
+        assert_eq!(clean_join(Path::new(""), Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(clean_join(Path::new("a/b"), Path::new("./c")), PathBuf::from("a/b/c"));
+        assert_eq!(clean_join(Path::new("pipelines"), Path::new("..")), PathBuf::from("."));
+        assert_eq!(clean_join(Path::new("p"), Path::new("/abs/o")), PathBuf::from("/abs/o"));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = parse("[output]\ndirr = \"x\"\n").unwrap_err();
+        assert!(e.contains("dirr"), "{e}");
+        let e = parse("[labels]\nproject_cod = [\"x\"]\n").unwrap_err();
+        assert!(e.contains("project_cod"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let e = parse("[normalise]\namount_unit = \"美元\"\n").unwrap_err();
+        assert!(e.contains("normalise.amount_unit"), "{e}");
+        let e = parse("[normalise]\ncode_pattern = \"(\"\n").unwrap_err();
+        assert!(e.contains("normalise.code_pattern"), "{e}");
+        let e = parse("[output]\nformats = [\"xml\"]\n").unwrap_err();
+        assert!(e.contains("xml"), "{e}");
+    }
+}

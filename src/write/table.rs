@@ -1,0 +1,258 @@
+//! The output tables: named, typed columns built from records. The column
+//! names are the analysts' API (DESIGN.md's output contract).
+
+use rust_decimal::Decimal;
+
+use crate::model::{Records, Source};
+
+/// A column's values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    Str(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    /// Exact decimals; `min_scale` is the fewest decimals the CSV shows
+    /// (2 for money: `20.00`).
+    Dec {
+        values: Vec<Option<Decimal>>,
+        min_scale: u32,
+    },
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Str(v) => v.len(),
+            Values::Int(v) => v.len(),
+            Values::Dec { values, .. } => values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub values: Values,
+}
+
+/// A named table of equal-length columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Builds a table row by row from records, column by column.
+struct Builder<'a, T> {
+    rows: &'a [T],
+    columns: Vec<Column>,
+}
+
+impl<'a, T> Builder<'a, T> {
+    fn new(rows: &'a [T]) -> Self {
+        Builder {
+            rows,
+            columns: Vec::new(),
+        }
+    }
+
+    fn str(mut self, name: &str, f: impl Fn(&T) -> Option<String>) -> Self {
+        let values = self.rows.iter().map(f).collect();
+        self.columns.push(Column {
+            name: name.to_string(),
+            values: Values::Str(values),
+        });
+        self
+    }
+
+    fn raw(self, name: &str, f: impl Fn(&T) -> &str) -> Self {
+        self.str(name, move |r| Some(f(r).to_string()))
+    }
+
+    fn int(mut self, name: &str, f: impl Fn(&T) -> Option<i64>) -> Self {
+        let values = self.rows.iter().map(f).collect();
+        self.columns.push(Column {
+            name: name.to_string(),
+            values: Values::Int(values),
+        });
+        self
+    }
+
+    fn dec(mut self, name: &str, min_scale: u32, f: impl Fn(&T) -> Option<Decimal>) -> Self {
+        let values = self.rows.iter().map(f).collect();
+        self.columns.push(Column {
+            name: name.to_string(),
+            values: Values::Dec { values, min_scale },
+        });
+        self
+    }
+
+    fn source(self, f: impl Fn(&T) -> &Source) -> Self {
+        let f = &f;
+        self.raw("source_file", move |r| &f(r).file)
+            .raw("source_sheet", move |r| &f(r).sheet)
+            .raw("source_cell", move |r| &f(r).cell)
+    }
+
+    fn finish(self, name: &str) -> Table {
+        Table {
+            name: name.to_string(),
+            columns: self.columns,
+        }
+    }
+}
+
+/// The money columns show at least two decimals.
+const MONEY: u32 = 2;
+
+/// The five tables of the output contract, in their fixed order.
+pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
+    let mut projects = Builder::new(&records.projects)
+        .int("year", |p| p.year.map(i64::from))
+        .str("dept_code", |p| p.dept_code.clone())
+        .str("unit_code", |p| p.unit_code.clone())
+        .str("unit_name", |p| p.unit_name.clone())
+        .raw("unit_raw", |p| &p.unit_raw)
+        .str("project_code", |p| p.project_code.clone())
+        .raw("project_code_raw", |p| &p.project_code_raw);
+    for (i, g) in code_groups.iter().enumerate() {
+        projects = projects.str(&format!("code_{g}"), move |p| {
+            p.code_parts.get(i).cloned().flatten()
+        });
+    }
+    let projects = projects
+        .str("category_name", |p| p.category_name.clone())
+        .str("func_class_code", |p| p.func_class_code.clone())
+        .str("func_class_name", |p| p.func_class_name.clone())
+        .str("project_name", |p| p.project_name.clone())
+        .str("title", |p| p.title.clone())
+        .dec("budget_total", MONEY, |p| p.budget_total)
+        .dec("budget_fiscal", MONEY, |p| p.budget_fiscal)
+        .dec("budget_other", MONEY, |p| p.budget_other)
+        .raw("budget_total_raw", |p| &p.budget_total_raw)
+        .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
+        .raw("budget_other_raw", |p| &p.budget_other_raw)
+        .raw("amount_unit", |p| &p.amount_unit)
+        .raw("amount_unit_raw", |p| &p.amount_unit_raw)
+        .str("purpose", |p| p.purpose.clone())
+        .source(|p| &p.source)
+        .finish("projects");
+
+    let indicators = Builder::new(&records.indicators)
+        .str("unit_code", |i| i.unit_code.clone())
+        .str("project_code", |i| i.project_code.clone())
+        .int("seq", |i| Some(i64::from(i.seq)))
+        .str("level1", |i| i.level1.clone())
+        .str("level2", |i| i.level2.clone())
+        .str("level3", |i| i.level3.clone())
+        .raw("level1_raw", |i| &i.level1_raw)
+        .raw("level2_raw", |i| &i.level2_raw)
+        .str("description", |i| i.description.clone())
+        .raw("target_raw", |i| &i.target_raw)
+        .str("target_op", |i| i.target_op.clone())
+        .dec("target_value", 0, |i| i.target_value)
+        .str("target_unit", |i| i.target_unit.clone())
+        .str("basis", |i| i.basis.clone())
+        .source(|i| &i.source)
+        .finish("indicators");
+
+    let goals = Builder::new(&records.goals)
+        .str("unit_code", |g| g.unit_code.clone())
+        .str("project_code", |g| g.project_code.clone())
+        .int("seq", |g| Some(i64::from(g.seq)))
+        .raw("goal", |g| &g.goal)
+        .source(|g| &g.source)
+        .finish("goals");
+
+    let plan = Builder::new(&records.plan)
+        .str("unit_code", |p| p.unit_code.clone())
+        .str("project_code", |p| p.project_code.clone())
+        .raw("checkpoint_label", |p| &p.checkpoint_label)
+        .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
+        .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
+        .dec("cumulative_pct", MONEY, |p| p.cumulative_pct)
+        .dec("cumulative_amount", MONEY, |p| p.cumulative_amount)
+        .source(|p| &p.source)
+        .finish("spending_plan");
+
+    let issues = Builder::new(&records.issues)
+        .raw("severity", |i| i.severity.as_str())
+        .raw("code", |i| i.code)
+        .raw("message", |i| &i.message)
+        .str("unit_code", |i| i.unit_code.clone())
+        .str("project_code", |i| i.project_code.clone())
+        .source(|i| &i.source)
+        .finish("issues");
+
+    vec![projects, indicators, goals, plan, issues]
+}
+
+/// A decimal as text with at least `min_scale` decimals and no trailing
+/// zeros beyond them: `20` → `20.00`, `0.1234560` → `0.123456`.
+pub fn format_decimal(d: Decimal, min_scale: u32) -> String {
+    let mut n = d.normalize();
+    if n.scale() < min_scale {
+        n.rescale(min_scale);
+    }
+    n.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimals_print_exactly() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(format_decimal(d("20"), 2), "20.00");
+        assert_eq!(format_decimal(d("216.510"), 2), "216.51");
+        assert_eq!(format_decimal(d("0.1234560"), 2), "0.123456");
+        assert_eq!(format_decimal(d("100.00"), 0), "100");
+        assert_eq!(format_decimal(d("20.11") + d("3.50"), 2), "23.61");
+    }
+
+    #[test]
+    fn empty_records_give_the_contract_columns() {
+        let t = tables(&Records::default(), &["dept".to_string()]);
+        let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["projects", "indicators", "goals", "spending_plan", "issues"]);
+        let projects = &t[0];
+        for c in [
+            "year",
+            "dept_code",
+            "unit_code",
+            "unit_name",
+            "project_code",
+            "project_code_raw",
+            "code_dept",
+            "category_name",
+            "func_class_code",
+            "func_class_name",
+            "project_name",
+            "budget_total",
+            "budget_fiscal",
+            "budget_other",
+            "amount_unit",
+            "purpose",
+            "source_file",
+            "source_sheet",
+            "source_cell",
+        ] {
+            assert!(projects.column(c).is_some(), "projects.{c}");
+        }
+    }
+}

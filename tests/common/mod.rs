@@ -1,0 +1,93 @@
+//! Shared test helpers: the seed data, the fixture writer and a `Workdir`
+//! that runs the `jixiao` binary in a temporary folder.
+
+#![allow(dead_code)]
+
+pub mod forms;
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary folder to run `jixiao` in (after xsv's `Workdir`).
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// A `jixiao` command running in this folder.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jixiao"));
+        cmd.current_dir(self.dir.path()).args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("jixiao runs")
+    }
+
+    /// Reads `rel` as CSV into rows of named fields.
+    pub fn csv(&self, rel: &str) -> Vec<Row> {
+        read_csv(&self.path(rel))
+    }
+}
+
+/// A CSV row by column name.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<(String, String)>);
+
+impl Row {
+    pub fn get(&self, col: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == col)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no column {col} in {:?}", self.0))
+    }
+}
+
+pub fn read_csv(path: &Path) -> Vec<Row> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            Row(headers.iter().cloned().zip(rec.iter().map(str::to_string)).collect())
+        })
+        .collect()
+}
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Asserts the process exited with `code`, showing its output otherwise.
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
