@@ -81,7 +81,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
         } => {
             let cwd = std::env::current_dir().context("cannot read the current folder")?;
-            let mut p = Pipeline::from_file(PipelineFile::default(), &cwd).map_err(anyhow::Error::msg)?;
+            let mut p =
+                Pipeline::from_file(PipelineFile::default(), &cwd).map_err(anyhow::Error::msg)?;
             p.inputs = inputs;
             p.output_dir = out;
             p.formats = match format {

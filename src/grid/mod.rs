@@ -122,6 +122,10 @@ impl fmt::Display for CellRange {
 
 const NO_MERGE: u32 = u32::MAX;
 
+/// How far past the last content row or column a merged range may extend
+/// the stored box; the rest of a huge merge holds nothing worth storing.
+const MERGE_SLACK: u32 = 64;
+
 /// One sheet (or one document table) of one file.
 #[derive(Debug, Clone)]
 pub struct Grid {
@@ -165,9 +169,27 @@ impl Grid {
             return grid;
         }
         let min_row = cells.iter().map(|(p, _)| p.row).min().unwrap_or(0);
-        let max_row = cells.iter().map(|(p, _)| p.row).max().unwrap_or(0);
         let min_col = cells.iter().map(|(p, _)| p.col).min().unwrap_or(0);
-        let max_col = cells.iter().map(|(p, _)| p.col).max().unwrap_or(0);
+        let content_max_row = cells.iter().map(|(p, _)| p.row).max().unwrap_or(0);
+        let content_max_col = cells.iter().map(|(p, _)| p.col).max().unwrap_or(0);
+        // A merged range whose value cell holds content may reach past the
+        // last content row or column (a label merged over the last two
+        // rows); the box grows to hold it, by at most MERGE_SLACK.
+        let merges: Vec<CellRange> = merges
+            .into_iter()
+            .filter(|m| {
+                (min_row..=content_max_row).contains(&m.first.row)
+                    && (min_col..=content_max_col).contains(&m.first.col)
+            })
+            .collect();
+        let max_row = merges
+            .iter()
+            .map(|m| m.last.row.min(content_max_row.saturating_add(MERGE_SLACK)))
+            .fold(content_max_row, u32::max);
+        let max_col = merges
+            .iter()
+            .map(|m| m.last.col.min(content_max_col.saturating_add(MERGE_SLACK)))
+            .fold(content_max_col, u32::max);
         grid.origin = Pos::new(min_row, min_col);
         grid.nrows = max_row - min_row + 1;
         grid.ncols = max_col - min_col + 1;
@@ -179,9 +201,6 @@ impl Grid {
             grid.cells[i] = v;
         }
         for m in merges {
-            if !grid.in_box(m.first) {
-                continue;
-            }
             let last = Pos::new(m.last.row.min(max_row), m.last.col.min(max_col));
             let clipped = CellRange::new(m.first, last);
             if clipped.first == clipped.last {
@@ -222,12 +241,13 @@ impl Grid {
         self.cells.is_empty()
     }
 
-    /// First and last rows holding content (inclusive), if any.
+    /// First and last rows of the stored box (content, and merged ranges
+    /// reaching past it), inclusive; `None` for an empty sheet.
     pub fn row_span(&self) -> Option<(u32, u32)> {
         (!self.is_empty()).then(|| (self.origin.row, self.origin.row + self.nrows - 1))
     }
 
-    /// First and last columns holding content (inclusive), if any.
+    /// First and last columns of the stored box, inclusive.
     pub fn col_span(&self) -> Option<(u32, u32)> {
         (!self.is_empty()).then(|| (self.origin.col, self.origin.col + self.ncols - 1))
     }
@@ -323,7 +343,10 @@ mod tests {
         let g = Grid::new(
             "f.xlsx",
             "S",
-            vec![(Pos::new(2, 1), text("预算规模及资金用途")), (Pos::new(2, 2), text("预算数"))],
+            vec![
+                (Pos::new(2, 1), text("预算规模及资金用途")),
+                (Pos::new(2, 2), text("预算数")),
+            ],
             vec![CellRange::new(Pos::new(2, 1), Pos::new(3, 1))],
         );
         assert_eq!(g.text(Pos::new(3, 1)), "预算规模及资金用途");
@@ -331,6 +354,7 @@ mod tests {
         assert_eq!(g.bottom_edge(Pos::new(2, 1)), 3);
         assert_eq!(g.text(Pos::new(3, 2)), "");
         assert_eq!(g.row_span(), Some((2, 3)));
+        assert_eq!(g.text(Pos::new(9, 9)), "");
     }
 
     #[test]
@@ -338,12 +362,15 @@ mod tests {
         let g = Grid::new(
             "f.xlsx",
             "S",
-            vec![(Pos::new(5, 5), text("x")), (Pos::new(6, 6), CellValue::Empty)],
+            vec![
+                (Pos::new(5, 5), text("x")),
+                (Pos::new(6, 6), CellValue::Empty),
+            ],
             vec![CellRange::new(Pos::new(5, 5), Pos::new(1_048_575, 16_383))],
         );
-        assert_eq!(g.row_span(), Some((5, 5)));
-        assert_eq!(g.col_span(), Some((5, 5)));
-        assert!(g.merges().is_empty(), "a merge clipped to one cell is no merge");
+        assert_eq!(g.row_span(), Some((5, 5 + MERGE_SLACK)));
+        assert_eq!(g.col_span(), Some((5, 5 + MERGE_SLACK)));
+        assert_eq!(g.merges().len(), 1);
         assert_eq!(g.cells().count(), 1);
     }
 

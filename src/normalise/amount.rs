@@ -18,7 +18,10 @@ pub enum MoneyUnit {
 impl MoneyUnit {
     /// Reads `元`, `千元`, `万元`, `亿元` (surrounding text ignored).
     pub fn parse(s: &str) -> Option<MoneyUnit> {
-        let s: String = fold_width(s).chars().filter(|c| !c.is_whitespace()).collect();
+        let s: String = fold_width(s)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let s = s.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '【' | '】'));
         match s {
             "元" | "人民币元" => Some(MoneyUnit::Yuan),
@@ -59,7 +62,10 @@ impl MoneyUnit {
 /// Finds a stated money unit in a cell such as `单位：万元`, `金额单位:元`
 /// or a label such as `项目资金（元）`.
 pub fn find_money_unit(s: &str) -> Option<MoneyUnit> {
-    let folded: String = fold_width(s).chars().filter(|c| !c.is_whitespace()).collect();
+    let folded: String = fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if let Some(i) = folded.find("单位:") {
         let rest = &folded[i + "单位:".len()..];
         let end = rest.find([',', ';', '，', '；']).unwrap_or(rest.len());
@@ -106,7 +112,10 @@ mod tests {
     fn text_amounts_parse() {
         assert_eq!(parse_decimal("20.00 ").unwrap(), Some(d("20.00")));
         assert_eq!(parse_decimal("２０.００").unwrap(), Some(d("20.00")));
-        assert_eq!(parse_decimal("1,050,000.00").unwrap(), Some(d("1050000.00")));
+        assert_eq!(
+            parse_decimal("1,050,000.00").unwrap(),
+            Some(d("1050000.00"))
+        );
         assert_eq!(parse_decimal("  ").unwrap(), None);
         assert!(parse_decimal("二十").is_err());
     }
@@ -126,7 +135,10 @@ mod tests {
         assert_eq!(find_money_unit("单位：万元"), Some(MoneyUnit::Wanyuan));
         assert_eq!(find_money_unit("金额单位: 元"), Some(MoneyUnit::Yuan));
         assert_eq!(find_money_unit("项目资金（元）"), Some(MoneyUnit::Yuan));
-        assert_eq!(find_money_unit("项目资金（万元）"), Some(MoneyUnit::Wanyuan));
+        assert_eq!(
+            find_money_unit("项目资金（万元）"),
+            Some(MoneyUnit::Wanyuan)
+        );
         assert_eq!(find_money_unit("资金支出计划（%）"), None);
         assert_eq!(find_money_unit("项目名称"), None);
     }

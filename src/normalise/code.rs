@@ -145,7 +145,10 @@ mod tests {
 
     #[test]
     fn variants_come_to_one_form() {
-        assert_eq!(canonical("７６２－０５０４－ＪＱＮ－ＭＴＵＱ"), "762-0504-JQN-MTUQ");
+        assert_eq!(
+            canonical("７６２－０５０４－ＪＱＮ－ＭＴＵＱ"),
+            "762-0504-JQN-MTUQ"
+        );
         assert_eq!(canonical("762-0504-jqn-mtuq"), "762-0504-JQN-MTUQ");
         assert_eq!(canonical("762_0504_JQN_MTUQ"), "762-0504-JQN-MTUQ");
         assert_eq!(canonical(" 762 0504 JQN MTUQ "), "762-0504-JQN-MTUQ");

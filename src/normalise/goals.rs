@@ -41,11 +41,7 @@ pub fn split_goals(text: &str) -> Vec<String> {
 }
 
 fn push(goals: &mut Vec<String>, goal: String) {
-    let g = goal
-        .trim()
-        .trim_end_matches(['；', ';'])
-        .trim()
-        .to_string();
+    let g = goal.trim().trim_end_matches(['；', ';']).trim().to_string();
     if !g.is_empty() {
         goals.push(g);
     }
@@ -77,7 +73,11 @@ fn strip_number(s: &str) -> Option<&str> {
     // 1、 1. 1． 1)
     let digits_end = s
         .char_indices()
-        .find(|(_, c)| !fold_width(&c.to_string()).chars().all(|d| d.is_ascii_digit()))
+        .find(|(_, c)| {
+            !fold_width(&c.to_string())
+                .chars()
+                .all(|d| d.is_ascii_digit())
+        })
         .map(|(i, _)| i)?;
     if digits_end == 0 || s[..digits_end].chars().count() > 2 {
         return None;
@@ -137,15 +137,15 @@ mod tests {
 
     #[test]
     fn continuation_lines_stay_with_their_goal() {
-        assert_eq!(
-            split_goals("1、甲\n续写\n2、乙"),
-            vec!["甲\n续写", "乙"]
-        );
+        assert_eq!(split_goals("1、甲\n续写\n2、乙"), vec!["甲\n续写", "乙"]);
     }
 
     #[test]
     fn unnumbered_text_is_one_goal_per_line() {
-        assert_eq!(split_goals("保障运转\n提高效率"), vec!["保障运转", "提高效率"]);
+        assert_eq!(
+            split_goals("保障运转\n提高效率"),
+            vec!["保障运转", "提高效率"]
+        );
         assert_eq!(split_goals("  "), Vec::<String>::new());
     }
 

@@ -98,7 +98,10 @@ mod tests {
         assert_eq!(l.level1("效 果"), Some("效益指标"));
         assert_eq!(l.level1("满意度"), Some("满意度指标"));
         assert_eq!(l.level2("环境效益指标"), Some("生态效益指标"));
-        assert_eq!(l.level2("社会公众或服务对象满意度指标"), Some("服务对象满意度指标"));
+        assert_eq!(
+            l.level2("社会公众或服务对象满意度指标"),
+            Some("服务对象满意度指标")
+        );
         assert_eq!(l.level2("时效"), Some("时效指标"));
         assert_eq!(l.level1("其他指标"), None);
     }

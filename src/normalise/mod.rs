@@ -70,7 +70,10 @@ pub const DEFAULT_CODE_PATTERN: &str =
     r"^(?P<dept>\d{3})-(?P<category>\d{4})-(?P<batch>[A-Z]{3})-(?P<serial>[A-Z0-9]{4})$";
 
 fn cell(field: Option<&RawField>) -> String {
-    field.and_then(|f| f.pos).map(|p| p.a1()).unwrap_or_default()
+    field
+        .and_then(|f| f.pos)
+        .map(|p| p.a1())
+        .unwrap_or_default()
 }
 
 fn text(field: &Option<RawField>) -> &str {
@@ -106,12 +109,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         let c = code::normalise_code(&code_raw, &settings.code_pattern);
         let parts = groups
             .iter()
-            .map(|g| {
-                c.parts
-                    .iter()
-                    .find(|(n, _)| n == g)
-                    .map(|(_, v)| v.clone())
-            })
+            .map(|g| c.parts.iter().find(|(n, _)| n == g).map(|(_, v)| v.clone()))
             .collect();
         (Some(c.code), parts)
     };
@@ -220,7 +218,10 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
                 out.issues.push(issue(
                     Severity::Error,
                     "plan_not_number",
-                    format!("spending plan {}: {e}; expected a cumulative percentage", cp.label.text),
+                    format!(
+                        "spending plan {}: {e}; expected a cumulative percentage",
+                        cp.label.text
+                    ),
                     src(Some(&cp.value)),
                 ));
                 pcts.push(None);

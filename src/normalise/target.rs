@@ -130,7 +130,8 @@ pub fn run_together(raw: &str) -> Option<(String, String)> {
     }
     let head = s.strip_suffix("100")?;
     let n: u32 = head.parse().ok()?;
-    (!head.starts_with('0') && (1..=100).contains(&n)).then(|| (head.to_string(), "100".to_string()))
+    (!head.starts_with('0') && (1..=100).contains(&n))
+        .then(|| (head.to_string(), "100".to_string()))
 }
 
 #[cfg(test)]

@@ -42,7 +42,9 @@ pub fn split_unit(raw: &str) -> Unit {
 pub fn looks_like_unit(raw: &str) -> bool {
     let u = split_unit(raw);
     u.code.as_ref().is_some_and(|c| (5..=12).contains(&c.len()))
-        && u.name.as_deref().is_none_or(|n| !n.starts_with(['年', '.', '%']))
+        && u.name
+            .as_deref()
+            .is_none_or(|n| !n.starts_with(['年', '.', '%']))
 }
 
 #[cfg(test)]
@@ -64,7 +66,10 @@ mod tests {
         assert_eq!(split_unit("【762002】秦皇岛市北戴河区残疾人联合会"), u);
         assert_eq!(split_unit("762002 秦皇岛市北戴河区残疾人联合会"), u);
         assert_eq!(split_unit("７６２００２秦皇岛市北戴河区残疾人联合会"), u);
-        assert_eq!(split_unit("实施单位：[762002]秦皇岛市北戴河区残疾人联合会"), u);
+        assert_eq!(
+            split_unit("实施单位：[762002]秦皇岛市北戴河区残疾人联合会"),
+            u
+        );
         assert_eq!(
             split_unit("秦皇岛市北戴河区残疾人联合会"),
             Unit {

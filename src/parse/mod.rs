@@ -238,8 +238,14 @@ fn parse_block(
         .find(|p| crate::normalise::amount::find_money_unit(&grid.text(*p)).is_some())
         .map(|p| RawField::at(grid, p))
         .or_else(|| ctx.amount_unit.clone());
-    form.purpose = value(Field::Purpose)
-        .or_else(|| purpose_in_group(grid, matcher, first(Field::BudgetGroup), first(Field::BudgetTotal)));
+    form.purpose = value(Field::Purpose).or_else(|| {
+        purpose_in_group(
+            grid,
+            matcher,
+            first(Field::BudgetGroup),
+            first(Field::BudgetTotal),
+        )
+    });
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, matcher, p, block.last_col);
     }
@@ -262,7 +268,9 @@ fn purpose_in_group(
     let total_row = total.map(|t| t.row);
     let last = grid.bottom_edge(group);
     let rows: Vec<u32> = if last > group.row {
-        (group.row..=last).filter(|r| Some(*r) != total_row).collect()
+        (group.row..=last)
+            .filter(|r| Some(*r) != total_row)
+            .collect()
     } else {
         // Not merged: the purpose is on the row below, under a blank label cell.
         let below = Pos::new(group.row + 1, group.col);
@@ -365,7 +373,13 @@ fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec
 /// A row that cannot belong to the indicator table: it holds a form label,
 /// a title or an amount-unit statement, or one merged cell spans all of the
 /// table's columns (a heading).
-fn ends_table(grid: &Grid, matcher: &Matcher, row: u32, block: &Block, columns: &[(Field, u32)]) -> bool {
+fn ends_table(
+    grid: &Grid,
+    matcher: &Matcher,
+    row: u32,
+    block: &Block,
+    columns: &[(Field, u32)],
+) -> bool {
     for col in block.first_col..=block.last_col {
         let pos = Pos::new(row, col);
         if grid.owner(pos) != pos {
@@ -378,7 +392,10 @@ fn ends_table(grid: &Grid, matcher: &Matcher, row: u32, block: &Block, columns: 
         if matcher.is_title(&text) || is_unit_marker(&text) {
             return true;
         }
-        if matcher.field(&text).is_some_and(|f| !f.is_indicator_column()) {
+        if matcher
+            .field(&text)
+            .is_some_and(|f| !f.is_indicator_column())
+        {
             return true;
         }
     }

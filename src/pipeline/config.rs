@@ -126,7 +126,9 @@ impl Pipeline {
             return Err("normalise.dept_code_length must be at least 1".to_string());
         }
         if file.output.formats.is_empty() {
-            return Err("output.formats is empty; name at least one of \"csv\", \"parquet\"".to_string());
+            return Err(
+                "output.formats is empty; name at least one of \"csv\", \"parquet\"".to_string(),
+            );
         }
         let settings = Settings {
             amount_unit: unit("amount_unit", &n.amount_unit)?,
@@ -137,7 +139,12 @@ impl Pipeline {
             ..Settings::default()
         };
         Ok(Pipeline {
-            inputs: file.input.paths.iter().map(|p| clean_join(base, p)).collect(),
+            inputs: file
+                .input
+                .paths
+                .iter()
+                .map(|p| clean_join(base, p))
+                .collect(),
             output_dir: clean_join(base, &file.output.dir),
             formats: file.output.formats.clone(),
             settings,
@@ -155,7 +162,8 @@ pub fn clean_join(base: &Path, rel: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                let last_is_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
                 if last_is_normal {
                     out.pop();
                 } else {
@@ -191,11 +199,26 @@ mod tests {
 
     #[test]
     fn paths_are_joined_cleanly() {
-        assert_eq!(clean_join(Path::new("pipelines"), Path::new("../output")), PathBuf::from("output"));
-        assert_eq!(clean_join(Path::new(""), Path::new("../x")), PathBuf::from("../x"));
-        assert_eq!(clean_join(Path::new("a/b"), Path::new("./c")), PathBuf::from("a/b/c"));
-        assert_eq!(clean_join(Path::new("pipelines"), Path::new("..")), PathBuf::from("."));
-        assert_eq!(clean_join(Path::new("p"), Path::new("/abs/o")), PathBuf::from("/abs/o"));
+        assert_eq!(
+            clean_join(Path::new("pipelines"), Path::new("../output")),
+            PathBuf::from("output")
+        );
+        assert_eq!(
+            clean_join(Path::new(""), Path::new("../x")),
+            PathBuf::from("../x")
+        );
+        assert_eq!(
+            clean_join(Path::new("a/b"), Path::new("./c")),
+            PathBuf::from("a/b/c")
+        );
+        assert_eq!(
+            clean_join(Path::new("pipelines"), Path::new("..")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            clean_join(Path::new("p"), Path::new("/abs/o")),
+            PathBuf::from("/abs/o")
+        );
     }
 
     #[test]

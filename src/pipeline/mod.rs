@@ -82,7 +82,13 @@ pub fn run(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
     Ok((records, summary))
 }
 
-fn file_issue(file: &InputFile, sheet: &str, severity: Severity, code: &'static str, message: String) -> Issue {
+fn file_issue(
+    file: &InputFile,
+    sheet: &str,
+    severity: Severity,
+    code: &'static str,
+    message: String,
+) -> Issue {
     Issue {
         severity,
         code,
@@ -95,7 +101,11 @@ fn file_issue(file: &InputFile, sheet: &str, severity: Severity, code: &'static 
 
 /// One file through read → parse → normalise → per-form validation. Any
 /// failure, even a panic inside a reader, becomes an issue for this file.
-fn extract_file(file: &InputFile, pipeline: &Pipeline, matcher: &Matcher) -> (Vec<Records>, Vec<Issue>) {
+fn extract_file(
+    file: &InputFile,
+    pipeline: &Pipeline,
+    matcher: &Matcher,
+) -> (Vec<Records>, Vec<Issue>) {
     let result = catch_unwind(AssertUnwindSafe(|| {
         let content = read_file(file)?;
         let mut forms = Vec::new();
@@ -107,7 +117,13 @@ fn extract_file(file: &InputFile, pipeline: &Pipeline, matcher: &Matcher) -> (Ve
                     crate::read::ReadError::Sheet { sheet, .. } => sheet.as_str(),
                     _ => "",
                 };
-                file_issue(file, sheet, Severity::Error, "sheet_unreadable", e.to_string())
+                file_issue(
+                    file,
+                    sheet,
+                    Severity::Error,
+                    "sheet_unreadable",
+                    e.to_string(),
+                )
             })
             .collect();
         for grid in &content.grids {

@@ -18,8 +18,12 @@ pub(super) fn read(path: &Path, display: &str, ext: &str) -> Result<FileContent,
     let mut content = FileContent::default();
     for sheet in book.sheet_names() {
         match read_sheet(&mut book, &sheet) {
-            Ok((range, merges)) => content.grids.push(to_grid(display, &sheet, &range, &merges)),
-            Err(reason) => content.sheet_errors.push(ReadError::Sheet { sheet, reason }),
+            Ok((range, merges)) => content
+                .grids
+                .push(to_grid(display, &sheet, &range, &merges)),
+            Err(reason) => content
+                .sheet_errors
+                .push(ReadError::Sheet { sheet, reason }),
         }
     }
     Ok(content)
@@ -58,11 +62,8 @@ fn to_grid(file: &str, sheet: &str, range: &Range<Data>, merges: &[Dimensions]) 
         };
         Some((pos, value))
     });
-    let merges = merges.iter().map(|d| {
-        CellRange::new(
-            Pos::new(d.start.0, d.start.1),
-            Pos::new(d.end.0, d.end.1),
-        )
-    });
+    let merges = merges
+        .iter()
+        .map(|d| CellRange::new(Pos::new(d.start.0, d.start.1), Pos::new(d.end.0, d.end.1)));
     Grid::new(file, sheet, cells, merges)
 }

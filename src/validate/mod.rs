@@ -10,7 +10,13 @@ use crate::model::{Issue, Project, Records, Severity, Source};
 use crate::normalise::level::LEVEL1;
 use crate::normalise::target::run_together;
 
-fn issue(p: &Project, severity: Severity, code: &'static str, message: String, source: Source) -> Issue {
+fn issue(
+    p: &Project,
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    source: Source,
+) -> Issue {
     Issue {
         severity,
         code,
@@ -47,7 +53,10 @@ fn required_fields(p: &Project, out: &mut Vec<Issue>) {
     let missing = [
         ("项目编码 (project code)", p.project_code.is_none()),
         ("项目名称 (project name)", p.project_name.is_none()),
-        ("预算数 (budget total)", p.budget_total.is_none() && p.budget_total_raw.trim().is_empty()),
+        (
+            "预算数 (budget total)",
+            p.budget_total.is_none() && p.budget_total_raw.trim().is_empty(),
+        ),
     ];
     for (what, is_missing) in missing {
         if is_missing {
@@ -113,7 +122,11 @@ fn level1_groups(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         .iter()
         .filter_map(|i| i.level1.as_deref())
         .collect();
-    let missing: Vec<&str> = LEVEL1.iter().copied().filter(|l| !present.contains(l)).collect();
+    let missing: Vec<&str> = LEVEL1
+        .iter()
+        .copied()
+        .filter(|l| !present.contains(l))
+        .collect();
     if !missing.is_empty() {
         out.push(issue(
             p,
@@ -132,7 +145,9 @@ fn level1_groups(p: &Project, form: &Records, out: &mut Vec<Issue>) {
 fn spending_plan(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     let mut prev: Option<Decimal> = None;
     for cp in &form.plan {
-        let Some(pct) = cp.cumulative_pct else { continue };
+        let Some(pct) = cp.cumulative_pct else {
+            continue;
+        };
         if pct > Decimal::ONE_HUNDRED {
             out.push(issue(
                 p,
@@ -211,11 +226,14 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     for i in &form.indicators {
         let Some(v) = i.target_value else { continue };
         let name = i.level3.clone().unwrap_or_default();
-        let percent_like = i.target_unit.as_deref() == Some("%")
-            || name.contains('率')
-            || name.contains("满意度");
+        let percent_like =
+            i.target_unit.as_deref() == Some("%") || name.contains('率') || name.contains("满意度");
         let split = run_together(&i.target_raw);
-        let what = if name.is_empty() { "an indicator".to_string() } else { name.clone() };
+        let what = if name.is_empty() {
+            "an indicator".to_string()
+        } else {
+            name.clone()
+        };
         let message = match split {
             Some((a, b)) => format!(
                 "{}: target '{}' for {what} looks like two numbers run together ('{a}' and '{b}'); kept as written — check the form",
@@ -229,7 +247,13 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
             ),
             None => continue,
         };
-        out.push(issue(p, Severity::Warning, "target_out_of_range", message, i.source.clone()));
+        out.push(issue(
+            p,
+            Severity::Warning,
+            "target_out_of_range",
+            message,
+            i.source.clone(),
+        ));
     }
 }
 
@@ -260,7 +284,9 @@ pub fn validate_batch(forms: Vec<Records>) -> Records {
         let also_at = out
             .projects
             .iter()
-            .find(|q| q.unit_code == p.unit_code && q.project_code.as_deref() == Some(code.as_str()))
+            .find(|q| {
+                q.unit_code == p.unit_code && q.project_code.as_deref() == Some(code.as_str())
+            })
             .map(|q| q.source.describe())
             .unwrap_or_default();
         out.issues.push(Issue {
@@ -297,9 +323,15 @@ fn without_sources(form: &Records) -> Records {
         plan: form.plan.clone(),
         issues: Vec::new(),
     };
-    r.projects.iter_mut().for_each(|x| x.source = Source::default());
-    r.indicators.iter_mut().for_each(|x| x.source = Source::default());
-    r.goals.iter_mut().for_each(|x| x.source = Source::default());
+    r.projects
+        .iter_mut()
+        .for_each(|x| x.source = Source::default());
+    r.indicators
+        .iter_mut()
+        .for_each(|x| x.source = Source::default());
+    r.goals
+        .iter_mut()
+        .for_each(|x| x.source = Source::default());
     r.plan.iter_mut().for_each(|x| x.source = Source::default());
     r
 }

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use thiserror::Error;
 
-pub use table::{tables, Column, Table, Values};
 use table::format_decimal;
+pub use table::{tables, Column, Table, Values};
 
 #[derive(Debug, Error)]
 pub enum WriteError {
@@ -48,7 +48,11 @@ impl Format {
 /// Writes every table in every format into `dir` as `<table>.<ext>`. Each
 /// file is written beside its final name and renamed into place, so a
 /// reader never sees a half-written file. Returns the files written.
-pub fn write_all(dir: &Path, tables: &[Table], formats: &[Format]) -> Result<Vec<PathBuf>, WriteError> {
+pub fn write_all(
+    dir: &Path,
+    tables: &[Table],
+    formats: &[Format],
+) -> Result<Vec<PathBuf>, WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
         path: dir.to_path_buf(),
         source,

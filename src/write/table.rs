@@ -229,7 +229,10 @@ mod tests {
     fn empty_records_give_the_contract_columns() {
         let t = tables(&Records::default(), &["dept".to_string()]);
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["projects", "indicators", "goals", "spending_plan", "issues"]);
+        assert_eq!(
+            names,
+            ["projects", "indicators", "goals", "spending_plan", "issues"]
+        );
         let projects = &t[0];
         for c in [
             "year",

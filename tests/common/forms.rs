@@ -64,7 +64,11 @@ fn formats() -> Formats {
 }
 
 /// Writes `projects` into one workbook at `path`.
-pub fn write_workbook(path: &Path, projects: &[&SeedProject], layout: &Layout) -> Result<(), XlsxError> {
+pub fn write_workbook(
+    path: &Path,
+    projects: &[&SeedProject],
+    layout: &Layout,
+) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
     let f = formats();
     if layout.cover_sheet {
@@ -102,7 +106,15 @@ pub fn write_workbook(path: &Path, projects: &[&SeedProject], layout: &Layout) -
 }
 
 fn setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
-    for (col, width) in [(0, 18.0), (1, 14.0), (2, 16.0), (3, 30.0), (4, 12.0), (5, 14.0), (6, 12.0)] {
+    for (col, width) in [
+        (0, 18.0),
+        (1, 14.0),
+        (2, 16.0),
+        (3, 30.0),
+        (4, 12.0),
+        (5, 14.0),
+        (6, 12.0),
+    ] {
         sheet.set_column_width(col, width)?;
     }
     Ok(())
@@ -178,7 +190,9 @@ fn write_form(
             if i == 4 {
                 // 指标值 as the document writes it: numeric when it is a number.
                 match v.parse::<f64>() {
-                    Ok(n) if layout.numbers => sheet.write_number_with_format(r, col, n, &f.cell)?,
+                    Ok(n) if layout.numbers => {
+                        sheet.write_number_with_format(r, col, n, &f.cell)?
+                    }
                     _ => sheet.write_string_with_format(r, col, *v, &f.cell)?,
                 };
             } else if v.is_empty() {

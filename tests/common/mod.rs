@@ -70,7 +70,11 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            Row(headers.iter().cloned().zip(rec.iter().map(str::to_string)).collect())
+            Row(headers
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(str::to_string))
+                .collect())
         })
         .collect()
 }

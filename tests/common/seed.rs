@@ -24,7 +24,14 @@ pub struct SeedProject {
 
 pub const PLAN_LABELS: [&str; 4] = ["3月底", "6月底", "10月底", "12月底"];
 pub const PLAN_MONTHS: [u8; 4] = [3, 6, 10, 12];
-pub const INDICATOR_HEADER: [&str; 6] = ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"];
+pub const INDICATOR_HEADER: [&str; 6] = [
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "绩效指标描述",
+    "指标值",
+    "指标值确定依据",
+];
 pub const DOC_TITLE: &str = "2020年部门预算绩效信息";
 
 pub const SEED: [SeedProject; 10] = [

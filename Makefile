@@ -1,0 +1,31 @@
+# jixiao — the two commands a newcomer needs are `make run` and `make test`.
+CARGO ?= cargo
+
+.PHONY: run test lint sample fixtures clean check-cargo
+
+## run: the main job — the sample pipeline over sample_data/, tables into output/
+run: check-cargo
+	$(CARGO) run --quiet -- run pipelines/sample.toml
+
+## test: every unit and end-to-end test
+test: check-cargo
+	$(CARGO) test --all-targets
+
+## lint: formatting and clippy, as CI runs them
+lint: check-cargo
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## sample: regenerate sample_data/*.xlsx from the seed forms (tests/common/seed.rs)
+sample: check-cargo
+	$(CARGO) run --quiet --example gen_sample -- sample_data
+
+## fixtures: regenerate tests/fixtures (needs python3 + openpyxl, and LibreOffice)
+fixtures:
+	python3 tests/fixtures/make_fixtures.py
+
+clean:
+	rm -rf output target
+
+check-cargo:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs (1.88 or newer)"; exit 1; }

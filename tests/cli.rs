@@ -1,0 +1,155 @@
+//! The command line: help, formats, exit codes, and bad input that never
+//! stops the batch.
+
+mod common;
+
+use common::forms::{write_workbook, Layout};
+use common::seed::SEED;
+use common::{assert_exit, Workdir};
+
+fn sample_into(wd: &Workdir, dir: &str) {
+    let repo = common::repo();
+    for f in ["762002.xlsx", "762003.xlsx"] {
+        wd.write(
+            &format!("{dir}/{f}"),
+            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn every_command_explains_itself() {
+    let wd = Workdir::new();
+    for args in [&["--help"][..], &["run", "--help"], &["extract", "--help"]] {
+        let out = wd.run(args);
+        assert_exit(&out, 0);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage"), "{args:?}: {text}");
+    }
+    let top = String::from_utf8_lossy(&wd.run(&["--help"]).stdout).to_string();
+    assert!(top.contains("Exit codes"), "{top}");
+}
+
+#[test]
+fn extract_writes_only_the_requested_format() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    assert_exit(
+        &wd.run(&["extract", "in", "--out", "csv_only", "--format", "csv"]),
+        0,
+    );
+    assert!(wd.path("csv_only/projects.csv").is_file());
+    assert!(!wd.path("csv_only/projects.parquet").exists());
+    assert_exit(
+        &wd.run(&["extract", "in", "--out", "pq", "--format", "parquet"]),
+        0,
+    );
+    assert!(wd.path("pq/projects.parquet").is_file());
+    assert!(!wd.path("pq/projects.csv").exists());
+    assert_exit(&wd.run(&["extract", "in/762002.xlsx", "--out", "one"]), 0);
+    assert_eq!(wd.csv("one/projects.csv").len(), 4);
+    assert_eq!(
+        wd.csv("one/projects.csv")[0].get("source_file"),
+        "762002.xlsx"
+    );
+}
+
+#[test]
+fn an_unreadable_workbook_is_an_issue_and_the_run_goes_on() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write("in/broken.xlsx", b"this is not a zip archive");
+    wd.write("in/empty.xlsx", b"");
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    assert_eq!(wd.csv("out/projects.csv").len(), 10, "every intact project");
+    let issues = wd.csv("out/issues.csv");
+    for name in ["in/broken.xlsx", "in/empty.xlsx"] {
+        let row = issues
+            .iter()
+            .find(|r| r.get("source_file") == name)
+            .unwrap_or_else(|| panic!("no issue for {name}: {issues:?}"));
+        assert_eq!(row.get("severity"), "error");
+        assert_eq!(row.get("code"), "file_unreadable");
+        assert!(!row.get("message").is_empty());
+    }
+    let empty = issues
+        .iter()
+        .find(|r| r.get("source_file") == "in/empty.xlsx")
+        .unwrap();
+    assert!(empty.get("message").contains("empty"), "{empty:?}");
+}
+
+#[test]
+fn a_workbook_without_forms_is_a_warning() {
+    let wd = Workdir::new();
+    let layout = Layout {
+        cover_sheet: true,
+        ..Layout::default()
+    };
+    write_workbook(&wd.path("cover.xlsx"), &[], &layout).unwrap();
+    let out = wd.run(&["extract", "cover.xlsx", "--out", "out"]);
+    assert_exit(&out, 0);
+    let issues = wd.csv("out/issues.csv");
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].get("code"), "no_forms_found");
+    assert_eq!(issues[0].get("severity"), "warning");
+    assert_eq!(wd.csv("out/projects.csv").len(), 0);
+}
+
+#[test]
+fn unsupported_files_in_a_folder_are_skipped_with_a_note() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write("in/readme.txt", "not a submission");
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped in/readme.txt"), "{stderr}");
+    assert!(wd
+        .csv("out/issues.csv")
+        .iter()
+        .all(|r| r.get("source_file") != "in/readme.txt"));
+}
+
+#[test]
+fn a_bad_pipeline_file_names_the_key_and_exits_2() {
+    let wd = Workdir::new();
+    wd.write("p.toml", "[output]\nformat = [\"csv\"]\n");
+    let out = wd.run(&["run", "p.toml"]);
+    assert_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("format"), "{stderr}");
+    assert!(stderr.contains("p.toml"), "{stderr}");
+    let out = wd.run(&["run", "missing.toml"]);
+    assert_exit(&out, 2);
+}
+
+#[test]
+fn a_missing_input_exits_2() {
+    let wd = Workdir::new();
+    let out = wd.run(&["extract", "nowhere", "--out", "out"]);
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
+}
+
+#[test]
+fn forms_are_written_in_a_stable_order() {
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in/b")).unwrap();
+    std::fs::create_dir_all(wd.path("in/a")).unwrap();
+    let first: Vec<_> = SEED.iter().take(2).collect();
+    let last: Vec<_> = SEED.iter().skip(8).collect();
+    write_workbook(&wd.path("in/b/x.xlsx"), &first, &Layout::default()).unwrap();
+    write_workbook(&wd.path("in/a/y.xlsx"), &last, &Layout::default()).unwrap();
+    assert_exit(&wd.run(&["extract", "in", "--out", "out"]), 0);
+    let files: Vec<String> = wd
+        .csv("out/projects.csv")
+        .iter()
+        .map(|r| r.get("source_file").to_string())
+        .collect();
+    assert_eq!(
+        files,
+        ["in/a/y.xlsx", "in/a/y.xlsx", "in/b/x.xlsx", "in/b/x.xlsx"]
+    );
+}

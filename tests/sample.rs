@@ -1,0 +1,263 @@
+//! `jixiao run` on the sample pipeline: every field of all ten seed forms,
+//! asserted against the typed-in seed (itself checked against the seed
+//! document), never against the tool's own earlier output.
+
+mod common;
+
+use std::str::FromStr;
+
+use common::seed::{PLAN_LABELS, PLAN_MONTHS, SEED};
+use common::{assert_exit, Row, Workdir};
+use rust_decimal::Decimal;
+
+/// A workdir holding a copy of the repo's sample pipeline and sample data,
+/// after `jixiao run pipelines/sample.toml`.
+fn run_sample() -> Workdir {
+    let wd = Workdir::new();
+    let repo = common::repo();
+    wd.write(
+        "pipelines/sample.toml",
+        std::fs::read(repo.join("pipelines/sample.toml")).unwrap(),
+    );
+    for f in ["762002.xlsx", "762003.xlsx"] {
+        wd.write(
+            &format!("sample_data/{f}"),
+            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
+        );
+    }
+    let out = wd.run(&["run", "pipelines/sample.toml"]);
+    assert_exit(&out, 0);
+    wd
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn rows_of<'a>(rows: &'a [Row], code: &str) -> Vec<&'a Row> {
+    rows.iter()
+        .filter(|r| r.get("project_code") == code)
+        .collect()
+}
+
+fn unit_code(unit: &str) -> &str {
+    &unit[..6]
+}
+
+#[test]
+fn sample_run_writes_the_five_tables_with_the_seed_counts() {
+    let wd = run_sample();
+    for t in ["projects", "indicators", "goals", "spending_plan", "issues"] {
+        assert!(wd.path(&format!("output/{t}.csv")).is_file(), "{t}.csv");
+        assert!(
+            wd.path(&format!("output/{t}.parquet")).is_file(),
+            "{t}.parquet"
+        );
+    }
+    assert_eq!(wd.csv("output/projects.csv").len(), 10);
+    assert_eq!(wd.csv("output/indicators.csv").len(), 30);
+    assert_eq!(wd.csv("output/goals.csv").len(), 20);
+    assert_eq!(wd.csv("output/spending_plan.csv").len(), 40);
+}
+
+#[test]
+fn budget_total_sums_to_exactly_216_51() {
+    let wd = run_sample();
+    let total: Decimal = wd
+        .csv("output/projects.csv")
+        .iter()
+        .map(|r| dec(r.get("budget_total")))
+        .sum();
+    assert_eq!(total, dec("216.51"));
+    assert_eq!(total.to_string(), "216.51");
+}
+
+#[test]
+fn every_project_field_matches_the_seed() {
+    let wd = run_sample();
+    let projects = wd.csv("output/projects.csv");
+    for (i, p) in SEED.iter().enumerate() {
+        let r = &projects[i];
+        assert_eq!(r.get("year"), "2020");
+        assert_eq!(r.get("unit_code"), unit_code(p.unit));
+        assert_eq!(r.get("unit_name"), &p.unit[6..]);
+        assert_eq!(r.get("dept_code"), "762");
+        assert_eq!(r.get("project_code"), p.code);
+        assert_eq!(r.get("project_code_raw"), p.code);
+        let parts: Vec<&str> = p.code.split('-').collect();
+        assert_eq!(r.get("code_dept"), parts[0]);
+        assert_eq!(r.get("code_category"), parts[1]);
+        assert_eq!(r.get("code_batch"), parts[2]);
+        assert_eq!(r.get("code_serial"), parts[3]);
+        assert_eq!(r.get("project_name"), p.name);
+        assert_eq!(r.get("budget_total"), p.budget_total, "{}", p.code);
+        assert_eq!(r.get("budget_fiscal"), p.budget_fiscal, "{}", p.code);
+        // 其他资金 is blank in every seed form: blank means 0.
+        assert_eq!(p.budget_other, "");
+        assert_eq!(r.get("budget_other"), "0.00");
+        assert_eq!(r.get("amount_unit"), "万元");
+        assert_eq!(r.get("purpose"), p.purpose);
+        assert_eq!(r.get("title"), p.title);
+        assert_eq!(
+            r.get("source_file"),
+            format!("sample_data/{}.xlsx", unit_code(p.unit))
+        );
+        assert_eq!(r.get("source_sheet"), "绩效目标表");
+        assert!(!r.get("source_cell").is_empty());
+    }
+}
+
+#[test]
+fn every_indicator_cell_matches_the_seed() {
+    let wd = run_sample();
+    let indicators = wd.csv("output/indicators.csv");
+    for p in &SEED {
+        let rows = rows_of(&indicators, p.code);
+        assert_eq!(rows.len(), 3, "{}", p.code);
+        for (k, (r, want)) in rows.iter().zip(&p.indicators).enumerate() {
+            assert_eq!(r.get("unit_code"), unit_code(p.unit));
+            assert_eq!(r.get("seq"), (k + 1).to_string());
+            assert_eq!(r.get("level1_raw"), want[0]);
+            assert_eq!(r.get("level2_raw"), want[1]);
+            assert_eq!(r.get("level3"), want[2]);
+            assert_eq!(r.get("description"), want[3]);
+            assert_eq!(r.get("target_raw"), want[4]);
+            assert_eq!(r.get("basis"), want[5]);
+            // The value is the number as written, never rewritten.
+            assert_eq!(dec(r.get("target_value")), dec(want[4]));
+            assert_eq!(r.get("target_op"), "=");
+            for c in ["source_file", "source_sheet", "source_cell"] {
+                assert!(!r.get(c).is_empty(), "{c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn level1_effect_is_canonical_with_the_raw_form_kept() {
+    let wd = run_sample();
+    let indicators = wd.csv("output/indicators.csv");
+    let effect: Vec<&Row> = indicators
+        .iter()
+        .filter(|r| r.get("level1_raw") == "效果指标")
+        .collect();
+    assert_eq!(effect.len(), 10);
+    assert!(effect.iter().all(|r| r.get("level1") == "效益指标"));
+}
+
+#[test]
+fn goals_are_one_row_per_numbered_goal() {
+    let wd = run_sample();
+    let goals = wd.csv("output/goals.csv");
+    for p in &SEED {
+        let want: Vec<&str> = p
+            .goals
+            .lines()
+            .map(|l| l.split_once('、').expect("numbered").1)
+            .collect();
+        let rows = rows_of(&goals, p.code);
+        let got: Vec<&str> = rows.iter().map(|r| r.get("goal")).collect();
+        assert_eq!(got, want, "{}", p.code);
+        let seqs: Vec<&str> = rows.iter().map(|r| r.get("seq")).collect();
+        assert_eq!(seqs, ["1", "2"]);
+        assert!(rows.iter().all(|r| !r.get("source_cell").is_empty()));
+    }
+}
+
+#[test]
+fn spending_plan_is_cumulative_per_checkpoint() {
+    let wd = run_sample();
+    let plan = wd.csv("output/spending_plan.csv");
+    for p in &SEED {
+        let rows = rows_of(&plan, p.code);
+        assert_eq!(rows.len(), 4, "{}", p.code);
+        let mut carried = Decimal::ZERO;
+        for (k, r) in rows.iter().enumerate() {
+            if !p.plan[k].is_empty() {
+                carried = dec(p.plan[k]);
+            }
+            assert_eq!(r.get("checkpoint_label"), PLAN_LABELS[k]);
+            assert_eq!(r.get("checkpoint_month"), PLAN_MONTHS[k].to_string());
+            assert_eq!(
+                dec(r.get("cumulative_pct")),
+                carried,
+                "{} {}",
+                p.code,
+                PLAN_LABELS[k]
+            );
+            let amount = dec(p.budget_total) * carried / Decimal::ONE_HUNDRED;
+            assert_eq!(dec(r.get("cumulative_amount")), amount);
+            assert!(!r.get("source_cell").is_empty());
+        }
+    }
+}
+
+#[test]
+fn the_seed_quirks_are_reported() {
+    let wd = run_sample();
+    let issues = wd.csv("output/issues.csv");
+    assert!(
+        issues.iter().all(|r| r.get("severity") == "warning"),
+        "no errors on the sample"
+    );
+    let garbled = issues
+        .iter()
+        .filter(|r| r.get("code") == "target_out_of_range")
+        .count();
+    assert_eq!(garbled, 16, "every 85100 / 90100 target");
+    let dup: Vec<&Row> = issues
+        .iter()
+        .filter(|r| r.get("code") == "duplicate_goal")
+        .collect();
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0].get("project_code"), "762-0603-JQN-ZHFE");
+    for r in &issues {
+        for c in ["source_file", "source_sheet", "source_cell", "message"] {
+            assert!(!r.get(c).is_empty(), "{c} in {r:?}");
+        }
+    }
+}
+
+#[test]
+fn parquet_keeps_types_and_exact_amounts() {
+    use polars::prelude::*;
+    let wd = run_sample();
+    let read = |t: &str| {
+        let f = std::fs::File::open(wd.path(&format!("output/{t}.parquet"))).unwrap();
+        ParquetReader::new(f).finish().unwrap()
+    };
+    let projects = read("projects");
+    assert_eq!(projects.height(), 10);
+    let total = projects.column("budget_total").unwrap();
+    assert!(
+        matches!(total.dtype(), DataType::Decimal(38, 2)),
+        "{:?}",
+        total.dtype()
+    );
+    let cents: i128 = total
+        .as_materialized_series()
+        .decimal()
+        .unwrap()
+        .physical()
+        .iter()
+        .flatten()
+        .sum();
+    assert_eq!(cents, 21651, "216.51 万元 exactly");
+    assert_eq!(projects.column("year").unwrap().dtype(), &DataType::Int64);
+    assert_eq!(
+        projects.column("project_code").unwrap().dtype(),
+        &DataType::String
+    );
+    let plan = read("spending_plan");
+    assert_eq!(plan.height(), 40);
+    assert_eq!(
+        plan.column("checkpoint_month").unwrap().dtype(),
+        &DataType::Int64
+    );
+    assert!(matches!(
+        plan.column("cumulative_amount").unwrap().dtype(),
+        DataType::Decimal(38, _)
+    ));
+    assert_eq!(read("indicators").height(), 30);
+    assert_eq!(read("goals").height(), 20);
+}
