@@ -9,7 +9,7 @@ run: check-cargo
 
 ## test: every unit and end-to-end test
 test: check-cargo
-	$(CARGO) test --all-targets
+	$(CARGO) test --lib --tests
 
 ## lint: formatting and clippy, as CI runs them
 lint: check-cargo
