@@ -46,6 +46,9 @@ pub struct Project {
     pub category_name: Option<String>,
     pub func_class_code: Option<String>,
     pub func_class_name: Option<String>,
+    /// The classification as the form wrote it, or empty when it was mapped
+    /// from the project category.
+    pub func_class_raw: String,
     pub project_name: Option<String>,
     pub title: Option<String>,
     pub budget_total: Option<Decimal>,

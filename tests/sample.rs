@@ -19,6 +19,13 @@ fn run_sample() -> Workdir {
         "pipelines/sample.toml",
         std::fs::read(repo.join("pipelines/sample.toml")).unwrap(),
     );
+    for f in std::fs::read_dir(repo.join("pipelines/reference")).unwrap() {
+        let f = f.unwrap();
+        wd.write(
+            &format!("pipelines/reference/{}", f.file_name().to_string_lossy()),
+            std::fs::read(f.path()).unwrap(),
+        );
+    }
     for f in ["762002.xlsx", "762003.xlsx"] {
         wd.write(
             &format!("sample_data/{f}"),
@@ -260,4 +267,60 @@ fn parquet_keeps_types_and_exact_amounts() {
     ));
     assert_eq!(read("indicators").height(), 30);
     assert_eq!(read("goals").height(), 20);
+}
+
+#[test]
+fn every_contract_column_of_projects_is_filled() {
+    let wd = run_sample();
+    let contract = [
+        "year",
+        "dept_code",
+        "unit_code",
+        "unit_name",
+        "project_code",
+        "project_code_raw",
+        "code_dept",
+        "code_category",
+        "code_batch",
+        "code_serial",
+        "category_name",
+        "func_class_code",
+        "func_class_name",
+        "project_name",
+        "budget_total",
+        "budget_fiscal",
+        "budget_other",
+        "amount_unit",
+        "purpose",
+        "source_file",
+        "source_sheet",
+        "source_cell",
+    ];
+    for r in wd.csv("output/projects.csv") {
+        for c in contract {
+            assert!(!r.get(c).is_empty(), "{c} of {}", r.get("project_code"));
+        }
+    }
+}
+
+#[test]
+fn categories_and_functional_classes_come_from_the_reference_tables() {
+    let wd = run_sample();
+    let projects = wd.csv("output/projects.csv");
+    let first = &projects[0];
+    assert_eq!(first.get("code_category"), "0504");
+    assert_eq!(first.get("func_class_code"), "2081107");
+    assert_eq!(first.get("func_class_name"), "残疾人生活和护理补贴");
+    assert_eq!(
+        first.get("func_class_raw"),
+        "",
+        "mapped, not written on the form"
+    );
+    // The reference table is read, not hard-coded: every code is in it.
+    let table =
+        std::fs::read_to_string(common::repo().join("pipelines/reference/func_class.csv")).unwrap();
+    for p in &projects {
+        let line = format!("{},{},", p.get("func_class_code"), p.get("func_class_name"));
+        assert!(table.contains(&line), "{line}");
+    }
 }

@@ -32,6 +32,7 @@ pub struct Labels {
     pub description: Vec<String>,
     pub target: Vec<String>,
     pub basis: Vec<String>,
+    pub func_class: Vec<String>,
     /// A title cell ends with one of these (`…绩效目标表`).
     pub title_suffix: Vec<String>,
 }
@@ -59,6 +60,13 @@ impl Default for Labels {
             description: list(&["绩效指标描述", "指标描述", "指标内容"]),
             target: list(&["指标值", "目标值", "绩效指标值"]),
             basis: list(&["指标值确定依据", "确定依据"]),
+            func_class: list(&[
+                "支出功能分类",
+                "支出功能分类科目",
+                "功能分类科目",
+                "功能科目",
+                "功能分类",
+            ]),
             title_suffix: list(&["绩效目标表", "绩效目标申报表"]),
         }
     }
@@ -83,6 +91,7 @@ pub enum Field {
     Description,
     Target,
     Basis,
+    FuncClass,
 }
 
 impl Field {
@@ -105,6 +114,7 @@ impl Field {
             Field::Description => "description",
             Field::Target => "target",
             Field::Basis => "basis",
+            Field::FuncClass => "func_class",
         }
     }
 
@@ -132,7 +142,7 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(labels: &Labels) -> Matcher {
         let mut fields = HashMap::new();
-        let groups: [(&Vec<String>, Field); 16] = [
+        let groups: [(&Vec<String>, Field); 17] = [
             (&labels.project_code, Field::ProjectCode),
             (&labels.project_name, Field::ProjectName),
             (&labels.unit, Field::Unit),
@@ -149,6 +159,7 @@ impl Matcher {
             (&labels.description, Field::Description),
             (&labels.target, Field::Target),
             (&labels.basis, Field::Basis),
+            (&labels.func_class, Field::FuncClass),
         ];
         for (synonyms, field) in groups {
             for s in synonyms {

@@ -6,6 +6,7 @@
 
 pub mod amount;
 pub mod code;
+pub mod func_class;
 pub mod goals;
 pub mod level;
 pub mod plan;
@@ -36,8 +37,19 @@ pub struct Settings {
     /// The budget year, when the pipeline sets it (else read from the files).
     pub year: Option<i32>,
     pub levels: level::Levels,
-    /// `code_category` value → category name.
-    pub categories: HashMap<String, String>,
+    /// `code_category` value → category.
+    pub categories: HashMap<String, Category>,
+    /// The functional classification reference table.
+    pub func_classes: func_class::FuncClasses,
+}
+
+/// A project category of the reference table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub name: String,
+    /// The functional classification a project of this category is booked
+    /// under when its form names none.
+    pub func_class_code: Option<String>,
 }
 
 impl Settings {
@@ -61,6 +73,7 @@ impl Default for Settings {
             year: None,
             levels: level::Levels::default(),
             categories: HashMap::new(),
+            func_classes: func_class::FuncClasses::default(),
         }
     }
 }
@@ -158,11 +171,59 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
     let budget_fiscal = amount(&raw.budget_fiscal, "财政资金");
     let budget_other = amount(&raw.budget_other, "其他资金");
 
-    let category_name = groups
+    let category_code = groups
         .iter()
         .position(|g| g == "category")
-        .and_then(|i| code_parts[i].as_ref())
-        .and_then(|c| settings.categories.get(c).cloned());
+        .and_then(|i| code_parts[i].clone());
+    let category = category_code
+        .as_ref()
+        .and_then(|c| settings.categories.get(c));
+    if let (Some(c), None, false) = (&category_code, category, settings.categories.is_empty()) {
+        out.issues.push(issue(
+            Severity::Warning,
+            "category_unknown",
+            format!("project category '{c}' is not in the category reference table"),
+            src(raw.code.as_ref()),
+        ));
+    }
+
+    // Functional classification: from the form when it names one, else
+    // mapped from the project category.
+    let fc_raw = text(&raw.func_class).trim().to_string();
+    let (func_class_code, func_class_name) = if fc_raw.is_empty() {
+        let code = category.and_then(|c| c.func_class_code.clone());
+        let name = code
+            .as_deref()
+            .and_then(|c| settings.func_classes.name(c))
+            .map(str::to_string);
+        (code, name)
+    } else {
+        let fc = func_class::split_func_class(&fc_raw);
+        let table = &settings.func_classes;
+        let code = fc.code.clone().or_else(|| {
+            fc.name
+                .as_deref()
+                .and_then(|n| table.code(n))
+                .map(str::to_string)
+        });
+        let name = code
+            .as_deref()
+            .and_then(|c| table.name(c))
+            .map(str::to_string)
+            .or_else(|| fc.name.clone());
+        let known = code.as_deref().is_some_and(|c| table.name(c).is_some());
+        if !known && !table.is_empty() {
+            out.issues.push(issue(
+                Severity::Warning,
+                "func_class_unknown",
+                format!(
+                    "functional classification '{fc_raw}' is not in the reference table; kept as written"
+                ),
+                src(raw.func_class.as_ref()),
+            ));
+        }
+        (code, name)
+    };
 
     let project = Project {
         source: if raw.code.is_some() {
@@ -180,9 +241,10 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         project_code: project_code.clone(),
         project_code_raw: code_raw.clone(),
         code_parts,
-        category_name,
-        func_class_code: None,
-        func_class_name: None,
+        category_name: category.map(|c| c.name.clone()),
+        func_class_code,
+        func_class_name,
+        func_class_raw: fc_raw,
         project_name: non_empty(text(&raw.name)),
         title: raw.title.as_ref().and_then(|t| non_empty(&t.text)),
         budget_total,
@@ -296,4 +358,151 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
 
     out.projects.push(project);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Pos;
+    use crate::parse::{RawCheckpoint, RawIndicator};
+    use std::str::FromStr;
+
+    fn f(text: &str, row: u32, col: u32) -> Option<RawField> {
+        Some(RawField {
+            text: text.to_string(),
+            pos: Some(Pos::new(row, col)),
+        })
+    }
+
+    fn form() -> RawForm {
+        RawForm {
+            file: "u.xlsx".into(),
+            sheet: "S".into(),
+            anchor: Pos::new(2, 0),
+            unit: f("[762002]秦皇岛市北戴河区残疾人联合会", 1, 0),
+            amount_unit: f("单位：元", 1, 6),
+            code: f("７６２０５０４jqnmtuq", 2, 1),
+            name: f(" 城镇残疾人基本养老保险补贴 ", 2, 4),
+            budget_total: f("1,050,000.00", 3, 2),
+            budget_fiscal: f("1050000", 3, 4),
+            budget_other: f("", 3, 6),
+            plan: vec![
+                RawCheckpoint {
+                    label: RawField {
+                        text: "一季度末".into(),
+                        pos: Some(Pos::new(5, 1)),
+                    },
+                    value: RawField {
+                        text: "".into(),
+                        pos: Some(Pos::new(6, 1)),
+                    },
+                },
+                RawCheckpoint {
+                    label: RawField {
+                        text: "6月底".into(),
+                        pos: Some(Pos::new(5, 2)),
+                    },
+                    value: RawField {
+                        text: "40".into(),
+                        pos: Some(Pos::new(6, 2)),
+                    },
+                },
+                RawCheckpoint {
+                    label: RawField {
+                        text: "十二月底".into(),
+                        pos: Some(Pos::new(5, 3)),
+                    },
+                    value: RawField {
+                        text: "".into(),
+                        pos: Some(Pos::new(6, 3)),
+                    },
+                },
+            ],
+            goals: f("（1）甲\n（2）乙", 7, 1),
+            indicators: vec![RawIndicator {
+                row: Pos::new(9, 0),
+                level1: RawField {
+                    text: "效 果".into(),
+                    pos: Some(Pos::new(9, 0)),
+                },
+                level2: RawField {
+                    text: "环境效益指标".into(),
+                    pos: Some(Pos::new(9, 1)),
+                },
+                level3: RawField {
+                    text: "覆盖率".into(),
+                    pos: Some(Pos::new(9, 2)),
+                },
+                target: RawField {
+                    text: "≥９５％".into(),
+                    pos: Some(Pos::new(9, 4)),
+                },
+                ..RawIndicator::default()
+            }],
+            ..RawForm::default()
+        }
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_variant_form_comes_out_canonical_with_raw_kept() {
+        let r = normalise_form(&form(), &Settings::default());
+        let p = &r.projects[0];
+        assert_eq!(p.project_code.as_deref(), Some("762-0504-JQN-MTUQ"));
+        assert_eq!(p.project_code_raw, "７６２０５０４jqnmtuq");
+        assert_eq!(p.code_parts[1].as_deref(), Some("0504"));
+        assert_eq!(p.unit_code.as_deref(), Some("762002"));
+        assert_eq!(p.dept_code.as_deref(), Some("762"));
+        assert_eq!(
+            p.project_name.as_deref(),
+            Some("城镇残疾人基本养老保险补贴")
+        );
+        assert_eq!(p.budget_total, Some(d("105")));
+        assert_eq!(p.budget_other, Some(Decimal::ZERO), "blank 其他资金 is 0");
+        assert_eq!(p.budget_total_raw, "1,050,000.00");
+        assert_eq!(p.source.cell, "B3");
+        let months: Vec<_> = r.plan.iter().map(|c| c.checkpoint_month).collect();
+        assert_eq!(months, [Some(3), Some(6), Some(12)]);
+        let pcts: Vec<_> = r.plan.iter().map(|c| c.cumulative_pct).collect();
+        assert_eq!(pcts, [Some(d("0")), Some(d("40")), Some(d("40"))]);
+        assert_eq!(r.plan[1].cumulative_amount, Some(d("42")));
+        let goals: Vec<_> = r.goals.iter().map(|g| g.goal.as_str()).collect();
+        assert_eq!(goals, ["甲", "乙"]);
+        let i = &r.indicators[0];
+        assert_eq!(i.level1.as_deref(), Some("效益指标"));
+        assert_eq!(i.level1_raw, "效 果");
+        assert_eq!(i.level2.as_deref(), Some("生态效益指标"));
+        assert_eq!(i.target_op.as_deref(), Some(">="));
+        assert_eq!(i.target_value, Some(d("95")));
+        assert_eq!(i.target_unit.as_deref(), Some("%"));
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+    }
+
+    #[test]
+    fn unreadable_values_are_kept_and_reported() {
+        let mut raw = form();
+        raw.code = f("76-05", 2, 1);
+        raw.budget_fiscal = f("二十万", 3, 4);
+        raw.indicators[0].level1.text = "其他指标".into();
+        let r = normalise_form(&raw, &Settings::default());
+        let codes: Vec<_> = r.issues.iter().map(|i| i.code).collect();
+        assert_eq!(codes, ["code_format", "amount_not_number", "unknown_level"]);
+        assert_eq!(r.projects[0].project_code.as_deref(), Some("76-05"));
+        assert_eq!(r.issues[1].source.cell, "E4");
+        assert_eq!(r.indicators[0].level1.as_deref(), Some("其他指标"));
+    }
+
+    #[test]
+    fn the_pipeline_amount_unit_is_honoured() {
+        let settings = Settings {
+            amount_unit: MoneyUnit::Yuan,
+            ..Settings::default()
+        };
+        let r = normalise_form(&form(), &settings);
+        assert_eq!(r.projects[0].budget_total, Some(d("1050000")));
+        assert_eq!(r.projects[0].amount_unit, "元");
+    }
 }

@@ -65,6 +65,7 @@ pub struct RawForm {
     pub budget_fiscal: Option<RawField>,
     pub budget_other: Option<RawField>,
     pub purpose: Option<RawField>,
+    pub func_class: Option<RawField>,
     pub plan: Vec<RawCheckpoint>,
     pub goals: Option<RawField>,
     pub indicators: Vec<RawIndicator>,
@@ -226,6 +227,7 @@ fn parse_block(
         budget_fiscal: value(Field::BudgetFiscal),
         budget_other: value(Field::BudgetOther),
         goals: value(Field::Goals),
+        func_class: value(Field::FuncClass),
         ..RawForm::default()
     };
     form.unit = value(Field::Unit)
@@ -423,6 +425,7 @@ fn form_end(form: &RawForm) -> u32 {
         &form.budget_other,
         &form.purpose,
         &form.goals,
+        &form.func_class,
     ];
     let mut end = fields
         .iter()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::PipelineError;
+use super::{reference, PipelineError};
 use crate::locate::Labels;
 use crate::normalise::amount::MoneyUnit;
 use crate::normalise::{Settings, DEFAULT_CODE_PATTERN};
@@ -68,6 +68,12 @@ pub struct NormaliseConfig {
     pub code_pattern: String,
     /// Leading digits of a unit code that form the department code.
     pub dept_code_length: usize,
+    /// CSV `code,name[,func_class_code]`: project categories by `code_category`.
+    pub categories: Option<PathBuf>,
+    /// CSV `code,name[,level]`: functional classification (类/款/项).
+    pub func_classes: Option<PathBuf>,
+    /// CSV `written,canonical`: indicator-level synonyms (built-in list when unset).
+    pub level_synonyms: Option<PathBuf>,
 }
 
 impl Default for NormaliseConfig {
@@ -78,6 +84,9 @@ impl Default for NormaliseConfig {
             default_source_unit: "万元".to_string(),
             code_pattern: DEFAULT_CODE_PATTERN.to_string(),
             dept_code_length: 3,
+            categories: None,
+            func_classes: None,
+            level_synonyms: None,
         }
     }
 }
@@ -138,6 +147,20 @@ impl Pipeline {
             year: n.year,
             ..Settings::default()
         };
+        let mut settings = settings;
+        let key = |k: &str, e: String| format!("normalise.{k}: {e}");
+        if let Some(p) = &n.categories {
+            settings.categories =
+                reference::categories(&clean_join(base, p)).map_err(|e| key("categories", e))?;
+        }
+        if let Some(p) = &n.func_classes {
+            settings.func_classes = reference::func_classes(&clean_join(base, p))
+                .map_err(|e| key("func_classes", e))?;
+        }
+        if let Some(p) = &n.level_synonyms {
+            settings.levels = reference::level_synonyms(&clean_join(base, p))
+                .map_err(|e| key("level_synonyms", e))?;
+        }
         Ok(Pipeline {
             inputs: file
                 .input

@@ -3,6 +3,7 @@
 //! becomes an issue row naming the file.
 
 pub mod config;
+pub mod reference;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -106,6 +107,7 @@ fn extract_file(
     pipeline: &Pipeline,
     matcher: &Matcher,
 ) -> (Vec<Records>, Vec<Issue>) {
+    let groups = pipeline.settings.code_groups();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let content = read_file(file)?;
         let mut forms = Vec::new();
@@ -129,7 +131,7 @@ fn extract_file(
         for grid in &content.grids {
             for raw in crate::parse::parse_grid(grid, matcher) {
                 let mut records = normalise_form(&raw, &pipeline.settings);
-                let found = validate_form(&records);
+                let found = validate_form(&records, &groups);
                 records.issues.extend(found);
                 forms.push(records);
             }

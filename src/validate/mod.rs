@@ -35,12 +35,14 @@ fn name_of(p: &Project) -> String {
 }
 
 /// Checks the records of one form (one project and its rows).
-pub fn validate_form(form: &Records) -> Vec<Issue> {
+/// `code_groups` are the named groups of the code pattern (`dept` is the
+/// one compared with the unit's department).
+pub fn validate_form(form: &Records, code_groups: &[String]) -> Vec<Issue> {
     let mut out = Vec::new();
     for p in &form.projects {
         required_fields(p, &mut out);
         budget_adds_up(p, &mut out);
-        dept_matches_unit(p, &mut out);
+        dept_matches_unit(p, code_groups, &mut out);
         level1_groups(p, form, &mut out);
         spending_plan(p, form, &mut out);
         duplicate_goals(p, form, &mut out);
@@ -97,8 +99,11 @@ fn budget_adds_up(p: &Project, out: &mut Vec<Issue>) {
     }
 }
 
-fn dept_matches_unit(p: &Project, out: &mut Vec<Issue>) {
-    let code_dept = p.code_parts.first().cloned().flatten();
+fn dept_matches_unit(p: &Project, code_groups: &[String], out: &mut Vec<Issue>) {
+    let code_dept = code_groups
+        .iter()
+        .position(|g| g == "dept")
+        .and_then(|i| p.code_parts.get(i).cloned().flatten());
     if let (Some(code_dept), Some(unit_dept)) = (code_dept, &p.dept_code) {
         if !unit_dept.starts_with(&code_dept) && !code_dept.starts_with(unit_dept.as_str()) {
             out.push(issue(
@@ -334,4 +339,157 @@ fn without_sources(form: &Records) -> Records {
         .for_each(|x| x.source = Source::default());
     r.plan.iter_mut().for_each(|x| x.source = Source::default());
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Goal, Indicator, PlanPoint};
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Option<Decimal> {
+        Some(Decimal::from_str(s).unwrap())
+    }
+
+    fn groups() -> Vec<String> {
+        ["dept", "category", "batch", "serial"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    fn good() -> Records {
+        let project = Project {
+            project_code: Some("762-0504-JQN-MTUQ".into()),
+            code_parts: vec![Some("762".into()), Some("0504".into()), None, None],
+            project_name: Some("项目".into()),
+            unit_code: Some("762002".into()),
+            dept_code: Some("762".into()),
+            budget_total: d("20.00"),
+            budget_total_raw: "20.00".into(),
+            budget_fiscal: d("15.00"),
+            budget_other: d("5.00"),
+            ..Project::default()
+        };
+        let indicators = LEVEL1
+            .iter()
+            .map(|l| Indicator {
+                level1: Some(l.to_string()),
+                level3: Some("完成率".into()),
+                target_raw: "100".into(),
+                target_value: d("100"),
+                ..Indicator::default()
+            })
+            .collect();
+        let plan = ["50", "100"]
+            .iter()
+            .map(|v| PlanPoint {
+                checkpoint_label: "x".into(),
+                cumulative_pct: d(v),
+                ..PlanPoint::default()
+            })
+            .collect();
+        Records {
+            projects: vec![project],
+            indicators,
+            plan,
+            goals: vec![Goal {
+                seq: 1,
+                goal: "甲".into(),
+                ..Goal::default()
+            }],
+            issues: vec![],
+        }
+    }
+
+    fn codes(r: &Records) -> Vec<&'static str> {
+        validate_form(r, &groups()).iter().map(|i| i.code).collect()
+    }
+
+    #[test]
+    fn a_good_form_has_no_findings() {
+        assert!(codes(&good()).is_empty());
+    }
+
+    #[test]
+    fn amounts_must_add_up() {
+        let mut r = good();
+        r.projects[0].budget_other = d("4.99");
+        assert_eq!(codes(&r), ["budget_sum_mismatch"]);
+    }
+
+    #[test]
+    fn required_fields() {
+        let mut r = good();
+        r.projects[0].project_code = None;
+        r.projects[0].budget_total = None;
+        r.projects[0].budget_total_raw = String::new();
+        assert_eq!(codes(&r), ["missing_field", "missing_field"]);
+    }
+
+    #[test]
+    fn department_must_match_the_unit() {
+        let mut r = good();
+        r.projects[0].dept_code = Some("763".into());
+        assert_eq!(codes(&r), ["dept_mismatch"]);
+    }
+
+    #[test]
+    fn all_three_level1_groups() {
+        let mut r = good();
+        r.indicators.pop();
+        assert_eq!(codes(&r), ["missing_level1"]);
+    }
+
+    #[test]
+    fn spending_plan_sanity() {
+        let mut r = good();
+        r.plan[0].cumulative_pct = d("120");
+        r.plan[1].cumulative_pct = d("90");
+        assert_eq!(
+            codes(&r),
+            ["plan_over_100", "plan_decreasing", "plan_not_100"]
+        );
+    }
+
+    #[test]
+    fn duplicate_goals_and_garbled_targets() {
+        let mut r = good();
+        r.goals.push(Goal {
+            seq: 2,
+            goal: "甲".into(),
+            ..Goal::default()
+        });
+        r.indicators[0].target_raw = "90100".into();
+        r.indicators[0].target_value = d("90100");
+        r.indicators[1].target_raw = "120".into();
+        r.indicators[1].target_value = d("120");
+        assert_eq!(
+            codes(&r),
+            [
+                "duplicate_goal",
+                "target_out_of_range",
+                "target_out_of_range"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_project_submitted_twice() {
+        let mut a = good();
+        a.projects[0].source = Source::new("a.xlsx", "S", "B3");
+        let mut same = good();
+        same.projects[0].source = Source::new("b.xlsx", "S", "B3");
+        let merged = validate_batch(vec![a.clone(), same]);
+        assert_eq!(merged.projects.len(), 1, "identical copy dropped");
+        assert_eq!(merged.indicators.len(), 3);
+        assert_eq!(merged.issues[0].severity, Severity::Warning);
+        assert!(merged.issues[0].message.contains("a.xlsx"));
+
+        let mut other = good();
+        other.projects[0].budget_total = d("21.00");
+        let merged = validate_batch(vec![a, other]);
+        assert_eq!(merged.projects.len(), 2, "both kept");
+        assert_eq!(merged.issues[0].code, "duplicate_project");
+        assert_eq!(merged.issues[0].severity, Severity::Error);
+    }
 }

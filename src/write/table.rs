@@ -137,6 +137,7 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .str("category_name", |p| p.category_name.clone())
         .str("func_class_code", |p| p.func_class_code.clone())
         .str("func_class_name", |p| p.func_class_name.clone())
+        .raw("func_class_raw", |p| &p.func_class_raw)
         .str("project_name", |p| p.project_name.clone())
         .str("title", |p| p.title.clone())
         .dec("budget_total", MONEY, |p| p.budget_total)
