@@ -2,11 +2,12 @@
 //! merged ranges, its sheet name and the file it came from.
 //!
 //! Coordinates are 0-based `(row, col)` in the sheet's own space, so a cell's
-//! A1 address is the one a spreadsheet program shows. Only the bounding box of
-//! non-empty cells is stored, so a sheet that claims a huge used range costs
-//! nothing beyond its real content.
+//! A1 address is the one a spreadsheet program shows. Only non-blank cells
+//! are stored, so a sheet that claims a huge used range costs nothing beyond
+//! its real content.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 /// A cell's value as the file holds it. Readers never interpret it.
@@ -120,120 +121,84 @@ impl fmt::Display for CellRange {
     }
 }
 
-const NO_MERGE: u32 = u32::MAX;
-
-/// How far past the last content row or column a merged range may extend
-/// the stored box; the rest of a huge merge holds nothing worth storing.
-const MERGE_SLACK: u32 = 64;
+/// How many rows past its first row a merged range is indexed. Real forms
+/// merge a few rows; a merge reaching much further (a styled-empty sheet)
+/// holds nothing past its first cell worth finding.
+const MERGE_ROWS: u32 = 1024;
 
 /// One sheet (or one document table) of one file.
+///
+/// Storage is sparse: the non-blank cells sorted row-major, so a sheet that
+/// claims a huge used range, or has two cells a million rows apart, costs
+/// what its content costs.
 #[derive(Debug, Clone)]
 pub struct Grid {
     /// The file as it is named in outputs (relative to its input root).
     pub file: String,
     /// The sheet name, or `table N` for a document table.
     pub sheet: String,
-    origin: Pos,
-    nrows: u32,
-    ncols: u32,
-    cells: Vec<CellValue>,
+    cells: Vec<(Pos, CellValue)>,
     merges: Vec<CellRange>,
-    /// For each stored cell, the index into `merges` of the range covering it.
-    merge_of: Vec<u32>,
+    /// Row → indices into `merges` of the ranges covering that row.
+    merge_rows: HashMap<u32, Vec<u32>>,
+    rows: (u32, u32),
+    cols: (u32, u32),
 }
 
 impl Grid {
-    /// Builds a grid from sparse cells and merged ranges. Blank cells are
-    /// dropped; storage covers only the bounding box of the remaining ones.
-    /// Merged ranges are clipped to that box (a merge whose top-left cell
-    /// lies outside holds no value and is dropped).
+    /// Builds a grid from cells and merged ranges. Blank cells are dropped;
+    /// merged ranges whose value cell is blank are dropped too (they show
+    /// nothing), and the rest are indexed for at most `MERGE_ROWS` rows.
     pub fn new(
         file: impl Into<String>,
         sheet: impl Into<String>,
         cells: impl IntoIterator<Item = (Pos, CellValue)>,
         merges: impl IntoIterator<Item = CellRange>,
     ) -> Grid {
-        let cells: Vec<(Pos, CellValue)> =
+        let mut cells: Vec<(Pos, CellValue)> =
             cells.into_iter().filter(|(_, v)| !v.is_blank()).collect();
+        cells.sort_by_key(|(p, _)| *p);
+        cells.dedup_by_key(|(p, _)| *p);
         let mut grid = Grid {
             file: file.into(),
             sheet: sheet.into(),
-            origin: Pos::new(0, 0),
-            nrows: 0,
-            ncols: 0,
-            cells: Vec::new(),
+            cells,
             merges: Vec::new(),
-            merge_of: Vec::new(),
+            merge_rows: HashMap::new(),
+            rows: (0, 0),
+            cols: (0, 0),
         };
-        if cells.is_empty() {
+        if grid.cells.is_empty() {
             return grid;
         }
-        let min_row = cells.iter().map(|(p, _)| p.row).min().unwrap_or(0);
-        let min_col = cells.iter().map(|(p, _)| p.col).min().unwrap_or(0);
-        let content_max_row = cells.iter().map(|(p, _)| p.row).max().unwrap_or(0);
-        let content_max_col = cells.iter().map(|(p, _)| p.col).max().unwrap_or(0);
-        // A merged range whose value cell holds content may reach past the
-        // last content row or column (a label merged over the last two
-        // rows); the box grows to hold it, by at most MERGE_SLACK.
-        let merges: Vec<CellRange> = merges
-            .into_iter()
-            .filter(|m| {
-                (min_row..=content_max_row).contains(&m.first.row)
-                    && (min_col..=content_max_col).contains(&m.first.col)
-            })
-            .collect();
-        let max_row = merges
-            .iter()
-            .map(|m| m.last.row.min(content_max_row.saturating_add(MERGE_SLACK)))
-            .fold(content_max_row, u32::max);
-        let max_col = merges
-            .iter()
-            .map(|m| m.last.col.min(content_max_col.saturating_add(MERGE_SLACK)))
-            .fold(content_max_col, u32::max);
-        grid.origin = Pos::new(min_row, min_col);
-        grid.nrows = max_row - min_row + 1;
-        grid.ncols = max_col - min_col + 1;
-        let size = grid.nrows as usize * grid.ncols as usize;
-        grid.cells = vec![CellValue::Empty; size];
-        grid.merge_of = vec![NO_MERGE; size];
-        for (p, v) in cells {
-            let i = grid.index(p).expect("inside bounding box");
-            grid.cells[i] = v;
+        let first_row = grid.cells[0].0.row;
+        let mut last_row = grid.cells[grid.cells.len() - 1].0.row;
+        let mut first_col = u32::MAX;
+        let mut last_col = 0;
+        for (p, _) in &grid.cells {
+            first_col = first_col.min(p.col);
+            last_col = last_col.max(p.col);
         }
         for m in merges {
-            let last = Pos::new(m.last.row.min(max_row), m.last.col.min(max_col));
-            let clipped = CellRange::new(m.first, last);
-            if clipped.first == clipped.last {
+            if m.first == m.last || grid.find(m.first).is_none() {
                 continue;
             }
             let id = grid.merges.len() as u32;
-            grid.merges.push(clipped);
-            for r in clipped.first.row..=clipped.last.row {
-                for c in clipped.first.col..=clipped.last.col {
-                    let i = grid.index(Pos::new(r, c)).expect("clipped to the box");
-                    if grid.merge_of[i] == NO_MERGE {
-                        grid.merge_of[i] = id;
-                    }
-                }
+            let indexed_last = m.last.row.min(m.first.row.saturating_add(MERGE_ROWS));
+            for r in m.first.row..=indexed_last {
+                grid.merge_rows.entry(r).or_default().push(id);
             }
+            last_row = last_row.max(indexed_last);
+            last_col = last_col.max(m.last.col.min(m.first.col.saturating_add(MERGE_ROWS)));
+            grid.merges.push(m);
         }
+        grid.rows = (first_row, last_row);
+        grid.cols = (first_col, last_col);
         grid
     }
 
-    fn in_box(&self, p: Pos) -> bool {
-        p.row >= self.origin.row
-            && p.col >= self.origin.col
-            && p.row < self.origin.row + self.nrows
-            && p.col < self.origin.col + self.ncols
-    }
-
-    fn index(&self, p: Pos) -> Option<usize> {
-        if !self.in_box(p) {
-            return None;
-        }
-        let r = (p.row - self.origin.row) as usize;
-        let c = (p.col - self.origin.col) as usize;
-        Some(r * self.ncols as usize + c)
+    fn find(&self, p: Pos) -> Option<usize> {
+        self.cells.binary_search_by_key(&p, |(q, _)| *q).ok()
     }
 
     /// True when the sheet holds no non-blank cell.
@@ -241,22 +206,24 @@ impl Grid {
         self.cells.is_empty()
     }
 
-    /// First and last rows of the stored box (content, and merged ranges
-    /// reaching past it), inclusive; `None` for an empty sheet.
+    /// First and last rows holding content or a merged range that shows
+    /// content, inclusive; `None` for an empty sheet.
     pub fn row_span(&self) -> Option<(u32, u32)> {
-        (!self.is_empty()).then(|| (self.origin.row, self.origin.row + self.nrows - 1))
+        (!self.is_empty()).then_some(self.rows)
     }
 
-    /// First and last columns of the stored box, inclusive.
+    /// First and last columns, likewise.
     pub fn col_span(&self) -> Option<(u32, u32)> {
-        (!self.is_empty()).then(|| (self.origin.col, self.origin.col + self.ncols - 1))
+        (!self.is_empty()).then_some(self.cols)
     }
 
     /// The merged range covering `p`, if any.
     pub fn merge_at(&self, p: Pos) -> Option<CellRange> {
-        let i = self.index(p)?;
-        let id = self.merge_of[i];
-        (id != NO_MERGE).then(|| self.merges[id as usize])
+        self.merge_rows
+            .get(&p.row)?
+            .iter()
+            .map(|id| self.merges[*id as usize])
+            .find(|m| m.contains(p))
     }
 
     /// The cell that holds the value shown at `p`: the top-left of its merged
@@ -269,8 +236,8 @@ impl Grid {
     /// merged range shows the range's value).
     pub fn value(&self, p: Pos) -> &CellValue {
         static EMPTY: CellValue = CellValue::Empty;
-        let owner = self.owner(p);
-        self.index(owner).map_or(&EMPTY, |i| &self.cells[i])
+        self.find(self.owner(p))
+            .map_or(&EMPTY, |i| &self.cells[i].1)
     }
 
     /// The value at `p` as trimmed text (merged ranges resolved).
@@ -291,22 +258,40 @@ impl Grid {
         self.merge_at(p).map_or(p.row, |m| m.last.row)
     }
 
-    /// Every stored non-blank cell (merged ranges not expanded), row-major.
+    /// Every non-blank cell (merged ranges not expanded), row-major.
     pub fn cells(&self) -> impl Iterator<Item = (Pos, &CellValue)> + '_ {
-        let ncols = self.ncols as usize;
-        let origin = self.origin;
-        self.cells
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.is_blank())
-            .map(move |(i, v)| {
-                let r = (i / ncols) as u32 + origin.row;
-                let c = (i % ncols) as u32 + origin.col;
-                (Pos::new(r, c), v)
-            })
+        self.cells.iter().map(|(p, v)| (*p, v))
     }
 
-    /// The merged ranges that survived clipping.
+    /// The non-blank cells within the given rows and columns (inclusive),
+    /// row-major. Costs what the cells of those rows cost, never the area.
+    pub fn cells_in(
+        &self,
+        rows: (u32, u32),
+        cols: (u32, u32),
+    ) -> impl Iterator<Item = (Pos, &CellValue)> + '_ {
+        let start = self
+            .cells
+            .partition_point(|(p, _)| *p < Pos::new(rows.0, 0));
+        self.cells[start..]
+            .iter()
+            .take_while(move |(p, _)| p.row <= rows.1)
+            .filter(move |(p, _)| p.col >= cols.0 && p.col <= cols.1)
+            .map(|(p, v)| (*p, v))
+    }
+
+    /// The rows within `rows` (inclusive) that hold at least one non-blank
+    /// cell, ascending.
+    pub fn content_rows(&self, rows: (u32, u32)) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .cells_in(rows, (0, u32::MAX))
+            .map(|(p, _)| p.row)
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The merged ranges whose value cell holds content.
     pub fn merges(&self) -> &[CellRange] {
         &self.merges
     }
@@ -366,12 +351,41 @@ mod tests {
                 (Pos::new(5, 5), text("x")),
                 (Pos::new(6, 6), CellValue::Empty),
             ],
-            vec![CellRange::new(Pos::new(5, 5), Pos::new(1_048_575, 16_383))],
+            vec![
+                CellRange::new(Pos::new(5, 5), Pos::new(1_048_575, 16_383)),
+                CellRange::new(Pos::new(7, 7), Pos::new(9, 9)),
+            ],
         );
-        assert_eq!(g.row_span(), Some((5, 5 + MERGE_SLACK)));
-        assert_eq!(g.col_span(), Some((5, 5 + MERGE_SLACK)));
-        assert_eq!(g.merges().len(), 1);
         assert_eq!(g.cells().count(), 1);
+        assert_eq!(g.merges().len(), 1, "a merge showing nothing is dropped");
+        assert_eq!(g.text(Pos::new(900, 900)), "x");
+        assert_eq!(
+            g.text(Pos::new(1_000_000, 5)),
+            "",
+            "indexed for MERGE_ROWS rows only"
+        );
+        assert_eq!(g.row_span(), Some((5, 5 + MERGE_ROWS)));
+    }
+
+    #[test]
+    fn cells_far_apart_cost_only_themselves() {
+        let g = Grid::new(
+            "f.xlsx",
+            "S",
+            vec![
+                (Pos::new(0, 0), text("a")),
+                (Pos::new(1_048_575, 16_383), text("z")),
+            ],
+            vec![],
+        );
+        assert_eq!(g.row_span(), Some((0, 1_048_575)));
+        assert_eq!(g.text(Pos::new(1_048_575, 16_383)), "z");
+        assert_eq!(g.content_rows((0, 1_048_575)), vec![0, 1_048_575]);
+        let row: Vec<Pos> = g
+            .cells_in((1_048_575, 1_048_575), (0, 16_383))
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(row, vec![Pos::new(1_048_575, 16_383)]);
     }
 
     #[test]

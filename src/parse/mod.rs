@@ -121,29 +121,27 @@ fn read_preamble(
     ctx: &mut Context,
 ) -> Option<RawField> {
     let mut title = None;
-    for row in from..block.anchor.row {
-        for col in block.first_col..=block.last_col {
-            let pos = Pos::new(row, col);
-            if grid.owner(pos) != pos {
-                continue;
-            }
-            let text = grid.text(pos);
-            if text.is_empty() {
-                continue;
-            }
-            let field = || RawField {
-                text: text.to_string(),
-                pos: Some(pos),
-            };
-            if year_of(&text).is_some() {
-                ctx.year = Some(field());
-            } else if matcher.is_title(&text) {
-                title = Some(field());
-            } else if is_unit_marker(&text) {
-                ctx.amount_unit = Some(field());
-            } else if looks_like_unit(&text) {
-                ctx.unit = Some(joined_unit(grid, pos, block.last_col));
-            }
+    if from >= block.anchor.row {
+        return None;
+    }
+    let rows = (from, block.anchor.row - 1);
+    for (pos, _) in grid.cells_in(rows, (block.first_col, block.last_col)) {
+        if grid.owner(pos) != pos {
+            continue;
+        }
+        let text = grid.text(pos);
+        let field = || RawField {
+            text: text.to_string(),
+            pos: Some(pos),
+        };
+        if year_of(&text).is_some() {
+            ctx.year = Some(field());
+        } else if matcher.is_title(&text) {
+            title = Some(field());
+        } else if is_unit_marker(&text) {
+            ctx.amount_unit = Some(field());
+        } else if looks_like_unit(&text) {
+            ctx.unit = Some(joined_unit(grid, pos, block.last_col));
         }
     }
     title
@@ -283,12 +281,11 @@ fn purpose_in_group(
         }
     };
     let start_col = grid.right_edge(group) + 1;
+    let (_, last_col) = grid.col_span()?;
     for row in rows {
-        let (_, last_col) = grid.col_span()?;
-        for col in start_col..=last_col {
-            let pos = Pos::new(row, col);
+        for (pos, _) in grid.cells_in((row, row), (start_col, last_col)) {
             let text = grid.text(pos);
-            if !text.is_empty() && matcher.field(&text).is_none() {
+            if matcher.field(&text).is_none() {
                 return Some(RawField::at(grid, pos));
             }
         }
@@ -300,22 +297,19 @@ fn purpose_in_group(
 /// its header.
 fn plan(grid: &Grid, matcher: &Matcher, label: Pos, last_col: u32) -> Vec<RawCheckpoint> {
     let mut out = Vec::new();
-    let mut col = grid.right_edge(label) + 1;
-    while col <= last_col {
-        let pos = Pos::new(label.row, col);
-        let next = grid.right_edge(pos) + 1;
+    let cols = (grid.right_edge(label) + 1, last_col);
+    for (pos, _) in grid.cells_in((label.row, label.row), cols) {
         let text = grid.text(pos);
         if matcher.field(&text).is_some() {
             break;
         }
         if grid.owner(pos) == pos && (checkpoint_month(&text).is_some() || text.contains('月')) {
-            let value_pos = Pos::new(grid.bottom_edge(pos) + 1, col);
+            let value_pos = Pos::new(grid.bottom_edge(pos) + 1, pos.col);
             out.push(RawCheckpoint {
                 label: RawField::at(grid, pos),
                 value: RawField::at(grid, value_pos),
             });
         }
-        col = next;
     }
     out
 }
@@ -326,21 +320,20 @@ fn plan(grid: &Grid, matcher: &Matcher, label: Pos, last_col: u32) -> Vec<RawChe
 /// ends at the next form's title, unit or labels, or the block's end.
 fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec<RawIndicator> {
     let mut columns: Vec<(Field, u32)> = Vec::new();
-    for col in block.first_col..=block.last_col {
-        let pos = Pos::new(header.row, col);
+    for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
         if grid.owner(pos) != pos {
             continue;
         }
         if let Some(f) = matcher.field(&grid.text(pos)) {
             if f.is_indicator_column() && !columns.iter().any(|(g, _)| *g == f) {
-                columns.push((f, col));
+                columns.push((f, pos.col));
             }
         }
     }
     let col_of = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
     let mut out: Vec<RawIndicator> = Vec::new();
     let start = grid.bottom_edge(header) + 1;
-    for row in start..=block.last_row {
+    for row in grid.content_rows((start, block.last_row)) {
         if ends_table(grid, matcher, row, block, &columns) {
             break;
         }
@@ -382,15 +375,11 @@ fn ends_table(
     block: &Block,
     columns: &[(Field, u32)],
 ) -> bool {
-    for col in block.first_col..=block.last_col {
-        let pos = Pos::new(row, col);
+    for (pos, _) in grid.cells_in((row, row), (block.first_col, block.last_col)) {
         if grid.owner(pos) != pos {
             continue;
         }
         let text = grid.text(pos);
-        if text.is_empty() {
-            continue;
-        }
         if matcher.is_title(&text) || is_unit_marker(&text) {
             return true;
         }

@@ -1,11 +1,14 @@
 //! Spreadsheet workbooks through calamine: `.xlsx`, `.xlsm`, `.xlsb`, `.xls`,
 //! `.ods`, and WPS `.et` (detected by content).
+//!
+//! `.xlsx` and `.xlsb` are streamed cell by cell, never through calamine's
+//! dense `Range`, so two cells a million rows apart cost two cells.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Dimensions, Range, Reader, Sheets};
+use calamine::{open_workbook_auto, Data, DataRef, Dimensions, Reader, Sheets};
 
 use super::{FileContent, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
@@ -18,9 +21,12 @@ pub(super) fn read(path: &Path, display: &str, ext: &str) -> Result<FileContent,
     let mut content = FileContent::default();
     for sheet in book.sheet_names() {
         match read_sheet(&mut book, &sheet) {
-            Ok((range, merges)) => content
-                .grids
-                .push(to_grid(display, &sheet, &range, &merges)),
+            Ok((cells, merges)) => content.grids.push(Grid::new(
+                display,
+                &sheet,
+                cells,
+                merges.iter().map(to_range),
+            )),
             Err(reason) => content
                 .sheet_errors
                 .push(ReadError::Sheet { sheet, reason }),
@@ -29,41 +35,92 @@ pub(super) fn read(path: &Path, display: &str, ext: &str) -> Result<FileContent,
     Ok(content)
 }
 
-type SheetData = (Range<Data>, Vec<Dimensions>);
+type SheetData = (Vec<(Pos, CellValue)>, Vec<Dimensions>);
 
 fn read_sheet(book: &mut Sheets<BufReader<File>>, sheet: &str) -> Result<SheetData, String> {
-    let range = book.worksheet_range(sheet).map_err(|e| e.to_string())?;
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let mut cells = Vec::new();
     let merges = match book {
-        Sheets::Xlsx(x) => x
-            .merge_cells_by_sheet_name(sheet)
-            .map_err(|e| e.to_string())?,
-        Sheets::Xls(x) => x
-            .merge_cells_by_sheet_name(sheet)
-            .map_err(|e| e.to_string())?,
-        // calamine reads no merged ranges from these formats.
-        Sheets::Xlsb(_) | Sheets::Ods(_) => Vec::new(),
+        Sheets::Xlsx(x) => {
+            let merges = x.merge_cells_by_sheet_name(sheet).map_err(|e| err(&e))?;
+            let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| err(&e))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| err(&e))? {
+                push(&mut cells, cell.get_position(), from_ref(cell.get_value()));
+            }
+            merges
+        }
+        Sheets::Xlsb(x) => {
+            let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| err(&e))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| err(&e))? {
+                push(&mut cells, cell.get_position(), from_ref(cell.get_value()));
+            }
+            // calamine reads no merged ranges from .xlsb.
+            Vec::new()
+        }
+        Sheets::Xls(x) => {
+            // .xls holds at most 65,536 × 256 cells, so its dense range is bounded.
+            let merges = x.merge_cells_by_sheet_name(sheet).map_err(|e| err(&e))?;
+            let range = x.worksheet_range(sheet).map_err(|e| err(&e))?;
+            for (r, c, v) in range.used_cells() {
+                let start = range.start().unwrap_or((0, 0));
+                push(
+                    &mut cells,
+                    (start.0 + r as u32, start.1 + c as u32),
+                    from_data(v),
+                );
+            }
+            merges
+        }
+        Sheets::Ods(x) => {
+            let range = x.worksheet_range(sheet).map_err(|e| err(&e))?;
+            for (r, c, v) in range.used_cells() {
+                let start = range.start().unwrap_or((0, 0));
+                push(
+                    &mut cells,
+                    (start.0 + r as u32, start.1 + c as u32),
+                    from_data(v),
+                );
+            }
+            // calamine reads no merged ranges from .ods.
+            Vec::new()
+        }
     };
-    Ok((range, merges))
+    Ok((cells, merges))
 }
 
-fn to_grid(file: &str, sheet: &str, range: &Range<Data>, merges: &[Dimensions]) -> Grid {
-    let cells = range.used_cells().filter_map(|(r, c, v)| {
-        let start = range.start().unwrap_or((0, 0));
-        let pos = Pos::new(start.0 + r as u32, start.1 + c as u32);
-        let value = match v {
-            Data::Empty => return None,
-            Data::String(s) => CellValue::Text(s.clone()),
-            Data::Float(f) => CellValue::Number(*f),
-            Data::Int(i) => CellValue::Number(*i as f64),
-            Data::Bool(b) => CellValue::Bool(*b),
-            Data::DateTime(d) => CellValue::Text(d.to_string()),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.clone()),
-            Data::Error(e) => CellValue::Error(e.to_string()),
-        };
-        Some((pos, value))
-    });
-    let merges = merges
-        .iter()
-        .map(|d| CellRange::new(Pos::new(d.start.0, d.start.1), Pos::new(d.end.0, d.end.1)));
-    Grid::new(file, sheet, cells, merges)
+fn push(cells: &mut Vec<(Pos, CellValue)>, (row, col): (u32, u32), value: Option<CellValue>) {
+    if let Some(v) = value {
+        cells.push((Pos::new(row, col), v));
+    }
+}
+
+fn to_range(d: &Dimensions) -> CellRange {
+    CellRange::new(Pos::new(d.start.0, d.start.1), Pos::new(d.end.0, d.end.1))
+}
+
+fn from_data(v: &Data) -> Option<CellValue> {
+    Some(match v {
+        Data::Empty => return None,
+        Data::String(s) => CellValue::Text(s.clone()),
+        Data::Float(f) => CellValue::Number(*f),
+        Data::Int(i) => CellValue::Number(*i as f64),
+        Data::Bool(b) => CellValue::Bool(*b),
+        Data::DateTime(d) => CellValue::Text(d.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::Error(e) => CellValue::Error(e.to_string()),
+    })
+}
+
+fn from_ref(v: &DataRef<'_>) -> Option<CellValue> {
+    Some(match v {
+        DataRef::Empty => return None,
+        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::SharedString(s) => CellValue::Text(s.to_string()),
+        DataRef::Float(f) => CellValue::Number(*f),
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Bool(b) => CellValue::Bool(*b),
+        DataRef::DateTime(d) => CellValue::Text(d.to_string()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Error(e) => CellValue::Error(e.to_string()),
+    })
 }
