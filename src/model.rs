@@ -123,6 +123,30 @@ impl Severity {
     }
 }
 
+/// Every issue code jixiao emits (documented in `docs/issue-codes.md`).
+pub const ISSUE_CODES: &[&str] = &[
+    "file_unreadable",
+    "sheet_unreadable",
+    "no_forms_found",
+    "missing_field",
+    "code_format",
+    "category_unknown",
+    "func_class_unknown",
+    "amount_not_number",
+    "budget_sum_mismatch",
+    "dept_mismatch",
+    "missing_level1",
+    "unknown_level",
+    "target_out_of_range",
+    "duplicate_goal",
+    "plan_not_number",
+    "plan_checkpoint_unknown",
+    "plan_over_100",
+    "plan_decreasing",
+    "plan_not_100",
+    "duplicate_project",
+];
+
 /// A finding: what is wrong, where, and for which project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {

@@ -2,14 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use regex::Regex;
 use serde::Deserialize;
 
 use super::{reference, PipelineError};
 use crate::locate::Labels;
+use crate::model::ISSUE_CODES;
 use crate::normalise::amount::MoneyUnit;
 use crate::normalise::{Settings, DEFAULT_CODE_PATTERN};
-use crate::write::Format;
+use crate::validate::RuleLevel;
+use crate::write::{Format, WriteOptions};
 
 /// The whole pipeline file. Every section and key is optional; the
 /// defaults are documented in `pipelines/README.md`.
@@ -19,7 +23,15 @@ pub struct PipelineFile {
     pub input: InputConfig,
     pub output: OutputConfig,
     pub normalise: NormaliseConfig,
+    pub validate: ValidateConfig,
     pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidateConfig {
+    /// Issue code → `"error"`, `"warning"` or `"off"`.
+    pub rules: BTreeMap<String, RuleLevel>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +55,9 @@ pub struct OutputConfig {
     /// The folder the tables are written to, relative to the pipeline file.
     pub dir: PathBuf,
     pub formats: Vec<Format>,
+    /// Prefix CSV text cells that start with `=`, `+`, `-`, `@` with `'` so
+    /// Excel shows them as text instead of running them as formulas.
+    pub csv_formula_guard: bool,
 }
 
 impl Default for OutputConfig {
@@ -50,6 +65,7 @@ impl Default for OutputConfig {
         OutputConfig {
             dir: PathBuf::from("output"),
             formats: vec![Format::Csv, Format::Parquet],
+            csv_formula_guard: true,
         }
     }
 }
@@ -98,8 +114,10 @@ pub struct Pipeline {
     pub inputs: Vec<PathBuf>,
     pub output_dir: PathBuf,
     pub formats: Vec<Format>,
+    pub write: WriteOptions,
     pub settings: Settings,
     pub labels: Labels,
+    pub rules: BTreeMap<String, RuleLevel>,
 }
 
 impl Pipeline {
@@ -133,6 +151,17 @@ impl Pipeline {
             .map_err(|e| format!("normalise.code_pattern is not a valid regex: {e}"))?;
         if n.dept_code_length == 0 {
             return Err("normalise.dept_code_length must be at least 1".to_string());
+        }
+        if let Some(code) = file
+            .validate
+            .rules
+            .keys()
+            .find(|k| !ISSUE_CODES.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "validate.rules.{code} is not an issue code; known codes: {}",
+                ISSUE_CODES.join(", ")
+            ));
         }
         if file.output.formats.is_empty() {
             return Err(
@@ -170,8 +199,12 @@ impl Pipeline {
                 .collect(),
             output_dir: clean_join(base, &file.output.dir),
             formats: file.output.formats.clone(),
+            write: WriteOptions {
+                csv_formula_guard: file.output.csv_formula_guard,
+            },
             settings,
             labels: file.labels,
+            rules: file.validate.rules,
         })
     }
 }
@@ -260,5 +293,11 @@ mod tests {
         assert!(e.contains("normalise.code_pattern"), "{e}");
         let e = parse("[output]\nformats = [\"xml\"]\n").unwrap_err();
         assert!(e.contains("xml"), "{e}");
+        let e = parse("[validate.rules]\nno_such_rule = \"off\"\n").unwrap_err();
+        assert!(e.contains("validate.rules.no_such_rule"), "{e}");
+        let e = parse("[validate.rules]\nduplicate_goal = \"loud\"\n").unwrap_err();
+        assert!(e.contains("loud"), "{e}");
+        let p = parse("[validate.rules]\nduplicate_goal = \"off\"\n").unwrap();
+        assert_eq!(p.rules.get("duplicate_goal"), Some(&RuleLevel::Off));
     }
 }

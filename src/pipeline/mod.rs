@@ -16,7 +16,7 @@ use crate::locate::Matcher;
 use crate::model::{Issue, Records, Severity, Source};
 use crate::normalise::normalise_form;
 use crate::read::{discover, read_file, InputFile};
-use crate::validate::{validate_batch, validate_form};
+use crate::validate::{apply_rules, validate_batch, validate_form};
 use crate::write::{tables, write_all, WriteError};
 
 #[derive(Debug, Error)]
@@ -59,6 +59,7 @@ pub fn extract(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError>
     let form_count = forms.len();
     let mut records = validate_batch(forms);
     records.issues.splice(0..0, file_issues);
+    apply_rules(&mut records.issues, &pipeline.rules);
     let summary = Summary {
         files: files.len(),
         skipped: skipped.into_iter().map(|f| f.display).collect(),
@@ -79,7 +80,12 @@ pub fn run(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
     let (records, mut summary) = extract(pipeline)?;
     let groups = pipeline.settings.code_groups();
     let tables = tables(&records, &groups);
-    summary.written = write_all(&pipeline.output_dir, &tables, &pipeline.formats)?;
+    summary.written = write_all(
+        &pipeline.output_dir,
+        &tables,
+        &pipeline.formats,
+        &pipeline.write,
+    )?;
     Ok((records, summary))
 }
 
@@ -159,7 +165,7 @@ fn extract_file(
                 "",
                 Severity::Error,
                 "file_unreadable",
-                format!("{e}; re-save the file as .xlsx or ask the unit to resubmit it"),
+                e.to_string(),
             )],
         ),
         Err(panic) => {

@@ -20,9 +20,13 @@ pub const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods",
 pub enum ReadError {
     #[error("cannot open the file: {0}")]
     Io(#[from] std::io::Error),
-    #[error("the file is empty (0 bytes)")]
+    #[error("the file is empty (0 bytes); ask the unit to resubmit it")]
     EmptyFile,
-    #[error("not a readable {format} workbook: {reason}")]
+    #[error("the workbook is password-protected (encrypted); remove the password and resubmit it")]
+    Encrypted,
+    #[error("the file is {0}, not a workbook, although it is named .{1}; open it and save it as .xlsx, or ask the unit to resubmit it")]
+    NotAWorkbook(&'static str, String),
+    #[error("not a readable {format} workbook: {reason}; open it in Excel or WPS and save it again as .xlsx, or ask the unit to resubmit it")]
     Workbook { format: String, reason: String },
     #[error("sheet '{sheet}' cannot be read: {reason}")]
     Sheet { sheet: String, reason: String },
@@ -127,15 +131,81 @@ fn root_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Reads one file into grids, one per sheet.
+/// What a file's first bytes say it is, whatever its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A ZIP container: `.xlsx`, `.xlsm`, `.xlsb`, `.ods`, WPS `.et`.
+    Zip,
+    /// An OLE2 compound file: `.xls`, WPS `.et`, or an encrypted `.xlsx`.
+    Ole,
+    /// An OLE2 file holding an `EncryptionInfo` stream: a password-protected
+    /// Office Open XML workbook.
+    Encrypted,
+    Html,
+    Pdf,
+    Text,
+    Unknown,
+}
+
+/// Identifies a file by its content.
+pub fn sniff(bytes: &[u8]) -> Kind {
+    const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Kind::Zip;
+    }
+    if bytes.starts_with(&OLE) {
+        let marker: Vec<u8> = "EncryptionInfo"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        if bytes.windows(marker.len()).any(|w| w == marker.as_slice()) {
+            return Kind::Encrypted;
+        }
+        return Kind::Ole;
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Kind::Pdf;
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<table")
+    {
+        return Kind::Html;
+    }
+    let sample = &bytes[..bytes.len().min(4096)];
+    let printable = sample
+        .iter()
+        .filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || **b >= 0x80)
+        .count();
+    if !sample.is_empty() && printable * 100 >= sample.len() * 95 && !sample.contains(&0) {
+        return Kind::Text;
+    }
+    Kind::Unknown
+}
+
+/// Reads one file into grids, one per sheet. The format is taken from the
+/// file's content; its name only has to say it is a workbook.
 pub fn read_file(file: &InputFile) -> Result<FileContent, ReadError> {
     let ext = extension(&file.path).unwrap_or_default();
-    if std::fs::metadata(&file.path)?.len() == 0 {
+    if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        return Err(ReadError::Unsupported(ext));
+    }
+    let bytes = std::fs::read(&file.path)?;
+    if bytes.is_empty() {
         return Err(ReadError::EmptyFile);
     }
-    if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
-        workbook::read(&file.path, &file.display, &ext)
-    } else {
-        Err(ReadError::Unsupported(ext))
+    match sniff(&bytes) {
+        Kind::Zip | Kind::Ole | Kind::Unknown => {}
+        Kind::Encrypted => return Err(ReadError::Encrypted),
+        Kind::Html => return Err(ReadError::NotAWorkbook("an HTML page", ext)),
+        Kind::Pdf => return Err(ReadError::NotAWorkbook("a PDF document", ext)),
+        Kind::Text => {
+            return Err(ReadError::NotAWorkbook(
+                "plain text (a CSV or text export?)",
+                ext,
+            ))
+        }
     }
+    let kind = sniff(&bytes);
+    workbook::read(bytes, kind, &file.display, &ext)
 }

@@ -4,19 +4,55 @@
 //! `.xlsx` and `.xlsb` are streamed cell by cell, never through calamine's
 //! dense `Range`, so two cells a million rows apart cost two cells.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::Cursor;
 
-use calamine::{open_workbook_auto, Data, DataRef, Dimensions, Reader, Sheets};
+use calamine::{
+    open_workbook_auto_from_rs, open_workbook_from_rs, Data, DataRef, Dimensions, Ods, Reader,
+    Sheets, Xls, Xlsb, Xlsx,
+};
+
+use super::Kind;
 
 use super::{FileContent, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
 
-pub(super) fn read(path: &Path, display: &str, ext: &str) -> Result<FileContent, ReadError> {
-    let mut book = open_workbook_auto(path).map_err(|e| ReadError::Workbook {
+/// Opens the workbook with the reader its content calls for, so a file's
+/// own error (a truncated archive) is reported rather than "unknown format".
+fn open(bytes: Vec<u8>, kind: Kind, ext: &str) -> Result<Sheets<Cursor<Vec<u8>>>, String> {
+    let rs = Cursor::new(bytes);
+    let is_ods = |b: &[u8]| {
+        b.get(30..38) == Some(b"mimetype".as_slice())
+            && b[..b.len().min(120)]
+                .windows(12)
+                .any(|w| w == b"opendocument")
+    };
+    match kind {
+        Kind::Zip if ext == "ods" || is_ods(rs.get_ref()) => open_workbook_from_rs::<Ods<_>, _>(rs)
+            .map(Sheets::Ods)
+            .map_err(|e| e.to_string()),
+        Kind::Zip if ext == "xlsb" => open_workbook_from_rs::<Xlsb<_>, _>(rs)
+            .map(Sheets::Xlsb)
+            .map_err(|e| e.to_string()),
+        Kind::Zip => open_workbook_from_rs::<Xlsx<_>, _>(rs)
+            .map(Sheets::Xlsx)
+            .map_err(|e| e.to_string()),
+        Kind::Ole => open_workbook_from_rs::<Xls<_>, _>(rs)
+            .map(Sheets::Xls)
+            .map_err(|e| e.to_string()),
+        _ => open_workbook_auto_from_rs(rs).map_err(|e| e.to_string()),
+    }
+}
+
+/// Reads a workbook from its bytes, with the reader its content calls for.
+pub(super) fn read(
+    bytes: Vec<u8>,
+    kind: Kind,
+    display: &str,
+    ext: &str,
+) -> Result<FileContent, ReadError> {
+    let mut book = open(bytes, kind, ext).map_err(|e| ReadError::Workbook {
         format: ext.to_string(),
-        reason: e.to_string(),
+        reason: explain(&e),
     })?;
     let mut content = FileContent::default();
     for sheet in book.sheet_names() {
@@ -37,7 +73,26 @@ pub(super) fn read(path: &Path, display: &str, ext: &str) -> Result<FileContent,
 
 type SheetData = (Vec<(Pos, CellValue)>, Vec<Dimensions>);
 
-fn read_sheet(book: &mut Sheets<BufReader<File>>, sheet: &str) -> Result<SheetData, String> {
+/// calamine's reasons, said for a person who has to fix the file.
+fn explain(reason: &str) -> String {
+    let lower = reason.to_ascii_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        return "the workbook is password-protected (encrypted); remove the password and resubmit it"
+            .to_string();
+    }
+    if lower.contains("zip") || lower.contains("eocd") || lower.contains("end of central directory")
+    {
+        return format!(
+            "the file is damaged: its ZIP container is truncated or corrupt ({reason})"
+        );
+    }
+    if lower.contains("cannot detect file format") {
+        return "the content is not an Excel, WPS or OpenDocument workbook".to_string();
+    }
+    reason.to_string()
+}
+
+fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetData, String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut cells = Vec::new();
     let merges = match book {

@@ -2,13 +2,44 @@
 //! [`Issue`] with severity, a stable code, a message in plain words and the
 //! cell it concerns. Problems are data: nothing here stops a batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
 
 use rust_decimal::Decimal;
 
 use crate::model::{Issue, Project, Records, Severity, Source};
 use crate::normalise::level::LEVEL1;
 use crate::normalise::target::run_together;
+
+/// What the pipeline file says about a rule: its severity, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+/// Applies the pipeline's rule settings (issue code → level): drops the
+/// findings of rules that are `off`, sets the severity of the others.
+pub fn apply_rules(issues: &mut Vec<Issue>, rules: &BTreeMap<String, RuleLevel>) {
+    if rules.is_empty() {
+        return;
+    }
+    issues.retain_mut(|i| match rules.get(i.code) {
+        Some(RuleLevel::Off) => false,
+        Some(RuleLevel::Error) => {
+            i.severity = Severity::Error;
+            true
+        }
+        Some(RuleLevel::Warning) => {
+            i.severity = Severity::Warning;
+            true
+        }
+        None => true,
+    });
+}
 
 fn issue(
     p: &Project,

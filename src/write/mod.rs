@@ -45,39 +45,105 @@ impl Format {
     }
 }
 
-/// Writes every table in every format into `dir` as `<table>.<ext>`. Each
-/// file is written beside its final name and renamed into place, so a
-/// reader never sees a half-written file. Returns the files written.
+/// How tables are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Guard CSV text cells against formula injection (see [`guard_formula`]).
+    pub csv_formula_guard: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions {
+            csv_formula_guard: true,
+        }
+    }
+}
+
+/// Writes every table in every format as `dir/<table>.<ext>`, safely: the
+/// whole set is written into a staging folder beside `dir`, then swapped
+/// in with two renames, so an interrupted run never leaves old and new
+/// tables mixed. Files in `dir` that are not jixiao tables are kept.
+/// Returns the files written.
 pub fn write_all(
     dir: &Path,
     tables: &[Table],
     formats: &[Format],
+    options: &WriteOptions,
 ) -> Result<Vec<PathBuf>, WriteError> {
-    std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::new();
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WriteError::Io { path, source }
+    };
+    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Err(WriteError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(
+                "the output must be a named folder (not `.`, `..` or `/`)",
+            ),
+        });
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{name}.jixiao-new-{pid}"));
+    let old = parent.join(format!(".{name}.jixiao-old-{pid}"));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir(&staging).map_err(io(&staging))?;
+
+    let mut names = Vec::new();
     for table in tables {
         for format in formats {
-            let path = dir.join(format!("{}.{}", table.name, format.extension()));
-            let tmp = dir.join(format!(".{}.{}.tmp", table.name, format.extension()));
+            let file = format!("{}.{}", table.name, format.extension());
+            let path = staging.join(&file);
             match format {
-                Format::Csv => write_csv(&tmp, table)?,
-                Format::Parquet => write_parquet(&tmp, table)?,
+                Format::Csv => write_csv(&path, table, options)?,
+                Format::Parquet => write_parquet(&path, table)?,
             }
-            std::fs::rename(&tmp, &path).map_err(|source| WriteError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            written.push(path);
+            names.push(file);
         }
     }
-    Ok(written)
+    if dir.is_dir() {
+        // Keep what is not ours; our tables from an earlier run are replaced
+        // as a set (a table this run does not write is not carried over).
+        let ours = |n: &str| {
+            n.rsplit_once('.').is_some_and(|(_, ext)| {
+                [Format::Csv, Format::Parquet]
+                    .iter()
+                    .any(|f| f.extension() == ext)
+            })
+        };
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let entry = entry.map_err(io(dir))?;
+            let n = entry.file_name().to_string_lossy().into_owned();
+            if !ours(&n) {
+                std::fs::rename(entry.path(), staging.join(&n)).map_err(io(&entry.path()))?;
+            }
+        }
+        std::fs::rename(dir, &old).map_err(io(dir))?;
+    }
+    std::fs::rename(&staging, dir).map_err(io(dir))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(names.into_iter().map(|n| dir.join(n)).collect())
+}
+
+/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`,
+/// `@`, or a tab or carriage return first) gets a leading `'`, which Excel
+/// and LibreOffice show as text. Applied to CSV only; Parquet keeps the
+/// exact text.
+pub fn guard_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// UTF-8 CSV with a header row; decimals exactly as computed.
-pub fn write_csv(path: &Path, table: &Table) -> Result<(), WriteError> {
+pub fn write_csv(path: &Path, table: &Table, options: &WriteOptions) -> Result<(), WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
@@ -94,7 +160,13 @@ pub fn write_csv(path: &Path, table: &Table) -> Result<(), WriteError> {
     for row in 0..table.rows() {
         record.clear();
         for c in &table.columns {
-            record.push(cell_text(&c.values, row));
+            let text = cell_text(&c.values, row);
+            match &c.values {
+                Values::Str(_) if options.csv_formula_guard && !c.vocabulary => {
+                    record.push(guard_formula(&text).into_owned())
+                }
+                _ => record.push(text),
+            }
         }
         w.write_record(&record).map_err(csv_err)?;
     }
@@ -171,4 +243,19 @@ pub fn write_parquet(path: &Path, table: &Table) -> Result<(), WriteError> {
         .finish(&mut df)
         .map_err(polars_err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_guarded() {
+        assert_eq!(guard_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(guard_formula("+1"), "'+1");
+        assert_eq!(guard_formula("-1"), "'-1");
+        assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(guard_formula("项目"), "项目");
+        assert_eq!(guard_formula("1-2"), "1-2");
+    }
 }

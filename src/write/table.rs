@@ -36,6 +36,9 @@ impl Values {
 pub struct Column {
     pub name: String,
     pub values: Values,
+    /// Values from jixiao's own vocabulary (`=`, `error`), never from a
+    /// form: exempt from the CSV formula guard.
+    pub vocabulary: bool,
 }
 
 /// A named table of equal-length columns.
@@ -74,7 +77,17 @@ impl<'a, T> Builder<'a, T> {
         self.columns.push(Column {
             name: name.to_string(),
             values: Values::Str(values),
+            vocabulary: false,
         });
+        self
+    }
+
+    /// A text column whose values are jixiao's own vocabulary.
+    fn vocab(mut self, name: &str, f: impl Fn(&T) -> Option<String>) -> Self {
+        self = self.str(name, f);
+        if let Some(c) = self.columns.last_mut() {
+            c.vocabulary = true;
+        }
         self
     }
 
@@ -87,6 +100,7 @@ impl<'a, T> Builder<'a, T> {
         self.columns.push(Column {
             name: name.to_string(),
             values: Values::Int(values),
+            vocabulary: true,
         });
         self
     }
@@ -96,6 +110,7 @@ impl<'a, T> Builder<'a, T> {
         self.columns.push(Column {
             name: name.to_string(),
             values: Values::Dec { values, min_scale },
+            vocabulary: true,
         });
         self
     }
@@ -146,7 +161,7 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .raw("budget_total_raw", |p| &p.budget_total_raw)
         .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
         .raw("budget_other_raw", |p| &p.budget_other_raw)
-        .raw("amount_unit", |p| &p.amount_unit)
+        .vocab("amount_unit", |p| Some(p.amount_unit.clone()))
         .raw("amount_unit_raw", |p| &p.amount_unit_raw)
         .str("purpose", |p| p.purpose.clone())
         .source(|p| &p.source)
@@ -163,7 +178,7 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .raw("level2_raw", |i| &i.level2_raw)
         .str("description", |i| i.description.clone())
         .raw("target_raw", |i| &i.target_raw)
-        .str("target_op", |i| i.target_op.clone())
+        .vocab("target_op", |i| i.target_op.clone())
         .dec("target_value", 0, |i| i.target_value)
         .str("target_unit", |i| i.target_unit.clone())
         .str("basis", |i| i.basis.clone())
@@ -190,8 +205,8 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .finish("spending_plan");
 
     let issues = Builder::new(&records.issues)
-        .raw("severity", |i| i.severity.as_str())
-        .raw("code", |i| i.code)
+        .vocab("severity", |i| Some(i.severity.as_str().to_string()))
+        .vocab("code", |i| Some(i.code.to_string()))
         .raw("message", |i| &i.message)
         .str("unit_code", |i| i.unit_code.clone())
         .str("project_code", |i| i.project_code.clone())
