@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use jixiao::pipeline::config::PipelineFile;
 use jixiao::pipeline::{self, Pipeline, PipelineError, Summary};
+use jixiao::validate::report;
 use jixiao::write::Format;
 
 /// Consolidates budget performance target forms (绩效目标表) from unit
@@ -51,6 +52,26 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Read and check files without writing any table: print every issue,
+    /// grouped by file with its sheet!cell (or JSON for machines).
+    Validate {
+        /// Workbooks, or folders searched recursively. Without any, the
+        /// pipeline file's inputs.
+        inputs: Vec<PathBuf>,
+        /// Take labels, reference tables and rule settings from this
+        /// pipeline file (built-in defaults otherwise).
+        #[arg(long, short)]
+        pipeline: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -71,8 +92,47 @@ fn main() -> ExitCode {
     }
 }
 
+fn exit_code(errors: usize) -> ExitCode {
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn default_pipeline(inputs: Vec<PathBuf>) -> anyhow::Result<Pipeline> {
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    let mut p = Pipeline::from_file(PipelineFile::default(), &cwd).map_err(anyhow::Error::msg)?;
+    p.inputs = inputs;
+    Ok(p)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let (pipeline, quiet) = match cli.command {
+        Command::Validate {
+            inputs,
+            pipeline,
+            format,
+        } => {
+            let mut p = match pipeline {
+                Some(path) => Pipeline::load(&path)?,
+                None if inputs.is_empty() => {
+                    anyhow::bail!(
+                        "name the files or folders to validate, or a pipeline file with --pipeline"
+                    )
+                }
+                None => default_pipeline(Vec::new())?,
+            };
+            if !inputs.is_empty() {
+                p.inputs = inputs;
+            }
+            let (records, summary) = pipeline::extract(&p).context("cannot read the inputs")?;
+            match format {
+                ReportFormat::Text => print!("{}", report::text(&records, &summary)),
+                ReportFormat::Json => println!("{}", report::json(&records, &summary)),
+            }
+            return Ok(exit_code(summary.errors));
+        }
         Command::Run { pipeline, quiet } => (Pipeline::load(&pipeline)?, quiet),
         Command::Extract {
             inputs,
@@ -100,11 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if !quiet {
         print_summary(&summary);
     }
-    Ok(if summary.errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(summary.errors))
 }
 
 fn print_summary(s: &Summary) {

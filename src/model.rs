@@ -78,6 +78,8 @@ pub struct Indicator {
     pub level2_raw: String,
     pub description: Option<String>,
     pub target_raw: String,
+    /// A1 address of the target cell, for findings about the target.
+    pub target_cell: String,
     pub target_op: Option<String>,
     pub target_value: Option<Decimal>,
     pub target_unit: Option<String>,

@@ -349,6 +349,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             level2_raw: r.level2.text.clone(),
             description: non_empty(&r.description.text),
             target_raw: r.target.text.clone(),
+            target_cell: cell(Some(&r.target)),
             target_op: (!t.op.is_empty()).then_some(t.op),
             target_value: t.value,
             target_unit: t.unit,

@@ -317,7 +317,9 @@ fn plan(grid: &Grid, matcher: &Matcher, label: Pos, last_col: u32) -> Vec<RawChe
 /// The indicator table under its header row. Columns are found by their
 /// header labels; merged cells (level 1 over several rows) give each row
 /// their value, and a blank level 1 or 2 repeats the one above. The table
-/// ends at the next form's title, unit or labels, or the block's end.
+/// ends at the next form's title, unit or labels, a footer (`填报人：…`), a
+/// row with no level that does not sit right under the table, or the
+/// block's end.
 fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec<RawIndicator> {
     let mut columns: Vec<(Field, u32)> = Vec::new();
     for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
@@ -352,6 +354,25 @@ fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec
         if ind.level3.is_blank() && ind.description.is_blank() && ind.target.is_blank() {
             continue;
         }
+        // A footer such as 填报人：张三 ends the table.
+        if ind.level1.text.contains([':', '：']) {
+            break;
+        }
+        // Right under an indicator row, a row continues the table when it
+        // has a level, or both its indicator and target; after a blank row
+        // (or as the first row) its level 1 must look like one. A note
+        // merged across the table's columns is not an indicator either.
+        let right_under = out.last().is_some_and(|p| p.row.row + 1 == row);
+        let continues = if right_under {
+            !ind.level1.is_blank()
+                || !ind.level2.is_blank()
+                || (!ind.level3.is_blank() && !ind.target.is_blank())
+        } else {
+            looks_like_level1(&ind.level1.text)
+        };
+        if !continues || one_note(grid, &ind) {
+            break;
+        }
         if let Some(prev) = out.last() {
             if ind.level1.is_blank() {
                 ind.level1 = prev.level1.clone();
@@ -363,6 +384,28 @@ fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec
         out.push(ind);
     }
     out
+}
+
+/// A level-1 cell as forms write it: `产出指标`, `效果指标`, `满意度`, …
+fn looks_like_level1(text: &str) -> bool {
+    let key = crate::normalise::text::fold_label(text);
+    key.contains("指标")
+        || ["产出", "效益", "效果", "满意度"]
+            .iter()
+            .any(|w| key.starts_with(w))
+}
+
+/// True when the row's indicator, description and target cells are all one
+/// merged range: a note written across the table, not an indicator.
+fn one_note(grid: &Grid, ind: &RawIndicator) -> bool {
+    let cells = [&ind.level3, &ind.description, &ind.target];
+    let merges: Vec<_> = cells
+        .iter()
+        .filter(|f| !f.is_blank())
+        .filter_map(|f| f.pos)
+        .map(|p| grid.merge_at(p).map(|m| m.first))
+        .collect();
+    merges.len() > 1 && merges.iter().all(|m| m.is_some() && *m == merges[0])
 }
 
 /// A row that cannot belong to the indicator table: it holds a form label,

@@ -50,15 +50,18 @@ pub fn extract(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError>
     let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
     let matcher = Matcher::new(&pipeline.labels);
     let mut forms = Vec::new();
-    let mut file_issues = Vec::new();
+    let mut form_count = 0;
     for file in &files {
-        let (mut f, mut issues) = extract_file(file, pipeline, &matcher);
+        let (mut f, issues) = extract_file(file, pipeline, &matcher);
+        form_count += f.len();
+        // The file's own findings come first, then its forms, in file order.
+        forms.push(Records {
+            issues,
+            ..Records::default()
+        });
         forms.append(&mut f);
-        file_issues.append(&mut issues);
     }
-    let form_count = forms.len();
     let mut records = validate_batch(forms);
-    records.issues.splice(0..0, file_issues);
     apply_rules(&mut records.issues, &pipeline.rules);
     let summary = Summary {
         files: files.len(),
@@ -108,14 +111,23 @@ fn file_issue(
 
 /// One file through read → parse → normalise → per-form validation. Any
 /// failure, even a panic inside a reader, becomes an issue for this file.
-fn extract_file(
+pub fn extract_file(
     file: &InputFile,
     pipeline: &Pipeline,
     matcher: &Matcher,
 ) -> (Vec<Records>, Vec<Issue>) {
+    extract_with(file, pipeline, matcher, read_file)
+}
+
+fn extract_with(
+    file: &InputFile,
+    pipeline: &Pipeline,
+    matcher: &Matcher,
+    read: impl Fn(&InputFile) -> Result<crate::read::FileContent, crate::read::ReadError>,
+) -> (Vec<Records>, Vec<Issue>) {
     let groups = pipeline.settings.code_groups();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let content = read_file(file)?;
+        let content = read(file)?;
         let mut forms = Vec::new();
         let mut issues: Vec<Issue> = content
             .sheet_errors
@@ -185,5 +197,33 @@ fn extract_file(
                 )],
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::config::PipelineFile;
+
+    #[test]
+    fn a_panic_while_reading_becomes_that_files_error() {
+        let pipeline =
+            Pipeline::from_file(PipelineFile::default(), std::path::Path::new(".")).unwrap();
+        let matcher = Matcher::new(&pipeline.labels);
+        let file = InputFile {
+            path: "x.xlsx".into(),
+            display: "in/x.xlsx".into(),
+        };
+        let (forms, issues) = extract_with(&file, &pipeline, &matcher, |_| panic!("reader bug"));
+        assert!(forms.is_empty());
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].code, "file_unreadable");
+        assert_eq!(issues[0].severity, Severity::Error);
+        assert_eq!(issues[0].source.file, "in/x.xlsx");
+        assert!(
+            issues[0].message.contains("reader bug"),
+            "{}",
+            issues[0].message
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! [`Issue`] with severity, a stable code, a message in plain words and the
 //! cell it concerns. Problems are data: nothing here stops a batch.
 
+pub mod report;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
@@ -283,12 +285,16 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
             ),
             None => continue,
         };
+        let source = Source {
+            cell: i.target_cell.clone(),
+            ..i.source.clone()
+        };
         out.push(issue(
             p,
             Severity::Warning,
             "target_out_of_range",
             message,
-            i.source.clone(),
+            source,
         ));
     }
 }

@@ -1,6 +1,7 @@
-//! Writes seed forms into workbooks laid out as the seed document's tables
-//! (rust_xlsxwriter). Used by `examples/gen_sample.rs` for `sample_data/`
-//! and by tests for layout variants.
+//! Writes seed forms laid out as the seed document's tables, into a
+//! workbook (rust_xlsxwriter) or into any other [`Sink`] such as an
+//! in-memory grid. Used by `examples/gen_sample.rs` for `sample_data/` and
+//! by tests for layout variants.
 
 #![allow(dead_code)]
 
@@ -40,6 +41,11 @@ pub struct Layout {
     pub synonym_labels: bool,
     /// A 支出功能分类 row under the code row, with this text.
     pub func_class: Option<&'static str>,
+    /// Leave out the 项目编码 label and code (a form missing its code).
+    pub no_code: bool,
+    /// Merge cells as the document does (else each merged range is written
+    /// as its first cell alone, as some software exports).
+    pub merges: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +86,87 @@ impl Default for Layout {
             spaced_labels: false,
             synonym_labels: false,
             func_class: None,
+            no_code: false,
+            merges: true,
         }
+    }
+}
+
+/// How a cell looks; only the xlsx sink cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Cell,
+    Wrap,
+    Amount,
+    Title,
+    Plain,
+}
+
+/// Where a form's cells go.
+pub trait Sink {
+    type Error;
+    fn text(&mut self, row: u32, col: u16, text: &str, style: Style) -> Result<(), Self::Error>;
+    fn number(&mut self, row: u32, col: u16, n: f64, style: Style) -> Result<(), Self::Error>;
+    fn blank(&mut self, row: u32, col: u16, style: Style) -> Result<(), Self::Error>;
+    /// Merges the range and puts `text` in its first cell.
+    fn merge(
+        &mut self,
+        r1: u32,
+        c1: u16,
+        r2: u32,
+        c2: u16,
+        text: &str,
+        style: Style,
+    ) -> Result<(), Self::Error>;
+}
+
+struct XlsxSink<'a> {
+    sheet: &'a mut Worksheet,
+    formats: &'a Formats,
+}
+
+impl XlsxSink<'_> {
+    fn format(&self, style: Style) -> &Format {
+        let f = self.formats;
+        match style {
+            Style::Cell => &f.cell,
+            Style::Wrap => &f.wrap,
+            Style::Amount => &f.amount,
+            Style::Title => &f.title,
+            Style::Plain => &f.plain,
+        }
+    }
+}
+
+impl Sink for XlsxSink<'_> {
+    type Error = XlsxError;
+    fn text(&mut self, row: u32, col: u16, text: &str, style: Style) -> Result<(), XlsxError> {
+        let f = self.format(style).clone();
+        self.sheet
+            .write_string_with_format(row, col, text, &f)
+            .map(|_| ())
+    }
+    fn number(&mut self, row: u32, col: u16, n: f64, style: Style) -> Result<(), XlsxError> {
+        let f = self.format(style).clone();
+        self.sheet
+            .write_number_with_format(row, col, n, &f)
+            .map(|_| ())
+    }
+    fn blank(&mut self, row: u32, col: u16, style: Style) -> Result<(), XlsxError> {
+        let f = self.format(style).clone();
+        self.sheet.write_blank(row, col, &f).map(|_| ())
+    }
+    fn merge(
+        &mut self,
+        r1: u32,
+        c1: u16,
+        r2: u32,
+        c2: u16,
+        text: &str,
+        style: Style,
+    ) -> Result<(), XlsxError> {
+        let f = self.format(style).clone();
+        self.sheet.merge_range(r1, c1, r2, c2, text, &f).map(|_| ())
     }
 }
 
@@ -124,24 +210,33 @@ pub fn write_workbook(
             let sheet = book.add_worksheet();
             sheet.set_name(format!("项目{}", i + 1))?;
             setup(sheet)?;
+            let mut sink = XlsxSink { sheet, formats: &f };
             let mut row = layout.row;
             if layout.doc_title {
-                sheet.write_string_with_format(row, layout.col, DOC_TITLE, &f.title)?;
+                sink.text(row, layout.col, DOC_TITLE, Style::Title)?;
                 row += 2;
             }
-            write_form(sheet, row, layout.col, p, layout, &f)?;
+            write_form(&mut sink, row, layout.col, p, layout)?;
         }
     } else {
         let sheet = book.add_worksheet();
         sheet.set_name("绩效目标表")?;
         setup(sheet)?;
+        let mut sink = XlsxSink { sheet, formats: &f };
         let mut row = layout.row;
         if layout.doc_title {
-            sheet.merge_range(row, layout.col, row, layout.col + 6, DOC_TITLE, &f.title)?;
+            sink.merge(
+                row,
+                layout.col,
+                row,
+                layout.col + 6,
+                DOC_TITLE,
+                Style::Title,
+            )?;
             row += 2;
         }
         for p in projects {
-            row = write_form(sheet, row, layout.col, p, layout, &f)? + layout.gap;
+            row = write_form(&mut sink, row, layout.col, p, layout)? + layout.gap;
         }
     }
     book.save(path)
@@ -162,20 +257,20 @@ fn setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
     Ok(())
 }
 
-fn value(
-    sheet: &mut Worksheet,
+/// An amount or percentage cell: numeric when the layout says so and the
+/// text is a number, else text; blank when empty.
+fn value<S: Sink>(
+    sink: &mut S,
     row: u32,
     col: u16,
     text: &str,
     layout: &Layout,
-    f: &Formats,
-) -> Result<(), XlsxError> {
+) -> Result<(), S::Error> {
     match text.parse::<f64>() {
-        Ok(n) if layout.numbers => sheet.write_number_with_format(row, col, n, &f.amount)?,
-        _ if text.is_empty() => sheet.write_blank(row, col, &f.cell)?,
-        _ => sheet.write_string_with_format(row, col, text, &f.cell)?,
-    };
-    Ok(())
+        Ok(n) if layout.numbers => sink.number(row, col, n, Style::Amount),
+        _ if text.is_empty() => sink.blank(row, col, Style::Cell),
+        _ => sink.text(row, col, text, Style::Cell),
+    }
 }
 
 /// An amount as the layout writes it: in 元 (exactly ×10000) when asked,
@@ -259,44 +354,56 @@ fn label(text: &'static str, layout: &Layout) -> String {
     }
 }
 
-/// Writes one form with its top-left at (row, col); returns the row after it.
-fn write_form(
-    sheet: &mut Worksheet,
+/// Writes one form with its top-left at (row, col) into `sink`; returns the
+/// row after it. Only the layout's `code`, `unit`, `yuan`, `thousands`,
+/// `numbers`, `spaced_labels`, `synonym_labels`, `func_class`, `no_code` and
+/// `merges` options matter here.
+pub fn write_form<S: Sink>(
+    sink: &mut S,
     row: u32,
     c: u16,
     p: &SeedProject,
     layout: &Layout,
-    f: &Formats,
-) -> Result<u32, XlsxError> {
+) -> Result<u32, S::Error> {
     let mut r = row;
     let l = |t: &'static str| label(t, layout);
-    sheet.merge_range(r, c, r, c + 6, p.title, &f.title)?;
+    // With `merges` off, a merged range is written as its first cell alone.
+    let merge = |sink: &mut S, r1: u32, c1: u16, r2: u32, c2: u16, text: &str, style: Style| {
+        if layout.merges {
+            sink.merge(r1, c1, r2, c2, text, style)
+        } else {
+            sink.text(r1, c1, text, style)
+        }
+    };
+    merge(sink, r, c, r, c + 6, p.title, Style::Title)?;
     r += 1;
     let (unit_code, unit_name) = p.unit.split_at(6);
     match layout.unit {
-        UnitStyle::Joined => sheet.merge_range(r, c, r, c + 4, p.unit, &f.plain)?,
-        UnitStyle::Bracketed => sheet.merge_range(
+        UnitStyle::Joined => merge(sink, r, c, r, c + 4, p.unit, Style::Plain)?,
+        UnitStyle::Bracketed => merge(
+            sink,
             r,
             c,
             r,
             c + 4,
             &format!("[{unit_code}]{unit_name}"),
-            &f.plain,
+            Style::Plain,
         )?,
-        UnitStyle::Spaced => sheet.merge_range(
+        UnitStyle::Spaced => merge(
+            sink,
             r,
             c,
             r,
             c + 4,
             &format!("{unit_code} {unit_name}"),
-            &f.plain,
+            Style::Plain,
         )?,
         UnitStyle::SeparateCells => {
-            sheet.write_string(r, c, unit_code)?;
-            sheet.merge_range(r, c + 1, r, c + 4, unit_name, &f.plain)?
+            sink.text(r, c, unit_code, Style::Plain)?;
+            merge(sink, r, c + 1, r, c + 4, unit_name, Style::Plain)?
         }
     };
-    sheet.write_string(
+    sink.text(
         r,
         c + 6,
         if layout.yuan {
@@ -304,44 +411,54 @@ fn write_form(
         } else {
             "单位：万元"
         },
+        Style::Plain,
     )?;
     r += 1;
     // 项目编码 | code | 项目名称 | name
-    sheet.write_string_with_format(r, c, l("项目编码"), &f.cell)?;
-    sheet.merge_range(r, c + 1, r, c + 2, &code(p.code, layout.code), &f.cell)?;
-    sheet.write_string_with_format(r, c + 3, l("项目名称"), &f.cell)?;
-    sheet.merge_range(r, c + 4, r, c + 6, p.name, &f.wrap)?;
+    if !layout.no_code {
+        sink.text(r, c, &l("项目编码"), Style::Cell)?;
+        merge(
+            sink,
+            r,
+            c + 1,
+            r,
+            c + 2,
+            &code(p.code, layout.code),
+            Style::Cell,
+        )?;
+    }
+    sink.text(r, c + 3, &l("项目名称"), Style::Cell)?;
+    merge(sink, r, c + 4, r, c + 6, p.name, Style::Wrap)?;
     r += 1;
     if let Some(fc) = layout.func_class {
-        sheet.write_string_with_format(r, c, l("支出功能分类"), &f.cell)?;
-        sheet.merge_range(r, c + 1, r, c + 6, fc, &f.cell)?;
+        sink.text(r, c, &l("支出功能分类"), Style::Cell)?;
+        merge(sink, r, c + 1, r, c + 6, fc, Style::Cell)?;
         r += 1;
     }
     // 预算规模及资金用途 over two rows; amounts; purpose across the row.
-    sheet.merge_range(r, c, r + 1, c, &l("预算规模及资金用途"), &f.wrap)?;
-    sheet.write_string_with_format(r, c + 1, l("预算数"), &f.cell)?;
-    value(sheet, r, c + 2, &amount(p.budget_total, layout), layout, f)?;
-    sheet.write_string_with_format(r, c + 3, l("其中：财政资金"), &f.cell)?;
-    value(sheet, r, c + 4, &amount(p.budget_fiscal, layout), layout, f)?;
-    sheet.write_string_with_format(r, c + 5, l("其他资金"), &f.cell)?;
-    value(sheet, r, c + 6, &amount(p.budget_other, layout), layout, f)?;
-    sheet.merge_range(r + 1, c + 1, r + 1, c + 6, p.purpose, &f.wrap)?;
+    merge(sink, r, c, r + 1, c, &l("预算规模及资金用途"), Style::Wrap)?;
+    sink.text(r, c + 1, &l("预算数"), Style::Cell)?;
+    value(sink, r, c + 2, &amount(p.budget_total, layout), layout)?;
+    sink.text(r, c + 3, &l("其中：财政资金"), Style::Cell)?;
+    value(sink, r, c + 4, &amount(p.budget_fiscal, layout), layout)?;
+    sink.text(r, c + 5, &l("其他资金"), Style::Cell)?;
+    value(sink, r, c + 6, &amount(p.budget_other, layout), layout)?;
+    merge(sink, r + 1, c + 1, r + 1, c + 6, p.purpose, Style::Wrap)?;
     r += 2;
     // 资金支出计划（%） over two rows: checkpoint labels, then values.
-    sheet.merge_range(r, c, r + 1, c, &l("资金支出计划（%）"), &f.wrap)?;
+    merge(sink, r, c, r + 1, c, &l("资金支出计划（%）"), Style::Wrap)?;
     for (i, label) in PLAN_LABELS.iter().enumerate() {
         let col = c + 1 + i as u16;
-        sheet.write_string_with_format(r, col, *label, &f.cell)?;
-        value(sheet, r + 1, col, p.plan[i], layout, f)?;
+        sink.text(r, col, label, Style::Cell)?;
+        value(sink, r + 1, col, p.plan[i], layout)?;
     }
     r += 2;
     // 绩效目标 with the goals across the row.
-    sheet.write_string_with_format(r, c, l("绩效目标"), &f.cell)?;
-    sheet.merge_range(r, c + 1, r, c + 6, p.goals, &f.wrap)?;
-    sheet.set_row_height(r, 32.0)?;
+    sink.text(r, c, &l("绩效目标"), Style::Cell)?;
+    merge(sink, r, c + 1, r, c + 6, p.goals, Style::Wrap)?;
     r += 1;
     for (i, h) in INDICATOR_HEADER.iter().enumerate() {
-        sheet.write_string_with_format(r, c + i as u16, l(h), &f.cell)?;
+        sink.text(r, c + i as u16, &l(h), Style::Cell)?;
     }
     r += 1;
     for ind in &p.indicators {
@@ -350,15 +467,13 @@ fn write_form(
             if i == 4 {
                 // 指标值 as the document writes it: numeric when it is a number.
                 match v.parse::<f64>() {
-                    Ok(n) if layout.numbers => {
-                        sheet.write_number_with_format(r, col, n, &f.cell)?
-                    }
-                    _ => sheet.write_string_with_format(r, col, *v, &f.cell)?,
+                    Ok(n) if layout.numbers => sink.number(r, col, n, Style::Cell)?,
+                    _ => sink.text(r, col, v, Style::Cell)?,
                 };
             } else if v.is_empty() {
-                sheet.write_blank(r, col, &f.cell)?;
+                sink.blank(r, col, Style::Cell)?;
             } else {
-                sheet.write_string_with_format(r, col, *v, &f.wrap)?;
+                sink.text(r, col, v, Style::Wrap)?;
             }
         }
         r += 1;

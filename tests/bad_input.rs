@@ -1,0 +1,366 @@
+//! Bad input: each case gets a clear error naming the file, the batch goes
+//! on, and nothing readable is lost. One test per case.
+
+mod common;
+
+use common::forms::{write_workbook, Layout};
+use common::seed::{SeedProject, SEED};
+use common::{assert_exit, Row, Workdir};
+
+fn sample_into(wd: &Workdir, dir: &str) {
+    let repo = common::repo();
+    for f in ["762002.xlsx", "762003.xlsx"] {
+        wd.write(
+            &format!("{dir}/{f}"),
+            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
+        );
+    }
+}
+
+fn sample_bytes() -> Vec<u8> {
+    std::fs::read(common::repo().join("sample_data/762002.xlsx")).unwrap()
+}
+
+/// Runs `extract` on the sample plus `name` holding `bytes`; returns the
+/// issue rows for `name` after checking that every sample project is there.
+fn with_sample(name: &str, bytes: &[u8], exit: i32) -> Vec<Row> {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write(&format!("in/{name}"), bytes);
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, exit);
+    assert_eq!(
+        wd.csv("out/projects.csv").len(),
+        10,
+        "every intact project is written"
+    );
+    wd.csv("out/issues.csv")
+        .into_iter()
+        .filter(|r| r.get("source_file") == format!("in/{name}"))
+        .collect()
+}
+
+fn one_error(rows: &[Row], code: &str, words: &str) {
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].get("severity"), "error");
+    assert_eq!(rows[0].get("code"), code);
+    let msg = rows[0].get("message");
+    assert!(msg.contains(words), "message should say '{words}': {msg}");
+}
+
+#[test]
+fn empty_file() {
+    one_error(
+        &with_sample("empty.xlsx", b"", 1),
+        "file_unreadable",
+        "empty",
+    );
+}
+
+#[test]
+fn truncated_archive() {
+    let bytes = sample_bytes();
+    let rows = with_sample("truncated.xlsx", &bytes[..bytes.len() / 2], 1);
+    one_error(&rows, "file_unreadable", "truncated or corrupt");
+}
+
+#[test]
+fn corrupt_archive() {
+    let mut bytes = sample_bytes();
+    for b in bytes.iter_mut().skip(200).step_by(97) {
+        *b ^= 0x5A;
+    }
+    let rows = with_sample("corrupt.xlsx", &bytes, 1);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].get("severity"), "error");
+}
+
+#[test]
+fn a_csv_named_xlsx() {
+    let rows = with_sample(
+        "export.xlsx",
+        "项目编码,项目名称\n762-0504-JQN-MTUQ,x\n".as_bytes(),
+        1,
+    );
+    one_error(&rows, "file_unreadable", "plain text");
+}
+
+#[test]
+fn an_html_page_named_xls() {
+    let rows = with_sample(
+        "report.xls",
+        b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+        1,
+    );
+    one_error(&rows, "file_unreadable", "HTML");
+}
+
+#[test]
+fn a_password_protected_workbook() {
+    let bytes = std::fs::read(common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap();
+    let rows = with_sample("locked.xlsx", &bytes, 1);
+    one_error(&rows, "file_unreadable", "password-protected");
+}
+
+#[test]
+fn an_unsupported_file_type_is_skipped_with_a_note() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write("in/scan.pdf", b"%PDF-1.4");
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped in/scan.pdf"));
+    assert!(wd
+        .csv("out/issues.csv")
+        .iter()
+        .all(|r| r.get("source_file") != "in/scan.pdf"));
+}
+
+#[test]
+fn a_workbook_with_no_forms_is_a_warning() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    let cover = Layout {
+        cover_sheet: true,
+        ..Layout::default()
+    };
+    write_workbook(&wd.path("in/cover.xlsx"), &[], &cover).unwrap();
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 0);
+    let rows: Vec<Row> = wd
+        .csv("out/issues.csv")
+        .into_iter()
+        .filter(|r| r.get("source_file") == "in/cover.xlsx")
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get("code"), "no_forms_found");
+    assert_eq!(rows[0].get("severity"), "warning");
+}
+
+#[test]
+fn a_form_missing_its_project_code_is_still_written() {
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    let projects: Vec<&SeedProject> = SEED.iter().take(3).collect();
+    let layout = Layout {
+        no_code: true,
+        ..Layout::default()
+    };
+    write_workbook(&wd.path("in/nocode.xlsx"), &projects, &layout).unwrap();
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    let projects_out = wd.csv("out/projects.csv");
+    assert_eq!(projects_out.len(), 3, "every form yields its project row");
+    for (r, p) in projects_out.iter().zip(&projects) {
+        assert_eq!(r.get("project_code"), "");
+        assert_eq!(r.get("project_name"), p.name);
+        assert_eq!(r.get("budget_total"), p.budget_total);
+    }
+    assert_eq!(wd.csv("out/indicators.csv").len(), 9);
+    let missing: Vec<Row> = wd
+        .csv("out/issues.csv")
+        .into_iter()
+        .filter(|r| r.get("code") == "missing_field")
+        .collect();
+    assert_eq!(missing.len(), 3);
+    assert!(missing
+        .iter()
+        .all(|r| r.get("severity") == "error" && r.get("message").contains("项目编码")));
+    assert!(missing.iter().all(|r| !r.get("source_cell").is_empty()));
+}
+
+/// Rewrites one part of an xlsx (a zip) with `edit`, keeping the rest.
+fn patch_xlsx(path: &std::path::Path, part: &str, edit: impl Fn(String) -> String) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        if name == part {
+            content = edit(String::from_utf8(content).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&content).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+#[test]
+fn a_sheet_claiming_a_huge_used_range() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    let projects: Vec<&SeedProject> = SEED.iter().take(1).collect();
+    write_workbook(&wd.path("in/huge.xlsx"), &projects, &Layout::default()).unwrap();
+    // Styled-empty cells out to XFD1048576, a merged range over nearly all
+    // of the sheet, and real values a million rows and 16,000 columns
+    // apart: a dense reader would need 17 billion cells.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let styled = Format::new().set_bold();
+    sheet.write_string(0, 0, "项目编码").unwrap();
+    sheet.write_string(0, 1, "762-0504-JQN-MTUQ").unwrap();
+    sheet.write_string(0, 3, "项目名称").unwrap();
+    sheet.write_string(0, 4, "远处的项目").unwrap();
+    sheet.write_blank(1_048_575, 16_383, &styled).unwrap();
+    sheet.write_string(1_048_575, 16_382, "far away").unwrap();
+    sheet
+        .merge_range(10, 10, 11, 11, "merged everywhere", &styled)
+        .unwrap();
+    let sparse = wd.path("in/sparse.xlsx");
+    book.save(&sparse).unwrap();
+    patch_xlsx(&sparse, "xl/worksheets/sheet1.xml", |xml| {
+        assert!(xml.contains("K11:L12"), "{xml}");
+        xml.replace("K11:L12", "K11:XFD1048576")
+    });
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    let names: Vec<String> = wd
+        .csv("out/projects.csv")
+        .iter()
+        .map(|r| r.get("project_name").to_string())
+        .collect();
+    assert!(names.contains(&"远处的项目".to_string()), "{names:?}");
+    assert!(names.contains(&SEED[0].name.to_string()));
+}
+
+#[test]
+fn sample_plus_broken_files_exits_1_and_sample_alone_exits_0() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in/units");
+    let bytes = sample_bytes();
+    wd.write("in/broken/empty.xlsx", b"");
+    wd.write("in/broken/half.xlsx", &bytes[..bytes.len() / 3]);
+    wd.write("in/broken/text.xlsx", "a,b\n1,2\n");
+    wd.write(
+        "in/broken/locked.xlsx",
+        std::fs::read(common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap(),
+    );
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    assert_eq!(wd.csv("out/projects.csv").len(), 10);
+    let issues = wd.csv("out/issues.csv");
+    for f in ["empty", "half", "text", "locked"] {
+        let name = format!("in/broken/{f}.xlsx");
+        assert!(
+            issues
+                .iter()
+                .any(|r| r.get("source_file") == name && r.get("severity") == "error"),
+            "{name} named with an error"
+        );
+    }
+    let out = wd.run(&["extract", "in/units", "--out", "out2"]);
+    assert_exit(&out, 0);
+    assert_eq!(wd.csv("out2/projects.csv").len(), 10);
+}
+
+#[test]
+fn validate_prints_issues_by_file_and_never_writes_tables() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write("in/empty.xlsx", b"");
+    let out = wd.run(&["validate", "in"]);
+    assert_exit(&out, 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 error(s), 17 warning(s)"), "{text}");
+    assert!(text.contains("in/empty.xlsx"));
+    assert!(
+        text.contains("绩效目标表!E12"),
+        "sheet!cell of a finding: {text}"
+    );
+    assert!(!wd.path("output").exists());
+    let out = wd.run(&["validate", "in", "--format", "json"]);
+    assert_exit(&out, 1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"], 1);
+    assert_eq!(json["warnings"], 17);
+    let out = wd.run(&["validate", "in/762002.xlsx"]);
+    assert_exit(&out, 0);
+}
+
+#[test]
+fn an_interrupted_run_never_mixes_old_and_new_tables() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write("out/notes.txt", "mine");
+    wd.write("out/stale.parquet", "old");
+    assert_exit(
+        &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
+        0,
+    );
+    assert!(wd.path("out/projects.csv").is_file());
+    assert!(
+        !wd.path("out/stale.parquet").exists(),
+        "old tables replaced as a set"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wd.path("out/notes.txt")).unwrap(),
+        "mine"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(wd.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("jixiao-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn csv_text_is_guarded_against_formulas_and_parquet_keeps_it() {
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    let mut p = SeedProject { ..SEED[0] };
+    p.name = "=HYPERLINK(\"http://x\",\"点击\")";
+    write_workbook(&wd.path("in/x.xlsx"), &[&p], &Layout::default()).unwrap();
+    assert_exit(&wd.run(&["extract", "in", "--out", "out"]), 0);
+    let row = &wd.csv("out/projects.csv")[0];
+    assert_eq!(
+        row.get("project_name"),
+        "'=HYPERLINK(\"http://x\",\"点击\")"
+    );
+    assert_eq!(
+        wd.csv("out/indicators.csv")[0].get("target_op"),
+        "=",
+        "our own vocabulary is not guarded"
+    );
+    use polars::prelude::*;
+    let f = std::fs::File::open(wd.path("out/projects.parquet")).unwrap();
+    let df = ParquetReader::new(f).finish().unwrap();
+    let name = df
+        .column("project_name")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_string();
+    assert_eq!(name, p.name);
+    // The guard is a pipeline option.
+    wd.write(
+        "p.toml",
+        "[input]\npaths = [\"in\"]\n[output]\ndir = \"raw\"\ncsv_formula_guard = false\n",
+    );
+    assert_exit(&wd.run(&["run", "p.toml"]), 0);
+    assert_eq!(wd.csv("raw/projects.csv")[0].get("project_name"), p.name);
+}
+
+#[test]
+fn rules_can_be_switched_off_or_made_errors() {
+    let wd = Workdir::new();
+    sample_into(&wd, "in");
+    wd.write(
+        "p.toml",
+        "[input]\npaths = [\"in\"]\n[validate.rules]\nduplicate_goal = \"off\"\ntarget_out_of_range = \"error\"\n",
+    );
+    let out = wd.run(&["run", "p.toml"]);
+    assert_exit(&out, 1);
+    let issues = wd.csv("output/issues.csv");
+    assert!(issues.iter().all(|r| r.get("code") != "duplicate_goal"));
+    assert_eq!(issues.len(), 16);
+    assert!(issues.iter().all(|r| r.get("severity") == "error"));
+}

@@ -1,0 +1,274 @@
+//! Property tests that hunt for failures:
+//! - forms placed at random offsets among random noise cells and merges,
+//!   with random variants, are each found exactly once with their values;
+//! - arbitrary and mutated bytes fed to the readers never let a panic escape.
+
+mod common;
+
+use std::convert::Infallible;
+
+use common::forms::{write_form, CodeStyle, Layout, Sink, Style, UnitStyle};
+use common::seed::SEED;
+use jixiao::grid::{CellRange, CellValue, Grid, Pos};
+use jixiao::locate::{Labels, Matcher};
+use jixiao::normalise::{normalise_form, Settings};
+use jixiao::parse::parse_grid;
+use jixiao::pipeline::config::PipelineFile;
+use jixiao::pipeline::{extract_file, Pipeline};
+use jixiao::read::InputFile;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// Collects a form's cells in memory.
+#[derive(Default)]
+struct GridSink {
+    cells: Vec<(Pos, CellValue)>,
+    merges: Vec<CellRange>,
+}
+
+impl Sink for GridSink {
+    type Error = Infallible;
+    fn text(&mut self, row: u32, col: u16, text: &str, _: Style) -> Result<(), Infallible> {
+        self.cells
+            .push((Pos::new(row, col as u32), CellValue::Text(text.to_string())));
+        Ok(())
+    }
+    fn number(&mut self, row: u32, col: u16, n: f64, _: Style) -> Result<(), Infallible> {
+        self.cells
+            .push((Pos::new(row, col as u32), CellValue::Number(n)));
+        Ok(())
+    }
+    fn blank(&mut self, _: u32, _: u16, _: Style) -> Result<(), Infallible> {
+        Ok(())
+    }
+    fn merge(
+        &mut self,
+        r1: u32,
+        c1: u16,
+        r2: u32,
+        c2: u16,
+        text: &str,
+        s: Style,
+    ) -> Result<(), Infallible> {
+        self.text(r1, c1, text, s)?;
+        self.merges.push(CellRange::new(
+            Pos::new(r1, c1 as u32),
+            Pos::new(r2, c2 as u32),
+        ));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Scene {
+    forms: Vec<usize>,
+    row: u32,
+    col: u16,
+    gaps: Vec<u32>,
+    layout: Layout,
+    noise: Vec<(u32, u32, Noise)>,
+    noise_merges: Vec<(usize, u32, u32)>,
+}
+
+#[derive(Debug, Clone)]
+enum Noise {
+    Text(String),
+    Number(f64),
+}
+
+fn scene() -> impl Strategy<Value = Scene> {
+    let layout = (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop_oneof![
+            Just(CodeStyle::AsIs),
+            Just(CodeStyle::FullWidth),
+            Just(CodeStyle::Lower),
+            Just(CodeStyle::NoDash),
+            Just(CodeStyle::Underscore)
+        ],
+        prop_oneof![
+            Just(UnitStyle::Joined),
+            Just(UnitStyle::Bracketed),
+            Just(UnitStyle::Spaced),
+            Just(UnitStyle::SeparateCells)
+        ],
+    )
+        .prop_map(
+            |(merges, numbers, spaced_labels, yuan, code, unit)| Layout {
+                merges,
+                numbers,
+                spaced_labels,
+                yuan,
+                code,
+                unit,
+                ..Layout::default()
+            },
+        );
+    let noise = prop_oneof![
+        "[a-zA-Z][a-zA-Z0-9 ]{0,8}".prop_map(Noise::Text),
+        (-1.0e6..1.0e6f64).prop_map(Noise::Number),
+    ];
+    (
+        proptest::sample::subsequence((0..SEED.len()).collect::<Vec<_>>(), 1..=4),
+        0u32..40,
+        0u16..12,
+        proptest::collection::vec(0u32..5, 4),
+        layout,
+        proptest::collection::vec((0u32..200, 0u32..40, noise), 0..80),
+        proptest::collection::vec((any::<usize>(), 0u32..4, 0u32..4), 0..10),
+    )
+        .prop_map(
+            |(forms, row, col, gaps, layout, noise, noise_merges)| Scene {
+                forms,
+                row,
+                col,
+                gaps,
+                layout,
+                noise,
+                noise_merges,
+            },
+        )
+}
+
+/// Builds the grid: forms stacked from (row, col) with the scene's gaps,
+/// noise everywhere except inside the forms' columns from the first form's
+/// top to one row past the last form (a table ends at a blank row).
+fn build(scene: &Scene) -> Grid {
+    let mut sink = GridSink::default();
+    let mut row = scene.row;
+    for (i, f) in scene.forms.iter().enumerate() {
+        row = write_form(&mut sink, row, scene.col, &SEED[*f], &scene.layout).unwrap()
+            + scene.gaps[i];
+    }
+    let (top, bottom) = (scene.row, row.max(scene.row) + 1);
+    let form_cols = scene.col as u32..=scene.col as u32 + 7;
+    let free = |r: u32, c: u32| !(r >= top && r <= bottom && form_cols.contains(&c));
+    let taken: std::collections::HashSet<Pos> = sink.cells.iter().map(|(p, _)| *p).collect();
+    let mut noise_cells = Vec::new();
+    for (r, c, n) in &scene.noise {
+        let p = Pos::new(*r, *c);
+        if free(*r, *c) && !taken.contains(&p) && !noise_cells.iter().any(|(q, _)| *q == p) {
+            let v = match n {
+                Noise::Text(t) => CellValue::Text(t.clone()),
+                Noise::Number(x) => CellValue::Number(*x),
+            };
+            noise_cells.push((p, v));
+        }
+    }
+    for (pick, dr, dc) in &scene.noise_merges {
+        if noise_cells.is_empty() {
+            break;
+        }
+        let (p, _) = noise_cells[pick % noise_cells.len()];
+        let last = Pos::new(p.row + dr, p.col + dc);
+        let all_free = (p.row..=last.row).all(|r| (p.col..=last.col).all(|c| free(r, c)));
+        if all_free {
+            sink.merges.push(CellRange::new(p, last));
+        }
+    }
+    sink.cells.extend(noise_cells);
+    Grid::new("scene.xlsx", "S", sink.cells, sink.merges)
+}
+
+fn dec(s: &str) -> Option<Decimal> {
+    (!s.is_empty()).then(|| s.parse().unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_form_is_found_exactly_once_with_its_values(scene in scene()) {
+        let grid = build(&scene);
+        let forms = parse_grid(&grid, &Matcher::new(&Labels::default()));
+        prop_assert_eq!(forms.len(), scene.forms.len());
+        for (raw, i) in forms.iter().zip(&scene.forms) {
+            let seed = &SEED[*i];
+            let r = normalise_form(raw, &Settings::default());
+            let p = &r.projects[0];
+            prop_assert_eq!(p.project_code.as_deref(), Some(seed.code));
+            prop_assert_eq!(p.project_name.as_deref(), Some(seed.name));
+            prop_assert_eq!(p.unit_code.as_deref(), Some(&seed.unit[..6]));
+            prop_assert_eq!(p.budget_total, dec(seed.budget_total));
+            prop_assert_eq!(p.budget_fiscal, dec(seed.budget_fiscal));
+            prop_assert_eq!(p.purpose.as_deref(), Some(seed.purpose));
+            prop_assert_eq!(r.goals.len(), 2);
+            prop_assert_eq!(r.plan.len(), 4);
+            let rows: Vec<String> = r
+                .indicators
+                .iter()
+                .map(|i| format!("{} {} {:?} {:?} {}", i.source.cell, i.level1_raw, i.level2, i.level3, i.target_raw))
+                .collect();
+            prop_assert_eq!(r.indicators.len(), 3, "{:?}", rows);
+            for (ind, want) in r.indicators.iter().zip(&seed.indicators) {
+                prop_assert_eq!(&ind.level1_raw, want[0]);
+                prop_assert_eq!(ind.level3.as_deref(), Some(want[2]));
+                prop_assert_eq!(&ind.target_raw, want[4]);
+            }
+        }
+    }
+}
+
+fn pipeline() -> Pipeline {
+    Pipeline::from_file(PipelineFile::default(), std::path::Path::new(".")).unwrap()
+}
+
+/// Reads `bytes` named `name` through the batch's per-file entry point.
+fn read_bytes(bytes: &[u8], name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let p = pipeline();
+    let file = InputFile {
+        path,
+        display: name.to_string(),
+    };
+    // No panic may escape: a reader's failure is this file's issue.
+    let (forms, issues) = extract_file(&file, &p, &Matcher::new(&p.labels));
+    assert!(
+        !forms.is_empty() || !issues.is_empty(),
+        "a file yields forms or an issue"
+    );
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(common::repo().join(name)).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+        ext in prop_oneof![Just("xlsx"), Just("xls"), Just("ods"), Just("xlsb"), Just("et")],
+    ) {
+        read_bytes(&bytes, &format!("f.{ext}"));
+    }
+
+    #[test]
+    fn mutated_workbooks_never_panic(
+        which in 0usize..3,
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let source = [
+            "sample_data/762002.xlsx",
+            "tests/fixtures/libreoffice/762003.xlsx",
+            "tests/fixtures/openpyxl/762002.xlsx",
+        ][which];
+        let mut bytes = sample(source);
+        for (at, b) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= b;
+        }
+        if truncate {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        read_bytes(&bytes, "mutated.xlsx");
+    }
+}
