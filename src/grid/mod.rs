@@ -143,6 +143,7 @@ pub struct Grid {
     merge_rows: HashMap<u32, Vec<u32>>,
     rows: (u32, u32),
     cols: (u32, u32),
+    captions: Vec<String>,
 }
 
 impl Grid {
@@ -167,6 +168,7 @@ impl Grid {
             merge_rows: HashMap::new(),
             rows: (0, 0),
             cols: (0, 0),
+            captions: Vec::new(),
         };
         if grid.cells.is_empty() {
             return grid;
@@ -195,6 +197,17 @@ impl Grid {
         grid.rows = (first_row, last_row);
         grid.cols = (first_col, last_col);
         grid
+    }
+
+    /// Text that precedes the grid outside it, nearest last: the
+    /// paragraphs before a Word table (its title, the document's heading).
+    pub fn with_captions(mut self, captions: Vec<String>) -> Grid {
+        self.captions = captions;
+        self
+    }
+
+    pub fn captions(&self) -> &[String] {
+        &self.captions
     }
 
     fn find(&self, p: Pos) -> Option<usize> {

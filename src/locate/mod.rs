@@ -33,6 +33,7 @@ pub struct Labels {
     pub target: Vec<String>,
     pub basis: Vec<String>,
     pub func_class: Vec<String>,
+    pub dept: Vec<String>,
     /// A title cell ends with one of these (`…绩效目标表`).
     pub title_suffix: Vec<String>,
 }
@@ -53,7 +54,13 @@ impl Default for Labels {
             budget_other: list(&["其他资金", "其它资金"]),
             purpose: list(&["资金用途", "项目资金用途"]),
             plan: list(&["资金支出计划", "资金支出计划（%）", "资金支出进度"]),
-            goals: list(&["绩效目标", "年度目标", "年度绩效目标"]),
+            goals: list(&[
+                "绩效目标",
+                "年度目标",
+                "年度绩效目标",
+                "年度总体目标",
+                "总体目标",
+            ]),
             level1: list(&["一级指标", "一级绩效指标"]),
             level2: list(&["二级指标", "二级绩效指标"]),
             level3: list(&["三级指标", "三级绩效指标"]),
@@ -67,6 +74,7 @@ impl Default for Labels {
                 "功能科目",
                 "功能分类",
             ]),
+            dept: list(&["主管部门及代码", "主管部门"]),
             title_suffix: list(&["绩效目标表", "绩效目标申报表"]),
         }
     }
@@ -92,6 +100,7 @@ pub enum Field {
     Target,
     Basis,
     FuncClass,
+    Dept,
 }
 
 impl Field {
@@ -115,6 +124,7 @@ impl Field {
             Field::Target => "target",
             Field::Basis => "basis",
             Field::FuncClass => "func_class",
+            Field::Dept => "dept",
         }
     }
 
@@ -142,7 +152,7 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(labels: &Labels) -> Matcher {
         let mut fields = HashMap::new();
-        let groups: [(&Vec<String>, Field); 17] = [
+        let groups: [(&Vec<String>, Field); 18] = [
             (&labels.project_code, Field::ProjectCode),
             (&labels.project_name, Field::ProjectName),
             (&labels.unit, Field::Unit),
@@ -160,6 +170,7 @@ impl Matcher {
             (&labels.target, Field::Target),
             (&labels.basis, Field::Basis),
             (&labels.func_class, Field::FuncClass),
+            (&labels.dept, Field::Dept),
         ];
         for (synonyms, field) in groups {
             for s in synonyms {
@@ -172,12 +183,21 @@ impl Matcher {
         }
     }
 
-    /// The field a cell's text labels, if it is a label.
+    /// The field a cell's text labels, if it is a label. A trailing
+    /// bracketed note is ignored when the label is not found with it
+    /// (`指标值（包含数字及文字描述）`).
     pub fn field(&self, text: &str) -> Option<Field> {
         if text.is_empty() || text.chars().count() > 40 {
             return None;
         }
-        self.fields.get(&label_key(text)).copied()
+        let key = label_key(text);
+        if let Some(f) = self.fields.get(&key) {
+            return Some(*f);
+        }
+        let open = key.rfind('(')?;
+        (key.ends_with(')') && open > 0)
+            .then(|| self.fields.get(&key[..open]).copied())
+            .flatten()
     }
 
     /// True for a form title such as `1、城镇残疾人基本养老保险补贴绩效目标表`.

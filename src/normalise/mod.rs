@@ -111,7 +111,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         .code
         .as_ref()
         .filter(|c| c.len() >= settings.dept_code_length)
-        .map(|c| c[..settings.dept_code_length].to_string());
+        .map(|c| c[..settings.dept_code_length].to_string())
+        .or_else(|| unit::split_unit(text(&raw.dept)).code);
 
     // Project code.
     let code_raw = text(&raw.code).to_string();

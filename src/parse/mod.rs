@@ -66,6 +66,8 @@ pub struct RawForm {
     pub budget_other: Option<RawField>,
     pub purpose: Option<RawField>,
     pub func_class: Option<RawField>,
+    /// 主管部门及代码: `[762]秦皇岛市…`.
+    pub dept: Option<RawField>,
     pub plan: Vec<RawCheckpoint>,
     pub goals: Option<RawField>,
     pub indicators: Vec<RawIndicator>,
@@ -73,9 +75,9 @@ pub struct RawForm {
     pub labels: Vec<Label>,
 }
 
-/// Sheet-wide statements that apply to every form below them.
+/// Sheet- or workbook-wide statements that apply to every form below them.
 #[derive(Debug, Clone, Default)]
-struct Context {
+pub struct Context {
     year: Option<RawField>,
     unit: Option<RawField>,
     amount_unit: Option<RawField>,
@@ -83,13 +85,51 @@ struct Context {
 
 /// Finds and parses every form of a grid, in row order.
 pub fn parse_grid(grid: &Grid, matcher: &Matcher) -> Vec<RawForm> {
+    parse_grid_in(grid, matcher, &mut Context::default())
+}
+
+/// Finds and parses every form of a file's grids, in order. A year, unit or
+/// amount unit stated once in the workbook (on a cover sheet, at the top of
+/// the first sheet) applies to every form after it until another is stated.
+pub fn parse_file(grids: &[Grid], matcher: &Matcher) -> Vec<RawForm> {
+    let mut context = Context::default();
+    grids
+        .iter()
+        .flat_map(|g| parse_grid_in(g, matcher, &mut context))
+        .collect()
+}
+
+fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<RawForm> {
     let labels = find_labels(grid, matcher);
     let blocks = locate(grid, &labels);
     let Some((first_row, _)) = grid.row_span() else {
+        // A sheet without cells still states nothing; a cover sheet with
+        // only a title or unit is read through its preamble below.
         return Vec::new();
     };
+    if context.year.is_none() {
+        context.year = grid
+            .captions()
+            .iter()
+            .find(|c| year_of(c).is_some())
+            .map(|c| RawField {
+                text: c.clone(),
+                pos: None,
+            });
+    }
+    if blocks.is_empty() {
+        // A sheet without forms (a cover page) may state the workbook's
+        // year, unit or amount unit.
+        let whole = Block {
+            anchor: Pos::new(grid.row_span().map_or(0, |r| r.1) + 1, 0),
+            last_row: 0,
+            first_col: 0,
+            last_col: grid.col_span().map_or(0, |c| c.1),
+        };
+        read_preamble(grid, matcher, &whole, first_row, context);
+        return Vec::new();
+    }
     let mut forms = Vec::with_capacity(blocks.len());
-    let mut context = Context::default();
     // The row after the previous form's last consumed row, per block column band.
     let mut consumed_to: Vec<(u32, u32, u32)> = Vec::new();
     for block in &blocks {
@@ -99,9 +139,16 @@ pub fn parse_grid(grid: &Grid, matcher: &Matcher) -> Vec<RawForm> {
             .map(|(_, _, r)| *r + 1)
             .max()
             .unwrap_or(first_row);
-        let title = read_preamble(grid, matcher, block, preamble_start, &mut context);
-        let mut form = parse_block(grid, matcher, block, &labels, &context);
-        form.title = title;
+        let title = read_preamble(grid, matcher, block, preamble_start, context);
+        let mut form = parse_block(grid, matcher, block, preamble_start, &labels, context);
+        // A Word table's title is the paragraph above it.
+        form.title = title.or_else(|| {
+            let caption = grid.captions().iter().rev().find(|c| matcher.is_title(c))?;
+            Some(RawField {
+                text: caption.clone(),
+                pos: None,
+            })
+        });
         let end = form_end(&form).max(block.anchor.row);
         consumed_to.push((block.first_col, block.last_col, end));
         forms.push(form);
@@ -171,7 +218,10 @@ fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
 /// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
 pub fn year_of(text: &str) -> Option<i32> {
     let folded = crate::normalise::text::fold_width(text);
-    let s = folded.trim();
+    let s = folded
+        .trim()
+        .trim_start_matches(['(', '[', '【', '〔'])
+        .trim_start();
     let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
     if digits.len() == 4 && s[4..].starts_with('年') {
         let y: i32 = digits.parse().ok()?;
@@ -194,17 +244,21 @@ fn adjacent(grid: &Grid, matcher: &Matcher, label: Pos) -> RawField {
     field
 }
 
+/// Reads a block's fields. Labels are taken from `from` (the row after the
+/// previous form) down to the block's end, so a label written above the
+/// anchor (项目名称 over 项目代码) belongs to the form.
 fn parse_block(
     grid: &Grid,
     matcher: &Matcher,
     block: &Block,
+    from: u32,
     all_labels: &[Label],
     ctx: &Context,
 ) -> RawForm {
     let labels: Vec<Label> = all_labels
         .iter()
         .filter(|l| {
-            l.pos.row >= block.anchor.row
+            l.pos.row >= from.min(block.anchor.row)
                 && l.pos.row <= block.last_row
                 && l.pos.col >= block.first_col
                 && l.pos.col <= block.last_col
@@ -226,6 +280,7 @@ fn parse_block(
         budget_other: value(Field::BudgetOther),
         goals: value(Field::Goals),
         func_class: value(Field::FuncClass),
+        dept: value(Field::Dept),
         ..RawForm::default()
     };
     form.unit = value(Field::Unit)

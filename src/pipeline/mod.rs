@@ -146,13 +146,11 @@ fn extract_with(
                 )
             })
             .collect();
-        for grid in &content.grids {
-            for raw in crate::parse::parse_grid(grid, matcher) {
-                let mut records = normalise_form(&raw, &pipeline.settings);
-                let found = validate_form(&records, &groups);
-                records.issues.extend(found);
-                forms.push(records);
-            }
+        for raw in crate::parse::parse_file(&content.grids, matcher) {
+            let mut records = normalise_form(&raw, &pipeline.settings);
+            let found = validate_form(&records, &groups);
+            records.issues.extend(found);
+            forms.push(records);
         }
         if forms.is_empty() {
             issues.push(file_issue(

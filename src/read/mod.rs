@@ -3,7 +3,13 @@
 //! Readers know nothing about budgets. One module per format family; this
 //! module finds input files and dispatches on the file extension.
 
+mod csv;
+mod docx;
+mod ods;
 mod workbook;
+mod xml;
+
+pub use self::csv::{decode as decode_text, detect_delimiter};
 
 use std::path::{Path, PathBuf};
 
@@ -11,9 +17,12 @@ use thiserror::Error;
 
 use crate::grid::Grid;
 
-/// File extensions read as spreadsheets (calamine). `.et` is WPS's
-/// spreadsheet format, which is an `.xls` or `.xlsx` file underneath.
-pub const WORKBOOK_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "et"];
+/// File extensions jixiao reads. `.et` is WPS's spreadsheet format, an
+/// `.xls` or `.xlsx` file underneath; the format is always taken from the
+/// content, the extension only says the file is a submission.
+pub const SUPPORTED_EXTENSIONS: &[&str] = &[
+    "xlsx", "xlsm", "xlsb", "xls", "et", "ods", "csv", "tsv", "docx",
+];
 
 /// Why a file (or one of its sheets) could not be read.
 #[derive(Debug, Error)]
@@ -53,7 +62,7 @@ pub struct InputFile {
 
 /// True when the path's extension is one jixiao reads.
 pub fn is_supported(path: &Path) -> bool {
-    extension(path).is_some_and(|e| WORKBOOK_EXTENSIONS.contains(&e.as_str()))
+    extension(path).is_some_and(|e| SUPPORTED_EXTENSIONS.contains(&e.as_str()))
 }
 
 fn extension(path: &Path) -> Option<String> {
@@ -187,25 +196,42 @@ pub fn sniff(bytes: &[u8]) -> Kind {
 /// file's content; its name only has to say it is a workbook.
 pub fn read_file(file: &InputFile) -> Result<FileContent, ReadError> {
     let ext = extension(&file.path).unwrap_or_default();
-    if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+    if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
         return Err(ReadError::Unsupported(ext));
     }
     let bytes = std::fs::read(&file.path)?;
     if bytes.is_empty() {
         return Err(ReadError::EmptyFile);
     }
-    match sniff(&bytes) {
-        Kind::Zip | Kind::Ole | Kind::Unknown => {}
-        Kind::Encrypted => return Err(ReadError::Encrypted),
-        Kind::Html => return Err(ReadError::NotAWorkbook("an HTML page", ext)),
-        Kind::Pdf => return Err(ReadError::NotAWorkbook("a PDF document", ext)),
-        Kind::Text => {
-            return Err(ReadError::NotAWorkbook(
-                "plain text (a CSV or text export?)",
-                ext,
-            ))
-        }
-    }
+    let text_file = matches!(ext.as_str(), "csv" | "tsv");
     let kind = sniff(&bytes);
-    workbook::read(bytes, kind, &file.display, &ext)
+    match kind {
+        Kind::Encrypted => Err(ReadError::Encrypted),
+        Kind::Html => Err(ReadError::NotAWorkbook("an HTML page", ext)),
+        Kind::Pdf => Err(ReadError::NotAWorkbook("a PDF document", ext)),
+        Kind::Text | Kind::Unknown if text_file => csv::read(&bytes, &file.display, &ext),
+        Kind::Text => Err(ReadError::NotAWorkbook(
+            "plain text (a CSV or text export?)",
+            ext,
+        )),
+        Kind::Zip if zip_has(&bytes, "word/document.xml") => docx::read(&bytes, &file.display),
+        Kind::Zip if is_ods(&bytes) => ods::read(&bytes, &file.display),
+        _ => workbook::read(bytes, kind, &file.display, &ext),
+    }
+}
+
+/// True for an OpenDocument spreadsheet: its first entry is `mimetype`
+/// holding the spreadsheet media type.
+fn is_ods(bytes: &[u8]) -> bool {
+    let marker = b"opendocument.spreadsheet";
+    bytes.get(30..38) == Some(b"mimetype".as_slice())
+        && bytes[..bytes.len().min(120)]
+            .windows(marker.len())
+            .any(|w| w == marker)
+}
+
+fn zip_has(bytes: &[u8], part: &str) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map(|z| z.index_for_name(part).is_some())
+        .unwrap_or(false)
 }

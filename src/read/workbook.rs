@@ -7,8 +7,8 @@
 use std::io::Cursor;
 
 use calamine::{
-    open_workbook_auto_from_rs, open_workbook_from_rs, Data, DataRef, Dimensions, Ods, Reader,
-    Sheets, Xls, Xlsb, Xlsx,
+    open_workbook_auto_from_rs, open_workbook_from_rs, Data, DataRef, Dimensions, Reader, Sheets,
+    Xls, Xlsb, Xlsx,
 };
 
 use super::Kind;
@@ -20,16 +20,7 @@ use crate::grid::{CellRange, CellValue, Grid, Pos};
 /// own error (a truncated archive) is reported rather than "unknown format".
 fn open(bytes: Vec<u8>, kind: Kind, ext: &str) -> Result<Sheets<Cursor<Vec<u8>>>, String> {
     let rs = Cursor::new(bytes);
-    let is_ods = |b: &[u8]| {
-        b.get(30..38) == Some(b"mimetype".as_slice())
-            && b[..b.len().min(120)]
-                .windows(12)
-                .any(|w| w == b"opendocument")
-    };
     match kind {
-        Kind::Zip if ext == "ods" || is_ods(rs.get_ref()) => open_workbook_from_rs::<Ods<_>, _>(rs)
-            .map(Sheets::Ods)
-            .map_err(|e| e.to_string()),
         Kind::Zip if ext == "xlsb" => open_workbook_from_rs::<Xlsb<_>, _>(rs)
             .map(Sheets::Xlsb)
             .map_err(|e| e.to_string()),

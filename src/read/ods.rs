@@ -1,0 +1,178 @@
+//! OpenDocument spreadsheets (`.ods`), read from `content.xml` by hand so
+//! merged cells (`number-columns-spanned` / `number-rows-spanned`) are kept
+//! and repeated empty rows and columns cost nothing.
+
+use super::xml::{parse, zip_part, Node};
+use super::{FileContent, ReadError};
+use crate::grid::{CellRange, CellValue, Grid, Pos};
+
+/// A cell with content repeated more often than this is kept this often.
+const MAX_REPEAT: u32 = 1024;
+
+pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError> {
+    let bad = |reason: String| ReadError::Workbook {
+        format: "ods".to_string(),
+        reason,
+    };
+    let xml = zip_part(bytes, "content.xml").map_err(bad)?;
+    let nodes = parse(&xml).map_err(bad)?;
+    let mut content = FileContent::default();
+    let mut i = 0;
+    while i < nodes.len() {
+        if let Node::Open { name, .. } = &nodes[i] {
+            if name == "table" {
+                let sheet = nodes[i].attr("name").unwrap_or("Sheet").to_string();
+                let (grid, next) = table(&nodes, i + 1, display, &sheet);
+                content.grids.push(grid);
+                i = next;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    Ok(content)
+}
+
+fn count(node: &Node, attr: &str) -> u32 {
+    node.attr(attr)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Reads one `table:table` from `start` (after its opening tag); returns
+/// the grid and the index after its closing tag.
+fn table(nodes: &[Node], start: usize, display: &str, sheet: &str) -> (Grid, usize) {
+    let mut cells = Vec::new();
+    let mut merges = Vec::new();
+    let (mut row, mut col) = (0u32, 0u32);
+    let mut row_repeat = 1;
+    let mut row_cells: Vec<(u32, CellValue)> = Vec::new();
+    let mut i = start;
+    let mut depth = 0usize;
+    while i < nodes.len() {
+        match &nodes[i] {
+            Node::Open { name, .. } if name == "table" => depth += 1,
+            Node::Close(name) if name == "table" => {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            Node::Open { name, .. } if name == "table-row" && depth == 0 => {
+                col = 0;
+                row_repeat = count(&nodes[i], "number-rows-repeated");
+                row_cells.clear();
+            }
+            Node::Close(name) if name == "table-row" && depth == 0 => {
+                let copies = if row_cells.is_empty() {
+                    1
+                } else {
+                    row_repeat.min(MAX_REPEAT)
+                };
+                for k in 0..copies {
+                    for (c, v) in &row_cells {
+                        cells.push((Pos::new(row.saturating_add(k), *c), v.clone()));
+                    }
+                }
+                row = row.saturating_add(row_repeat);
+            }
+            Node::Open { name, .. }
+                if (name == "table-cell" || name == "covered-table-cell") && depth == 0 =>
+            {
+                let node = &nodes[i];
+                let repeat = count(node, "number-columns-repeated");
+                let (value, next) = cell_value(nodes, i);
+                if let Some(v) = value {
+                    for k in 0..repeat.min(MAX_REPEAT) {
+                        row_cells.push((col.saturating_add(k), v.clone()));
+                    }
+                    let (cs, rs) = (
+                        count(node, "number-columns-spanned"),
+                        count(node, "number-rows-spanned"),
+                    );
+                    if name == "table-cell" && (cs > 1 || rs > 1) {
+                        merges.push(CellRange::new(
+                            Pos::new(row, col),
+                            Pos::new(row.saturating_add(rs - 1), col.saturating_add(cs - 1)),
+                        ));
+                    }
+                }
+                col = col.saturating_add(repeat);
+                i = next;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (Grid::new(display, sheet, cells, merges), i + 1)
+}
+
+/// The value of the cell opening at `at`, and the index after the cell.
+fn cell_value(nodes: &[Node], at: usize) -> (Option<CellValue>, usize) {
+    let node = &nodes[at];
+    let mut i = at + 1;
+    let mut paragraphs: Vec<String> = Vec::new();
+    let empty = matches!(node, Node::Open { empty: true, .. });
+    if !empty {
+        let mut depth = 0;
+        while i < nodes.len() {
+            match &nodes[i] {
+                Node::Open { name, .. } if name == "p" => paragraphs.push(String::new()),
+                Node::Open { name, .. } if name == "s" => {
+                    let n = count(&nodes[i], "c") as usize;
+                    if let Some(p) = paragraphs.last_mut() {
+                        p.push_str(&" ".repeat(n.min(64)));
+                    }
+                }
+                Node::Open { name, .. } if name == "tab" => {
+                    if let Some(p) = paragraphs.last_mut() {
+                        p.push('\t');
+                    }
+                }
+                Node::Open { name, .. } if name == "line-break" => {
+                    if let Some(p) = paragraphs.last_mut() {
+                        p.push('\n');
+                    }
+                }
+                Node::Text(t) => {
+                    if let Some(p) = paragraphs.last_mut() {
+                        p.push_str(t);
+                    }
+                }
+                Node::Open {
+                    name, empty: false, ..
+                } if name == "table-cell" || name == "covered-table-cell" => depth += 1,
+                Node::Close(name) if name == "table-cell" || name == "covered-table-cell" => {
+                    if depth == 0 {
+                        i += 1;
+                        break;
+                    }
+                    depth -= 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    } else {
+        i += 1; // the synthetic Close of an empty element
+    }
+    let text = paragraphs.join("\n");
+    let value = match node.attr("value-type") {
+        Some("float" | "percentage" | "currency") => node
+            .attr("value")
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(CellValue::Number)
+            .or_else(|| (!text.is_empty()).then(|| CellValue::Text(text.clone()))),
+        Some("boolean") => Some(CellValue::Bool(node.attr("boolean-value") == Some("true"))),
+        Some("date") => node
+            .attr("date-value")
+            .map(|d| CellValue::Text(d.to_string())),
+        Some("time") => node
+            .attr("time-value")
+            .map(|d| CellValue::Text(d.to_string())),
+        _ => (!text.is_empty()).then_some(CellValue::Text(text)),
+    };
+    (value, i)
+}
