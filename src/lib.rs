@@ -7,6 +7,7 @@
 //! `main.rs` is a thin layer over it.
 
 pub mod grid;
+pub mod inspect;
 pub mod locate;
 pub mod model;
 pub mod normalise;

@@ -52,6 +52,19 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Show what jixiao reads from one file: every form found, each field
+    /// with its cell and value, and what was skipped and why.
+    Inspect {
+        /// A workbook, CSV or Word document.
+        file: PathBuf,
+        /// Also write an HTML preview of each sheet with the cells that
+        /// became fields coloured by field and the labels marked.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Take labels from this pipeline file (built-in defaults otherwise).
+        #[arg(long, short)]
+        pipeline: Option<PathBuf>,
+    },
     /// Read and check files without writing any table: print every issue,
     /// grouped by file with its sheet!cell (or JSON for machines).
     Validate {
@@ -107,8 +120,46 @@ fn default_pipeline(inputs: Vec<PathBuf>) -> anyhow::Result<Pipeline> {
     Ok(p)
 }
 
+fn inspect(
+    file: PathBuf,
+    html: Option<PathBuf>,
+    pipeline: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let p = match pipeline {
+        Some(path) => Pipeline::load(&path)?,
+        None => default_pipeline(Vec::new())?,
+    };
+    let display = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let input = jixiao::read::InputFile {
+        path: file.clone(),
+        display: display.clone(),
+    };
+    let content = jixiao::read::read_file(&input)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let matcher = jixiao::locate::Matcher::new(&p.labels);
+    let sheets = jixiao::inspect::inspect(&content.grids, &matcher);
+    print!("{}", jixiao::inspect::text(&display, &sheets, &matcher));
+    for e in &content.sheet_errors {
+        println!("  error: {e}");
+    }
+    if let Some(out) = html {
+        std::fs::write(&out, jixiao::inspect::html(&display, &sheets, &matcher))
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        eprintln!("jixiao: wrote {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let (pipeline, quiet) = match cli.command {
+        Command::Inspect {
+            file,
+            html,
+            pipeline,
+        } => return inspect(file, html, pipeline),
         Command::Validate {
             inputs,
             pipeline,

@@ -530,3 +530,51 @@ fn form_end(form: &RawForm) -> u32 {
     }
     end
 }
+
+impl RawForm {
+    /// Every value the form was read into, with its field name, in reading
+    /// order: for `inspect`.
+    pub fn fields(&self) -> Vec<(String, &RawField)> {
+        let mut out: Vec<(String, &RawField)> = Vec::new();
+        let scalar = [
+            ("title", &self.title),
+            ("year", &self.year),
+            ("unit", &self.unit),
+            ("amount_unit", &self.amount_unit),
+            ("dept", &self.dept),
+            ("project_code", &self.code),
+            ("project_name", &self.name),
+            ("func_class", &self.func_class),
+            ("budget_total", &self.budget_total),
+            ("budget_fiscal", &self.budget_fiscal),
+            ("budget_other", &self.budget_other),
+            ("purpose", &self.purpose),
+        ];
+        for (name, f) in scalar {
+            if let Some(f) = f {
+                out.push((name.to_string(), f));
+            }
+        }
+        for c in &self.plan {
+            out.push((format!("plan {}", c.label.text), &c.value));
+        }
+        if let Some(g) = &self.goals {
+            out.push(("goals".to_string(), g));
+        }
+        for (i, ind) in self.indicators.iter().enumerate() {
+            for (name, f) in [
+                ("level1", &ind.level1),
+                ("level2", &ind.level2),
+                ("level3", &ind.level3),
+                ("description", &ind.description),
+                ("target", &ind.target),
+                ("basis", &ind.basis),
+            ] {
+                if f.pos.is_some() {
+                    out.push((format!("indicator {} {name}", i + 1), f));
+                }
+            }
+        }
+        out
+    }
+}

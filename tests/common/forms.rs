@@ -480,3 +480,109 @@ pub fn write_form<S: Sink>(
     }
     Ok(r)
 }
+
+/// Writes `projects` in the Ministry of Finance 项目支出绩效目标申报表 layout,
+/// one form per sheet: 项目名称 above 项目代码, 主管部门及代码 and
+/// 实施单位 `[762002]…`, 项目资金（万元 or 元） merged over the three amount
+/// labels in the column beside it, 资金用途, 年度目标, and an indicator table
+/// under a 绩效指标 cell merged down, without 绩效指标描述 / 依据 columns
+/// (the description goes to 备注). Amounts in 元 when `layout.yuan`.
+pub fn write_mof_workbook(
+    path: &Path,
+    projects: &[&SeedProject],
+    layout: &Layout,
+) -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    let f = formats();
+    for (i, p) in projects.iter().enumerate() {
+        let sheet = book.add_worksheet();
+        sheet.set_name(format!("申报表{}", i + 1))?;
+        setup(sheet)?;
+        let mut s = XlsxSink { sheet, formats: &f };
+        let (unit_code, unit_name) = p.unit.split_at(6);
+        let c = layout.col;
+        let mut r = layout.row;
+        s.merge(r, c, r, c + 5, "项目支出绩效目标申报表", Style::Title)?;
+        s.merge(r + 1, c, r + 1, c + 5, "（2020年度）", Style::Plain)?;
+        r += 2;
+        s.text(r, c, "项目名称", Style::Cell)?;
+        s.merge(r, c + 1, r, c + 5, p.name, Style::Cell)?;
+        r += 1;
+        s.text(r, c, "项目代码", Style::Cell)?;
+        s.merge(r, c + 1, r, c + 5, p.code, Style::Cell)?;
+        r += 1;
+        s.text(r, c, "主管部门及代码", Style::Cell)?;
+        s.merge(
+            r,
+            c + 1,
+            r,
+            c + 2,
+            &format!("[{}]秦皇岛市北戴河区残疾人联合会", &unit_code[..3]),
+            Style::Cell,
+        )?;
+        s.text(r, c + 3, "实施单位", Style::Cell)?;
+        s.merge(
+            r,
+            c + 4,
+            r,
+            c + 5,
+            &format!("[{unit_code}]{unit_name}"),
+            Style::Cell,
+        )?;
+        r += 1;
+        let unit = if layout.yuan {
+            "项目资金（元）"
+        } else {
+            "项目资金（万元）"
+        };
+        s.merge(r, c, r + 2, c, unit, Style::Wrap)?;
+        for (k, (label, v)) in [
+            ("年度资金总额：", p.budget_total),
+            ("其中：财政拨款", p.budget_fiscal),
+            ("其它资金", p.budget_other),
+        ]
+        .iter()
+        .enumerate()
+        {
+            s.merge(r + k as u32, c + 1, r + k as u32, c + 2, label, Style::Cell)?;
+            value(&mut s, r + k as u32, c + 3, &amount(v, layout), layout)?;
+        }
+        r += 3;
+        s.text(r, c, "资金用途", Style::Cell)?;
+        s.merge(r, c + 1, r, c + 5, p.purpose, Style::Wrap)?;
+        r += 1;
+        s.merge(r, c, r + 1, c, "资金支出计划（%）", Style::Wrap)?;
+        for (k, label) in PLAN_LABELS.iter().enumerate() {
+            s.text(r, c + 1 + k as u16, label, Style::Cell)?;
+            value(&mut s, r + 1, c + 1 + k as u16, p.plan[k], layout)?;
+        }
+        r += 2;
+        s.text(r, c, "年度目标", Style::Cell)?;
+        s.merge(r, c + 1, r, c + 5, p.goals, Style::Wrap)?;
+        r += 1;
+        s.merge(r, c, r + 3, c, "绩效指标", Style::Wrap)?;
+        for (k, h) in [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标值（包含数字及文字描述）",
+            "备注",
+        ]
+        .iter()
+        .enumerate()
+        {
+            s.text(r, c + 1 + k as u16, h, Style::Cell)?;
+        }
+        for (k, ind) in p.indicators.iter().enumerate() {
+            let row = r + 1 + k as u32;
+            for (col, v) in [(1, ind[0]), (2, ind[1]), (3, ind[2]), (5, ind[3])] {
+                s.text(row, c + col, v, Style::Wrap)?;
+            }
+            match ind[4].parse::<f64>() {
+                Ok(n) if layout.numbers => s.number(row, c + 4, n, Style::Cell)?,
+                _ => s.text(row, c + 4, ind[4], Style::Cell)?,
+            }
+        }
+    }
+    book.save(path)
+}

@@ -1,0 +1,270 @@
+//! `jixiao inspect`: what was read from one file, field by field with its
+//! cell, what was skipped and why; and an HTML preview of each sheet with
+//! the cells that became fields coloured by field and the labels marked.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use crate::grid::{Grid, Pos};
+use crate::locate::{find_labels, Field, Matcher};
+use crate::parse::{parse_file, RawForm};
+
+/// What inspection found in one grid.
+pub struct SheetReport<'a> {
+    pub grid: &'a Grid,
+    pub forms: Vec<RawForm>,
+}
+
+/// Parses every grid of a file, keeping the forms of each grid with it.
+pub fn inspect<'a>(grids: &'a [Grid], matcher: &Matcher) -> Vec<SheetReport<'a>> {
+    let forms = parse_file(grids, matcher);
+    grids
+        .iter()
+        .map(|g| SheetReport {
+            grid: g,
+            forms: forms
+                .iter()
+                .filter(|f| f.sheet == g.sheet)
+                .cloned()
+                .collect(),
+        })
+        .collect()
+}
+
+fn at(pos: Option<Pos>) -> String {
+    pos.map_or_else(|| "(caption)".to_string(), |p| p.a1())
+}
+
+fn one_line(s: &str) -> String {
+    let flat = s.replace('\n', " ⏎ ");
+    if flat.chars().count() > 60 {
+        format!("{}…", flat.chars().take(60).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// The fields a form should have: a missing one is reported.
+const EXPECTED: &[(Field, &str)] = &[
+    (Field::ProjectCode, "project_code"),
+    (Field::ProjectName, "project_name"),
+    (Field::BudgetTotal, "budget_total"),
+    (Field::BudgetFiscal, "budget_fiscal"),
+    (Field::Plan, "plan"),
+    (Field::Goals, "goals"),
+    (Field::Level1, "indicator table"),
+];
+
+/// The plain-text report.
+pub fn text(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{file}");
+    for s in sheets {
+        if s.forms.is_empty() {
+            let labels = find_labels(s.grid, matcher);
+            let reason = if s.grid.is_empty() {
+                "the sheet is empty".to_string()
+            } else if labels.is_empty() {
+                "no cell is a form label (项目编码, 项目名称, …)".to_string()
+            } else {
+                format!(
+                    "labels seen ({}) but none that starts a form (项目编码 or 项目名称)",
+                    labels
+                        .iter()
+                        .map(|l| format!("{} at {}", l.field.name(), l.pos))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let _ = writeln!(out, "  {}: skipped — {reason}", s.grid.sheet);
+            continue;
+        }
+        let _ = writeln!(out, "  {}: {} form(s)", s.grid.sheet, s.forms.len());
+        for (i, f) in s.forms.iter().enumerate() {
+            let _ = writeln!(out, "    form {} (anchor {})", i + 1, f.anchor);
+            for (name, field) in f.fields() {
+                let value = if field.is_blank() {
+                    "(blank)".to_string()
+                } else {
+                    one_line(&field.text)
+                };
+                let _ = writeln!(out, "      {:<24} {:<8} {}", name, at(field.pos), value);
+            }
+            let present: Vec<Field> = f.labels.iter().map(|l| l.field).collect();
+            for (field, name) in EXPECTED {
+                if !present.contains(field) {
+                    let _ = writeln!(out, "      skipped: no label for {name} in this form");
+                }
+            }
+            for l in &f.labels {
+                let value_missing = match l.field {
+                    Field::ProjectCode => f.code.as_ref().is_some_and(|v| v.is_blank()),
+                    Field::ProjectName => f.name.as_ref().is_some_and(|v| v.is_blank()),
+                    Field::BudgetTotal => f.budget_total.as_ref().is_some_and(|v| v.is_blank()),
+                    Field::Goals => f.goals.as_ref().is_some_and(|v| v.is_blank()),
+                    _ => false,
+                };
+                if value_missing {
+                    let _ = writeln!(
+                        out,
+                        "      skipped: label {} at {} has no value beside it",
+                        l.field.name(),
+                        l.pos
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Field colours for the preview.
+fn colour(field: &str) -> &'static str {
+    let key = field.split_whitespace().last().unwrap_or(field);
+    match key {
+        "project_code" => "#ffd54f",
+        "project_name" => "#aed581",
+        "unit" | "dept" => "#90caf9",
+        "amount_unit" | "year" | "title" => "#ce93d8",
+        "budget_total" | "budget_fiscal" | "budget_other" => "#ffab91",
+        "purpose" | "func_class" => "#80cbc4",
+        "goals" => "#f48fb1",
+        "level1" | "level2" | "level3" => "#c5e1a5",
+        "description" | "basis" => "#e6ee9c",
+        "target" => "#ffcc80",
+        _ if field.starts_with("plan") => "#b39ddb",
+        _ => "#eeeeee",
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', "<br>")
+}
+
+/// Rows and columns shown per sheet at most.
+const MAX_ROWS: u32 = 300;
+const MAX_COLS: u32 = 40;
+
+/// A self-contained HTML page previewing every sheet as a grid.
+pub fn html(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>jixiao inspect — {}</title><style>\
+body{{font-family:sans-serif;margin:16px}} table{{border-collapse:collapse;font-size:12px}}\
+td,th{{border:1px solid #ccc;padding:2px 4px;vertical-align:top;max-width:220px}}\
+th{{background:#f5f5f5;color:#666;font-weight:normal}} td.label{{outline:2px solid #333;outline-offset:-2px;font-weight:bold;background:#fafafa}}\
+.legend span{{display:inline-block;padding:2px 6px;margin:2px;border:1px solid #999}}</style></head><body>",
+        escape(file)
+    );
+    let _ = write!(out, "<h1>{}</h1><p class=\"legend\">", escape(file));
+    for f in [
+        "project_code",
+        "project_name",
+        "unit",
+        "title",
+        "budget_total",
+        "purpose",
+        "plan",
+        "goals",
+        "level1",
+        "description",
+        "target",
+    ] {
+        let _ = write!(out, "<span style=\"background:{}\">{f}</span>", colour(f));
+    }
+    let _ = write!(
+        out,
+        "<span style=\"outline:2px solid #333;font-weight:bold\">label</span></p>"
+    );
+    for s in sheets {
+        let _ = write!(
+            out,
+            "<h2>{} — {} form(s)</h2>",
+            escape(&s.grid.sheet),
+            s.forms.len()
+        );
+        let Some((r0, r1)) = s.grid.row_span() else {
+            let _ = write!(out, "<p>empty sheet</p>");
+            continue;
+        };
+        // Columns from A, so the letters match the spreadsheet's.
+        let (c0, c1) = (0, s.grid.col_span().map_or(0, |c| c.1));
+        let (r1, c1) = (r1.min(r0 + MAX_ROWS - 1), c1.min(c0 + MAX_COLS - 1));
+        let mut field_at: HashMap<Pos, String> = HashMap::new();
+        for f in &s.forms {
+            for (name, v) in f.fields() {
+                if let Some(p) = v.pos {
+                    field_at.entry(p).or_insert(name);
+                }
+            }
+        }
+        let labels: HashMap<Pos, Field> = find_labels(s.grid, matcher)
+            .into_iter()
+            .map(|l| (l.pos, l.field))
+            .collect();
+        let _ = write!(out, "<table><tr><th></th>");
+        for c in c0..=c1 {
+            let _ = write!(out, "<th>{}</th>", crate::grid::column_name(c));
+        }
+        let _ = write!(out, "</tr>");
+        for r in r0..=r1 {
+            let _ = write!(out, "<tr><th>{}</th>", r + 1);
+            for c in c0..=c1 {
+                let p = Pos::new(r, c);
+                let owner = s.grid.owner(p);
+                if owner != p {
+                    continue; // covered by a merged range drawn at its first cell
+                }
+                let (rows, cols) = s.grid.merge_at(p).map_or((1, 1), |m| {
+                    (
+                        m.last.row.min(r1) - m.first.row + 1,
+                        m.last.col.min(c1) - m.first.col + 1,
+                    )
+                });
+                let span = format!(
+                    "{}{}",
+                    if rows > 1 {
+                        format!(" rowspan=\"{rows}\"")
+                    } else {
+                        String::new()
+                    },
+                    if cols > 1 {
+                        format!(" colspan=\"{cols}\"")
+                    } else {
+                        String::new()
+                    }
+                );
+                let text = escape(&s.grid.text(p));
+                match (labels.get(&p), field_at.get(&p)) {
+                    (Some(f), _) => {
+                        let _ = write!(
+                            out,
+                            "<td{span} class=\"label\" title=\"label: {}\">{text}</td>",
+                            f.name()
+                        );
+                    }
+                    (None, Some(name)) => {
+                        let _ = write!(
+                            out,
+                            "<td{span} style=\"background:{}\" title=\"{} ({})\">{text}</td>",
+                            colour(name),
+                            escape(name),
+                            p
+                        );
+                    }
+                    _ => {
+                        let _ = write!(out, "<td{span}>{text}</td>");
+                    }
+                }
+            }
+            let _ = write!(out, "</tr>");
+        }
+        let _ = write!(out, "</table>");
+    }
+    let _ = write!(out, "</body></html>");
+    out
+}

@@ -1,0 +1,126 @@
+//! The seed's ten forms in every format and template units submit — .xls
+//! and .ods (LibreOffice), GBK .csv, Word .docx tables, and the Ministry of
+//! Finance 申报表 layout (one form per sheet, amounts in 元) — consolidate
+//! to the same projects, indicators, goals and plans as the sample.
+
+mod common;
+
+use common::forms::{write_mof_workbook, Layout};
+use common::seed::{SeedProject, SEED};
+use common::{assert_exit, read_csv, Workdir};
+
+/// Normalised columns only: raw forms, provenance, titles and messages
+/// differ by format and template; values must not.
+fn canonical(dir: &std::path::Path, table: &str) -> Vec<Vec<(String, String)>> {
+    read_csv(&dir.join(format!("{table}.csv")))
+        .into_iter()
+        .map(|r| {
+            r.0.into_iter()
+                .filter(|(k, _)| {
+                    !k.ends_with("_raw")
+                        && !k.starts_with("source_")
+                        && !matches!(k.as_str(), "message" | "title" | "basis" | "description")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn extract(wd: &Workdir, input: &std::path::Path, out: &str) {
+    let res = wd.run(&[
+        "extract",
+        input.to_str().unwrap(),
+        "--out",
+        out,
+        "--format",
+        "csv",
+    ]);
+    assert_exit(&res, 0);
+}
+
+fn assert_like_sample(name: &str, input: &std::path::Path) {
+    let wd = Workdir::new();
+    extract(&wd, &common::repo().join("sample_data"), "base");
+    extract(&wd, input, "fmt");
+    for t in ["projects", "indicators", "goals", "spending_plan"] {
+        let (a, b) = (
+            canonical(&wd.path("base"), t),
+            canonical(&wd.path("fmt"), t),
+        );
+        assert_eq!(a.len(), b.len(), "{name}: {t} rows");
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert_eq!(x, y, "{name}: {t} row {i}");
+        }
+    }
+    let projects = wd.csv("fmt/projects.csv");
+    let total: rust_decimal::Decimal = projects
+        .iter()
+        .map(|r| {
+            r.get("budget_total")
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total.to_string(), "216.51", "{name}");
+}
+
+fn fixture(dir: &str) -> std::path::PathBuf {
+    common::repo().join("tests/fixtures/formats").join(dir)
+}
+
+#[test]
+fn xls_from_libreoffice() {
+    assert_like_sample("xls", &fixture("xls"));
+}
+
+#[test]
+fn ods_from_libreoffice() {
+    assert_like_sample("ods", &fixture("ods"));
+}
+
+#[test]
+fn gbk_csv() {
+    assert_like_sample("csv", &fixture("csv"));
+}
+
+#[test]
+fn word_tables() {
+    assert_like_sample("docx", &fixture("docx"));
+    let wd = Workdir::new();
+    extract(&wd, &fixture("docx"), "out");
+    let p = &wd.csv("out/projects.csv")[0];
+    assert_eq!(
+        p.get("title"),
+        SEED[0].title,
+        "the paragraph above the table"
+    );
+    assert_eq!(p.get("year"), "2020", "the document's heading");
+    assert_eq!(p.get("source_sheet"), "table 1");
+}
+
+#[test]
+fn ministry_of_finance_layout_in_yuan() {
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("mof")).unwrap();
+    for unit in ["762002", "762003"] {
+        let projects: Vec<&SeedProject> =
+            SEED.iter().filter(|p| p.unit.starts_with(unit)).collect();
+        let layout = Layout {
+            yuan: unit == "762003",
+            ..Layout::default()
+        };
+        write_mof_workbook(&wd.path(&format!("mof/{unit}.xlsx")), &projects, &layout).unwrap();
+    }
+    assert_like_sample("MoF", &wd.path("mof"));
+    extract(&wd, &wd.path("mof"), "out");
+    let p = &wd.csv("out/projects.csv")[9];
+    assert_eq!(p.get("amount_unit_raw"), "项目资金（元）");
+    assert_eq!(p.get("budget_total_raw"), "40000");
+    assert_eq!(p.get("budget_total"), "4.00");
+    assert_eq!(
+        p.get("unit_raw"),
+        "[762003]秦皇岛市北戴河区残疾人劳动就业服务所"
+    );
+    let ind = &wd.csv("out/indicators.csv")[0];
+    assert_eq!(ind.get("basis"), "", "no basis column in this template");
+}

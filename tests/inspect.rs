@@ -1,0 +1,103 @@
+//! `jixiao inspect` names the cell of every field it read, in every format,
+//! says what it skipped, and writes an HTML preview with coloured fields.
+
+mod common;
+
+use common::forms::{write_workbook, Layout};
+use common::seed::SEED;
+use common::{assert_exit, Workdir};
+
+fn inspect(file: &std::path::Path, wd: &Workdir, html: Option<&str>) -> String {
+    let mut args = vec!["inspect", file.to_str().unwrap()];
+    if let Some(h) = html {
+        args.extend(["--html", h]);
+    }
+    let out = wd.run(&args);
+    assert_exit(&out, 0);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The line of a field in the report: `name  A1  value`.
+fn field_line<'a>(report: &'a str, name: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.trim_start().starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} in\n{report}"))
+}
+
+#[test]
+fn every_fixture_names_every_fields_cell() {
+    let wd = Workdir::new();
+    let repo = common::repo();
+    let files = [
+        repo.join("sample_data/762002.xlsx"),
+        repo.join("tests/fixtures/formats/xls/762002.xls"),
+        repo.join("tests/fixtures/formats/ods/762002.ods"),
+        repo.join("tests/fixtures/formats/csv/762002.csv"),
+        repo.join("tests/fixtures/formats/docx/762002.docx"),
+    ];
+    for f in &files {
+        let report = inspect(f, &wd, None);
+        assert!(report.contains("form(s)"), "{report}");
+        for name in [
+            "project_code",
+            "project_name",
+            "budget_total",
+            "budget_fiscal",
+            "purpose",
+            "goals",
+            "indicator 3 target",
+        ] {
+            let line = field_line(&report, name);
+            let cell = line
+                .split_whitespace()
+                .nth(if name.starts_with("indicator") { 3 } else { 1 })
+                .unwrap();
+            assert!(
+                cell.chars().next().unwrap().is_ascii_uppercase()
+                    && cell.chars().last().unwrap().is_ascii_digit(),
+                "{}: {name} should name its cell: {line}",
+                f.display()
+            );
+        }
+        assert!(field_line(&report, "project_code").contains(SEED[0].code));
+    }
+}
+
+#[test]
+fn skipped_sheets_and_missing_values_are_explained() {
+    let wd = Workdir::new();
+    let layout = Layout {
+        cover_sheet: true,
+        per_sheet: true,
+        ..Layout::default()
+    };
+    let mut p = common::seed::SeedProject { ..SEED[0] };
+    p.budget_total = "";
+    write_workbook(&wd.path("u.xlsx"), &[&p], &layout).unwrap();
+    let report = inspect(&wd.path("u.xlsx"), &wd, None);
+    assert!(
+        report.contains("封面: skipped — no cell is a form label"),
+        "{report}"
+    );
+    assert!(
+        report.contains("label budget_total at B6 has no value beside it"),
+        "{report}"
+    );
+}
+
+#[test]
+fn html_preview_colours_fields_and_marks_labels() {
+    let wd = Workdir::new();
+    let sample = common::repo().join("sample_data/762002.xlsx");
+    inspect(&sample, &wd, Some("preview.html"));
+    let html = std::fs::read_to_string(wd.path("preview.html")).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("<h2>绩效目标表 — 4 form(s)</h2>"));
+    assert!(
+        html.contains("title=\"project_code (B5)\""),
+        "code cell coloured"
+    );
+    assert!(html.contains("class=\"label\" title=\"label: project_code\">项目编码</td>"));
+    assert!(html.contains("rowspan=\"2\""), "merged cells drawn merged");
+}
