@@ -6,6 +6,7 @@
 //! [`write`] tables. [`pipeline`] runs them from a pipeline file; the CLI in
 //! `main.rs` is a thin layer over it.
 
+pub mod aggregate;
 pub mod grid;
 pub mod inspect;
 pub mod locate;

@@ -52,6 +52,13 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write a starter pipeline file with every option present and
+    /// commented (DIR/pipeline.toml), its reference tables (DIR/reference/)
+    /// and an empty DIR/input/ folder for the submissions.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Show what jixiao reads from one file: every form found, each field
     /// with its cell and value, and what was skipped and why.
     Inspect {
@@ -160,6 +167,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             html,
             pipeline,
         } => return inspect(file, html, pipeline),
+        Command::Init { dir } => {
+            for f in pipeline::init(&dir)? {
+                eprintln!("jixiao: wrote {}", f.display());
+            }
+            eprintln!(
+                "jixiao: put the submissions in {} and run: jixiao run {}",
+                dir.join("input").display(),
+                dir.join("pipeline.toml").display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Validate {
             inputs,
             pipeline,
@@ -221,6 +239,13 @@ fn print_summary(s: &Summary) {
     );
     for f in &s.skipped {
         eprintln!("jixiao: note: skipped {f} (not a supported file type)");
+    }
+    for (unit, total) in &s.budget_by_unit {
+        eprintln!(
+            "jixiao: budget_total of unit {unit}: {} {}",
+            jixiao::write::table::format_decimal(*total, 2),
+            s.amount_unit
+        );
     }
     eprintln!(
         "jixiao: {} error(s), {} warning(s) (see issues.csv)",

@@ -62,12 +62,18 @@ pub struct Project {
     /// The unit the form stated (`单位：万元`), or empty when it stated none.
     pub amount_unit_raw: String,
     pub purpose: Option<String>,
+    /// How many indicator rows and numbered goals the form has.
+    pub indicator_count: u32,
+    pub goal_count: u32,
 }
 
 /// One row of a form's indicator table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Indicator {
     pub source: Source,
+    /// The project's year and department, for partitioning and summaries.
+    pub year: Option<i32>,
+    pub dept_code: Option<String>,
     pub unit_code: Option<String>,
     pub project_code: Option<String>,
     pub seq: u32,
@@ -90,6 +96,9 @@ pub struct Indicator {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Goal {
     pub source: Source,
+    /// The project's year and department, for partitioning and summaries.
+    pub year: Option<i32>,
+    pub dept_code: Option<String>,
     pub unit_code: Option<String>,
     pub project_code: Option<String>,
     pub seq: u32,
@@ -100,6 +109,9 @@ pub struct Goal {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlanPoint {
     pub source: Source,
+    /// The project's year and department, for partitioning and summaries.
+    pub year: Option<i32>,
+    pub dept_code: Option<String>,
     pub unit_code: Option<String>,
     pub project_code: Option<String>,
     pub checkpoint_label: String,

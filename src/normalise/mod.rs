@@ -257,6 +257,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         amount_unit: settings.amount_unit.name().to_string(),
         amount_unit_raw: text(&raw.amount_unit).to_string(),
         purpose: non_empty(text(&raw.purpose)),
+        indicator_count: 0,
+        goal_count: 0,
     };
 
     // Goals.
@@ -264,6 +266,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         for (i, goal) in goals::split_goals(&g.text).into_iter().enumerate() {
             out.goals.push(Goal {
                 source: src(Some(g)),
+                year: project.year,
+                dept_code: project.dept_code.clone(),
                 unit_code: unit.code.clone(),
                 project_code: project_code.clone(),
                 seq: i as u32 + 1,
@@ -307,6 +311,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         }
         out.plan.push(PlanPoint {
             source: src(Some(&cp.value)),
+            year: project.year,
+            dept_code: project.dept_code.clone(),
             unit_code: unit.code.clone(),
             project_code: project_code.clone(),
             checkpoint_label: cp.label.text.clone(),
@@ -340,6 +346,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         let t = target::parse_target(&r.target.text);
         out.indicators.push(Indicator {
             source: Source::new(&raw.file, &raw.sheet, r.row.a1()),
+            year: project.year,
+            dept_code: project.dept_code.clone(),
             unit_code: unit.code.clone(),
             project_code: project_code.clone(),
             seq: i as u32 + 1,
@@ -358,6 +366,9 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         });
     }
 
+    let mut project = project;
+    project.indicator_count = out.indicators.len() as u32;
+    project.goal_count = out.goals.len() as u32;
     out.projects.push(project);
     out
 }

@@ -8,12 +8,13 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::{reference, PipelineError};
+use crate::aggregate::Aggregation;
 use crate::locate::Labels;
 use crate::model::ISSUE_CODES;
 use crate::normalise::amount::MoneyUnit;
 use crate::normalise::{Settings, DEFAULT_CODE_PATTERN};
 use crate::validate::RuleLevel;
-use crate::write::{Format, WriteOptions};
+use crate::write::{Captions, Format, WriteOptions};
 
 /// The whole pipeline file. Every section and key is optional; the
 /// defaults are documented in `pipelines/README.md`.
@@ -25,6 +26,8 @@ pub struct PipelineFile {
     pub normalise: NormaliseConfig,
     pub validate: ValidateConfig,
     pub labels: Labels,
+    /// Summaries, run in order after the tables are built.
+    pub aggregate: Vec<Aggregation>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -58,6 +61,16 @@ pub struct OutputConfig {
     /// Prefix CSV text cells that start with `=`, `+`, `-`, `@` with `'` so
     /// Excel shows them as text instead of running them as formulas.
     pub csv_formula_guard: bool,
+    /// Start CSV files with a UTF-8 byte order mark, so Excel on Chinese
+    /// Windows opens them as UTF-8.
+    pub csv_bom: bool,
+    /// The XLSX workbook's Chinese captions: `"row"` (a caption row above
+    /// the column names), `"header"` (captions instead of column names) or
+    /// `"none"`.
+    pub xlsx_captions: Captions,
+    /// Write each Parquet table that has these columns as a hive-partitioned
+    /// dataset (`projects/year=2020/dept_code=762/part-0.parquet`).
+    pub parquet_partition_by: Vec<String>,
 }
 
 impl Default for OutputConfig {
@@ -66,6 +79,9 @@ impl Default for OutputConfig {
             dir: PathBuf::from("output"),
             formats: vec![Format::Csv, Format::Parquet],
             csv_formula_guard: true,
+            csv_bom: false,
+            xlsx_captions: Captions::Row,
+            parquet_partition_by: Vec::new(),
         }
     }
 }
@@ -118,6 +134,7 @@ pub struct Pipeline {
     pub settings: Settings,
     pub labels: Labels,
     pub rules: BTreeMap<String, RuleLevel>,
+    pub aggregations: Vec<Aggregation>,
 }
 
 impl Pipeline {
@@ -163,6 +180,12 @@ impl Pipeline {
                 ISSUE_CODES.join(", ")
             ));
         }
+        let groups: Vec<String> = code_pattern
+            .capture_names()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        crate::aggregate::check(&file.aggregate, &groups)?;
         if file.output.formats.is_empty() {
             return Err(
                 "output.formats is empty; name at least one of \"csv\", \"parquet\"".to_string(),
@@ -201,10 +224,14 @@ impl Pipeline {
             formats: file.output.formats.clone(),
             write: WriteOptions {
                 csv_formula_guard: file.output.csv_formula_guard,
+                csv_bom: file.output.csv_bom,
+                xlsx_captions: file.output.xlsx_captions,
+                parquet_partition_by: file.output.parquet_partition_by.clone(),
             },
             settings,
             labels: file.labels,
             rules: file.validate.rules,
+            aggregations: file.aggregate,
         })
     }
 }

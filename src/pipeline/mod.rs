@@ -3,6 +3,51 @@
 //! becomes an issue row naming the file.
 
 pub mod config;
+
+/// The starter pipeline file `jixiao init` writes.
+pub const STARTER: &str = include_str!("starter.toml");
+
+/// The reference tables `jixiao init` writes beside it.
+pub const STARTER_REFERENCE: &[(&str, &str)] = &[
+    (
+        "categories.csv",
+        include_str!("../../pipelines/reference/categories.csv"),
+    ),
+    (
+        "func_class.csv",
+        include_str!("../../pipelines/reference/func_class.csv"),
+    ),
+    (
+        "levels.csv",
+        include_str!("../../pipelines/reference/levels.csv"),
+    ),
+];
+
+/// Writes a starter pipeline (`DIR/pipeline.toml`) and its reference tables
+/// (`DIR/reference/`). Existing files are never overwritten. Returns the
+/// files written.
+pub fn init(dir: &std::path::Path) -> Result<Vec<PathBuf>, PipelineError> {
+    let io = |e: std::io::Error| PipelineError::Input(e);
+    let mut files = vec![(dir.join("pipeline.toml"), STARTER)];
+    for (name, text) in STARTER_REFERENCE {
+        files.push((dir.join("reference").join(name), text));
+    }
+    if let Some((existing, _)) = files.iter().find(|(p, _)| p.exists()) {
+        return Err(PipelineError::Input(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "{} already exists; jixiao init never overwrites a file",
+                existing.display()
+            ),
+        )));
+    }
+    std::fs::create_dir_all(dir.join("reference")).map_err(io)?;
+    std::fs::create_dir_all(dir.join("input")).map_err(io)?;
+    for (path, text) in &files {
+        std::fs::write(path, text).map_err(io)?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
 pub mod reference;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -27,11 +72,16 @@ pub enum PipelineError {
     Input(std::io::Error),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Aggregate(#[from] crate::aggregate::AggregateError),
 }
 
 /// What a run did, for the summary a person reads.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
+    /// budget_total per unit (control totals), in the pipeline's unit.
+    pub budget_by_unit: Vec<(String, rust_decimal::Decimal)>,
+    pub amount_unit: String,
     pub files: usize,
     pub skipped: Vec<String>,
     pub forms: usize,
@@ -74,15 +124,21 @@ pub fn extract(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError>
         errors: records.count(Severity::Error),
         warnings: records.count(Severity::Warning),
         written: Vec::new(),
+        budget_by_unit: budget_by_unit(&records),
+        amount_unit: pipeline.settings.amount_unit.name().to_string(),
     };
     Ok((records, summary))
 }
 
-/// Runs the pipeline and writes its tables.
+/// Runs the pipeline and writes its tables: the contract tables, the
+/// declared summaries, and `run_summary` (control totals).
 pub fn run(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
     let (records, mut summary) = extract(pipeline)?;
     let groups = pipeline.settings.code_groups();
-    let tables = tables(&records, &groups);
+    let mut tables = tables(&records, &groups);
+    let summaries = crate::aggregate::run(&pipeline.aggregations, &tables, &groups)?;
+    tables.extend(summaries);
+    tables.push(run_summary(&summary));
     summary.written = write_all(
         &pipeline.output_dir,
         &tables,
@@ -90,6 +146,72 @@ pub fn run(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
         &pipeline.write,
     )?;
     Ok((records, summary))
+}
+
+/// The control totals as a table: one row per metric, and budget_total
+/// per unit.
+pub fn run_summary(s: &Summary) -> crate::write::Table {
+    use crate::write::{Column, Table, Values};
+    let counts = [
+        ("files_read", s.files),
+        ("files_skipped", s.skipped.len()),
+        ("forms_found", s.forms),
+        ("projects", s.projects),
+        ("indicators", s.indicators),
+        ("goals", s.goals),
+        ("spending_plan_rows", s.plan_rows),
+        ("issues_error", s.errors),
+        ("issues_warning", s.warnings),
+    ];
+    let mut metric = Vec::new();
+    let mut unit = Vec::new();
+    let mut count = Vec::new();
+    let mut amount = Vec::new();
+    for (m, n) in counts {
+        metric.push(Some(m.to_string()));
+        unit.push(None);
+        count.push(Some(n as i64));
+        amount.push(None);
+    }
+    for (u, total) in &s.budget_by_unit {
+        metric.push(Some(format!("budget_total ({})", s.amount_unit)));
+        unit.push(Some(u.clone()));
+        count.push(None);
+        amount.push(Some(*total));
+    }
+    let column = |name: &str, values| Column {
+        name: name.to_string(),
+        values,
+        vocabulary: true,
+    };
+    Table {
+        name: "run_summary".to_string(),
+        columns: vec![
+            column("metric", Values::Str(metric)),
+            column("unit_code", Values::Str(unit)),
+            column("count", Values::Int(count)),
+            column(
+                "amount",
+                Values::Dec {
+                    values: amount,
+                    min_scale: 2,
+                },
+            ),
+        ],
+    }
+}
+
+/// Sums budget_total per unit code, in unit order (a project without a unit
+/// code counts under "").
+fn budget_by_unit(records: &Records) -> Vec<(String, rust_decimal::Decimal)> {
+    let mut totals: std::collections::BTreeMap<String, rust_decimal::Decimal> = Default::default();
+    for p in &records.projects {
+        let t = totals
+            .entry(p.unit_code.clone().unwrap_or_default())
+            .or_default();
+        *t += p.budget_total.unwrap_or_default();
+    }
+    totals.into_iter().collect()
 }
 
 fn file_issue(

@@ -2,6 +2,9 @@
 //! Parquet (polars, typed: decimals as Decimal, zstd).
 
 pub mod table;
+pub mod xlsx;
+
+pub use xlsx::Captions;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -26,6 +29,11 @@ pub enum WriteError {
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot build or write table '{table}': {source}")]
     Polars { table: String, source: PolarsError },
+    #[error("cannot write {path}: {source}")]
+    Xlsx {
+        path: PathBuf,
+        source: rust_xlsxwriter::XlsxError,
+    },
 }
 
 /// An output format.
@@ -34,6 +42,8 @@ pub enum WriteError {
 pub enum Format {
     Csv,
     Parquet,
+    /// One workbook, `tables.xlsx`, with a sheet per table.
+    Xlsx,
 }
 
 impl Format {
@@ -41,21 +51,38 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
         }
     }
 }
 
+/// The record tables that `parquet_partition_by` applies to; summaries are
+/// always single files.
+pub const PARTITIONED_TABLES: &[&str] = &["projects", "indicators", "goals", "spending_plan"];
+
+/// The XLSX workbook's file name.
+pub const XLSX_NAME: &str = "tables.xlsx";
+
 /// How tables are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Guard CSV text cells against formula injection (see [`guard_formula`]).
     pub csv_formula_guard: bool,
+    /// Start CSV files with a UTF-8 byte order mark.
+    pub csv_bom: bool,
+    pub xlsx_captions: Captions,
+    /// Columns to partition Parquet tables by (hive style), when a table
+    /// has them all.
+    pub parquet_partition_by: Vec<String>,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
         WriteOptions {
             csv_formula_guard: true,
+            csv_bom: false,
+            xlsx_captions: Captions::Row,
+            parquet_partition_by: Vec::new(),
         }
     }
 }
@@ -95,13 +122,33 @@ pub fn write_all(
     std::fs::create_dir(&staging).map_err(io(&staging))?;
 
     let mut names = Vec::new();
-    for table in tables {
-        for format in formats {
+    let mut datasets: Vec<String> = Vec::new();
+    for format in formats {
+        if *format == Format::Xlsx {
+            let path = staging.join(XLSX_NAME);
+            xlsx::write_xlsx(&path, tables, options.xlsx_captions)
+                .map_err(|source| WriteError::Xlsx { path, source })?;
+            names.push(XLSX_NAME.to_string());
+            continue;
+        }
+        for table in tables {
+            let keys = &options.parquet_partition_by;
+            let partitioned = *format == Format::Parquet
+                && PARTITIONED_TABLES.contains(&table.name.as_str())
+                && !keys.is_empty()
+                && keys.iter().all(|k| table.column(k).is_some());
+            if partitioned {
+                write_dataset(&staging.join(&table.name), table, keys)?;
+                names.push(table.name.clone());
+                datasets.push(table.name.clone());
+                continue;
+            }
             let file = format!("{}.{}", table.name, format.extension());
             let path = staging.join(&file);
             match format {
                 Format::Csv => write_csv(&path, table, options)?,
                 Format::Parquet => write_parquet(&path, table)?,
+                Format::Xlsx => unreachable!("written above"),
             }
             names.push(file);
         }
@@ -110,11 +157,14 @@ pub fn write_all(
         // Keep what is not ours; our tables from an earlier run are replaced
         // as a set (a table this run does not write is not carried over).
         let ours = |n: &str| {
-            n.rsplit_once('.').is_some_and(|(_, ext)| {
-                [Format::Csv, Format::Parquet]
-                    .iter()
-                    .any(|f| f.extension() == ext)
-            })
+            datasets.iter().any(|d| d == n)
+                || tables.iter().any(|t| t.name == n)
+                || PARTITIONED_TABLES.contains(&n)
+                || n.rsplit_once('.').is_some_and(|(_, ext)| {
+                    [Format::Csv, Format::Parquet, Format::Xlsx]
+                        .iter()
+                        .any(|f| f.extension() == ext)
+                })
         };
         for entry in std::fs::read_dir(dir).map_err(io(dir))? {
             let entry = entry.map_err(io(dir))?;
@@ -148,8 +198,11 @@ pub fn write_csv(path: &Path, table: &Table, options: &WriteOptions) -> Result<(
         path: path.to_path_buf(),
         source,
     };
-    let file = File::create(path).map_err(io)?;
-    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    let mut file = BufWriter::new(File::create(path).map_err(io)?);
+    if options.csv_bom {
+        file.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+    }
+    let mut w = csv::Writer::from_writer(file);
     let csv_err = |source| WriteError::Csv {
         path: path.to_path_buf(),
         source,
@@ -225,6 +278,72 @@ pub fn to_frame(table: &Table) -> Result<DataFrame, PolarsError> {
         columns.push(series.into_column());
     }
     DataFrame::new_infer_height(columns)
+}
+
+/// A hive-partitioned Parquet dataset: `dir/k1=v1/k2=v2/part-0.parquet`,
+/// the key columns in the paths (a null key is `__HIVE_DEFAULT_PARTITION__`).
+pub fn write_dataset(dir: &Path, table: &Table, keys: &[String]) -> Result<(), WriteError> {
+    let polars_err = |source| WriteError::Polars {
+        table: table.name.clone(),
+        source,
+    };
+    let df = to_frame(table).map_err(polars_err)?;
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if df.height() == 0 {
+        return Ok(());
+    }
+    let parts = df
+        .partition_by_stable(keys.iter().map(String::as_str), true)
+        .map_err(polars_err)?;
+    let key_frame = df
+        .select(keys.iter().map(String::as_str))
+        .map_err(polars_err)?
+        .unique_stable(None, UniqueKeepStrategy::First, None)
+        .map_err(polars_err)?;
+    for (i, mut part) in parts.into_iter().enumerate() {
+        let mut path = dir.to_path_buf();
+        for k in keys {
+            let v = key_frame
+                .column(k)
+                .map_err(polars_err)?
+                .get(i)
+                .map_err(polars_err)?;
+            let text = match v {
+                AnyValue::Null => "__HIVE_DEFAULT_PARTITION__".to_string(),
+                AnyValue::String(s) => s.to_string(),
+                AnyValue::StringOwned(s) => s.to_string(),
+                other => other.to_string(),
+            };
+            let safe: String = text
+                .chars()
+                .map(|c| {
+                    if matches!(c, '/' | '\\' | '=' | ':') {
+                        '_'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            path.push(format!("{k}={safe}"));
+        }
+        std::fs::create_dir_all(&path).map_err(|source| WriteError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let file_path = path.join("part-0.parquet");
+        let file = File::create(&file_path).map_err(|source| WriteError::Io {
+            path: file_path.clone(),
+            source,
+        })?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(&mut part)
+            .map_err(polars_err)?;
+    }
+    Ok(())
 }
 
 /// Parquet, zstd-compressed, with the frame's types.

@@ -164,10 +164,14 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .vocab("amount_unit", |p| Some(p.amount_unit.clone()))
         .raw("amount_unit_raw", |p| &p.amount_unit_raw)
         .str("purpose", |p| p.purpose.clone())
+        .int("indicator_count", |p| Some(i64::from(p.indicator_count)))
+        .int("goal_count", |p| Some(i64::from(p.goal_count)))
         .source(|p| &p.source)
         .finish("projects");
 
     let indicators = Builder::new(&records.indicators)
+        .int("year", |i| i.year.map(i64::from))
+        .str("dept_code", |i| i.dept_code.clone())
         .str("unit_code", |i| i.unit_code.clone())
         .str("project_code", |i| i.project_code.clone())
         .int("seq", |i| Some(i64::from(i.seq)))
@@ -186,6 +190,8 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .finish("indicators");
 
     let goals = Builder::new(&records.goals)
+        .int("year", |g| g.year.map(i64::from))
+        .str("dept_code", |g| g.dept_code.clone())
         .str("unit_code", |g| g.unit_code.clone())
         .str("project_code", |g| g.project_code.clone())
         .int("seq", |g| Some(i64::from(g.seq)))
@@ -194,6 +200,8 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
         .finish("goals");
 
     let plan = Builder::new(&records.plan)
+        .int("year", |p| p.year.map(i64::from))
+        .str("dept_code", |p| p.dept_code.clone())
         .str("unit_code", |p| p.unit_code.clone())
         .str("project_code", |p| p.project_code.clone())
         .raw("checkpoint_label", |p| &p.checkpoint_label)

@@ -1,0 +1,568 @@
+//! Aggregate stage: summaries declared in the pipeline file, executed with
+//! polars lazy frames over the output tables. Sums stay exact decimals.
+//!
+//! ```toml
+//! [[aggregate]]
+//! name = "summary_by_unit"
+//! source = "projects"                 # or "projects+indicators", …
+//! filter = [{ column = "year", op = "=", value = 2020 }]
+//! group_by = ["dept_code", "unit_code", "unit_name"]
+//! measures = [
+//!   { op = "count", column = "*", as = "projects" },
+//!   { op = "sum", column = "budget_total", as = "budget_total" },
+//! ]
+//! sort = ["unit_code"]
+//! ```
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::model::Records;
+use crate::write::{tables, to_frame, Column as OutColumn, Table, Values};
+
+/// The tables an aggregation can read.
+pub const SOURCES: &[&str] = &["projects", "indicators", "goals", "spending_plan", "issues"];
+
+#[derive(Debug, Error)]
+pub enum AggregateError {
+    #[error("aggregate '{name}': {source}")]
+    Polars { name: String, source: PolarsError },
+}
+
+/// One declared summary.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregation {
+    /// The output table's name.
+    pub name: String,
+    /// A table, or `projects+<table>`: the table joined with its project's
+    /// columns on `unit_code` + `project_code`.
+    pub source: String,
+    #[serde(default)]
+    pub filter: Vec<Filter>,
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    pub measures: Vec<Measure>,
+    /// Columns (or measure names) to sort by, ascending; by default the
+    /// groups come in the order they first appear.
+    #[serde(default)]
+    pub sort: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub op: Op,
+    /// A column of the source; `*` (rows) for `count`.
+    pub column: String,
+    /// The output column's name.
+    #[serde(rename = "as")]
+    pub output: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Count,
+    Sum,
+    Mean,
+    Min,
+    Max,
+    NUnique,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    pub column: String,
+    pub op: FilterOp,
+    pub value: FilterValue,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum FilterOp {
+    #[serde(rename = "=")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "in")]
+    In,
+}
+
+/// A filter value: a string, an integer, or a list of them for `in`.
+/// Decimals are written as strings (`"10.50"`) so they stay exact.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum FilterValue {
+    Int(i64),
+    Str(String),
+    List(Vec<FilterValue>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Int,
+    Dec,
+}
+
+/// The columns of a source, with their kinds and (for decimals) the CSV's
+/// minimum scale.
+fn schema(source: &str, code_groups: &[String]) -> Result<Vec<(String, Kind, u32)>, String> {
+    let empty = tables(&Records::default(), code_groups);
+    let cols = |name: &str| -> Option<Vec<(String, Kind, u32)>> {
+        let t = empty.iter().find(|t| t.name == name)?;
+        Some(
+            t.columns
+                .iter()
+                .map(|c| match &c.values {
+                    Values::Str(_) => (c.name.clone(), Kind::Str, 0),
+                    Values::Int(_) => (c.name.clone(), Kind::Int, 0),
+                    Values::Dec { min_scale, .. } => (c.name.clone(), Kind::Dec, *min_scale),
+                })
+                .collect(),
+        )
+    };
+    let unknown = || {
+        format!(
+            "unknown source '{source}'; use one of {} or projects+<table>",
+            SOURCES.join(", ")
+        )
+    };
+    match source.split_once('+') {
+        None => cols(source).ok_or_else(unknown),
+        Some(("projects", other)) if other != "projects" => {
+            let mut out = cols(other).ok_or_else(unknown)?;
+            for c in cols("projects").unwrap_or_default() {
+                if !out.iter().any(|(n, _, _)| *n == c.0) {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(unknown()),
+    }
+}
+
+/// Checks every declared aggregation against the tables' columns, before
+/// any file is read. The error names the key (`aggregate[2].measures[0].column`).
+pub fn check(aggs: &[Aggregation], code_groups: &[String]) -> Result<(), String> {
+    let mut names: Vec<&str> = Vec::new();
+    for (i, a) in aggs.iter().enumerate() {
+        let key = format!("aggregate[{i}]");
+        if a.name.is_empty()
+            || !a
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(format!(
+                "{key}.name '{}' must be letters, digits and _",
+                a.name
+            ));
+        }
+        if SOURCES.contains(&a.name.as_str())
+            || a.name == "run_summary"
+            || names.contains(&a.name.as_str())
+        {
+            return Err(format!("{key}.name '{}' is already a table's name", a.name));
+        }
+        names.push(&a.name);
+        let schema = schema(&a.source, code_groups).map_err(|e| format!("{key}.source: {e}"))?;
+        let find = |c: &str| schema.iter().find(|(n, _, _)| n == c).map(|(_, k, _)| *k);
+        let missing = |path: String, c: &str| {
+            format!(
+                "{path}: no column '{c}' in {} (columns: {})",
+                a.source,
+                schema
+                    .iter()
+                    .map(|(n, _, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        for (j, g) in a.group_by.iter().enumerate() {
+            find(g).ok_or_else(|| missing(format!("{key}.group_by[{j}]"), g))?;
+        }
+        if a.measures.is_empty() {
+            return Err(format!("{key}.measures is empty; name at least one"));
+        }
+        for (j, m) in a.measures.iter().enumerate() {
+            let path = format!("{key}.measures[{j}]");
+            if m.column == "*" {
+                if m.op != Op::Count {
+                    return Err(format!(
+                        "{path}.column '*' only counts rows (op = \"count\")"
+                    ));
+                }
+            } else {
+                let kind =
+                    find(&m.column).ok_or_else(|| missing(format!("{path}.column"), &m.column))?;
+                if matches!(m.op, Op::Sum | Op::Mean) && kind == Kind::Str {
+                    return Err(format!(
+                        "{path}: {:?} needs a numeric column; '{}' is text",
+                        m.op, m.column
+                    ));
+                }
+            }
+            if a.group_by.contains(&m.output)
+                || a.measures[..j].iter().any(|n| n.output == m.output)
+            {
+                return Err(format!("{path}.as '{}' names two output columns", m.output));
+            }
+        }
+        for (j, f) in a.filter.iter().enumerate() {
+            let path = format!("{key}.filter[{j}]");
+            let kind =
+                find(&f.column).ok_or_else(|| missing(format!("{path}.column"), &f.column))?;
+            filter_expr(f, kind)
+                .map(drop)
+                .map_err(|e| format!("{path}.value: {e}"))?;
+        }
+        for (j, s) in a.sort.iter().enumerate() {
+            let known = a.group_by.contains(s) || a.measures.iter().any(|m| &m.output == s);
+            if !known {
+                return Err(format!(
+                    "{key}.sort[{j}]: '{s}' is neither a group_by column nor a measure"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn literal(v: &FilterValue, kind: Kind) -> Result<Expr, String> {
+    match (v, kind) {
+        (FilterValue::Str(s), Kind::Str) => Ok(lit(s.clone())),
+        (FilterValue::Int(n), Kind::Int) => Ok(lit(*n)),
+        (FilterValue::Str(s), Kind::Int) => s
+            .parse::<i64>()
+            .map(lit)
+            .map_err(|_| format!("'{s}' is not an integer")),
+        (FilterValue::Int(n), Kind::Str) => Ok(lit(n.to_string())),
+        (v, Kind::Dec) => {
+            let d = match v {
+                FilterValue::Int(n) => Decimal::from(*n),
+                FilterValue::Str(s) => s
+                    .parse::<Decimal>()
+                    .map_err(|_| format!("'{s}' is not a number"))?,
+                FilterValue::List(_) => return Err("a list is only for op = \"in\"".into()),
+            };
+            let d = d.normalize();
+            Ok(lit(Scalar::new_decimal(
+                d.mantissa(),
+                38,
+                d.scale() as usize,
+            )))
+        }
+        (FilterValue::List(_), _) => Err("a list is only for op = \"in\"".into()),
+    }
+}
+
+fn filter_expr(f: &Filter, kind: Kind) -> Result<Expr, String> {
+    let c = col(f.column.as_str());
+    if f.op == FilterOp::In {
+        let FilterValue::List(items) = &f.value else {
+            return Err("op = \"in\" needs a list of values".into());
+        };
+        let mut expr: Option<Expr> = None;
+        for item in items {
+            let e = c.clone().eq(literal(item, kind)?);
+            expr = Some(match expr {
+                Some(x) => x.or(e),
+                None => e,
+            });
+        }
+        return Ok(expr.unwrap_or(lit(false)));
+    }
+    let v = literal(&f.value, kind)?;
+    Ok(match f.op {
+        FilterOp::Eq => c.eq(v),
+        FilterOp::Ne => c.neq(v),
+        FilterOp::Gt => c.gt(v),
+        FilterOp::Ge => c.gt_eq(v),
+        FilterOp::Lt => c.lt(v),
+        FilterOp::Le => c.lt_eq(v),
+        FilterOp::In => unreachable!("handled above"),
+    })
+}
+
+/// Runs the aggregations over the output tables; returns one table each.
+/// [`check`] must have accepted them.
+pub fn run(
+    aggs: &[Aggregation],
+    outputs: &[Table],
+    code_groups: &[String],
+) -> Result<Vec<Table>, AggregateError> {
+    let mut frames: HashMap<String, DataFrame> = HashMap::new();
+    let mut results = Vec::with_capacity(aggs.len());
+    for a in aggs {
+        let err = |source| AggregateError::Polars {
+            name: a.name.clone(),
+            source,
+        };
+        let mut frame = |name: &str| -> Result<DataFrame, PolarsError> {
+            if let Some(df) = frames.get(name) {
+                return Ok(df.clone());
+            }
+            let table = outputs
+                .iter()
+                .find(|t| t.name == name)
+                .ok_or_else(|| PolarsError::ColumnNotFound(name.to_string().into()))?;
+            let df = to_frame(table)?;
+            frames.insert(name.to_string(), df.clone());
+            Ok(df)
+        };
+        let schema = schema(&a.source, code_groups).unwrap_or_default();
+        let kind_of = |c: &str| {
+            schema
+                .iter()
+                .find(|(n, _, _)| n == c)
+                .map(|(_, k, s)| (*k, *s))
+        };
+        let mut lf = match a.source.split_once('+') {
+            None => frame(&a.source).map_err(err)?.lazy(),
+            Some((_, other)) => {
+                let left = frame(other).map_err(err)?;
+                let projects = frame("projects").map_err(err)?;
+                let keep: Vec<Expr> = projects
+                    .get_column_names()
+                    .iter()
+                    .filter(|n| {
+                        let n = n.as_str();
+                        n == "unit_code"
+                            || n == "project_code"
+                            || !left.get_column_names().iter().any(|m| m.as_str() == n)
+                    })
+                    .map(|n| col(n.as_str()))
+                    .collect();
+                left.lazy().join(
+                    projects.lazy().select(keep),
+                    [col("unit_code"), col("project_code")],
+                    [col("unit_code"), col("project_code")],
+                    JoinArgs::new(JoinType::Left),
+                )
+            }
+        };
+        for f in &a.filter {
+            let kind = kind_of(&f.column).map_or(Kind::Str, |k| k.0);
+            let e = filter_expr(f, kind).map_err(|e| err(PolarsError::ComputeError(e.into())))?;
+            lf = lf.filter(e);
+        }
+        let mut exprs = Vec::new();
+        for m in &a.measures {
+            let c = || col(m.column.as_str());
+            match m.op {
+                Op::Count if m.column == "*" => {
+                    exprs.push(len().cast(DataType::Int64).alias(m.output.as_str()))
+                }
+                Op::Count => exprs.push(c().count().cast(DataType::Int64).alias(m.output.as_str())),
+                Op::NUnique => exprs.push(
+                    c().n_unique()
+                        .cast(DataType::Int64)
+                        .alias(m.output.as_str()),
+                ),
+                Op::Sum => exprs.push(c().sum().alias(m.output.as_str())),
+                Op::Min => exprs.push(c().min().alias(m.output.as_str())),
+                Op::Max => exprs.push(c().max().alias(m.output.as_str())),
+                Op::Mean => {
+                    // Exact: sum and count here, the division in decimal below.
+                    exprs.push(c().sum().alias(format!("__sum_{}", m.output).as_str()));
+                    exprs.push(
+                        c().count()
+                            .cast(DataType::Int64)
+                            .alias(format!("__n_{}", m.output).as_str()),
+                    );
+                }
+            }
+        }
+        let keys: Vec<Expr> = a.group_by.iter().map(|g| col(g.as_str())).collect();
+        lf = if keys.is_empty() {
+            lf.select(exprs)
+        } else {
+            lf.group_by_stable(keys).agg(exprs)
+        };
+        if !a.sort.is_empty() {
+            let by: Vec<PlSmallStr> = a
+                .sort
+                .iter()
+                .map(|s| PlSmallStr::from(s.as_str()))
+                .collect();
+            lf = lf.sort(by, SortMultipleOptions::default().with_maintain_order(true));
+        }
+        let df = lf.collect().map_err(err)?;
+        let mut table = from_frame(&a.name, &df, &|name: &str| {
+            // Money columns keep their two decimals in CSV.
+            a.measures
+                .iter()
+                .find(|m| m.output == name)
+                .and_then(|m| kind_of(&m.column))
+                .or_else(|| kind_of(name))
+                .map_or(0, |(_, s)| s)
+        })
+        .map_err(err)?;
+        finish_means(&mut table, a, &|c: &str| kind_of(c).map_or(0, |(_, s)| s));
+        results.push(table);
+    }
+    Ok(results)
+}
+
+/// Replaces each mean's hidden sum and count with sum / count, in decimal
+/// (rounded to 6 decimals past the source column's).
+fn finish_means(table: &mut Table, a: &Aggregation, min_scale: &dyn Fn(&str) -> u32) {
+    for m in a.measures.iter().filter(|m| m.op == Op::Mean) {
+        let sum_name = format!("__sum_{}", m.output);
+        let n_name = format!("__n_{}", m.output);
+        let take = |t: &mut Table, n: &str| {
+            let i = t.columns.iter().position(|c| c.name == n)?;
+            Some((i, t.columns.remove(i)))
+        };
+        let (Some((at, sum)), Some((_, n))) = (take(table, &sum_name), take(table, &n_name)) else {
+            continue;
+        };
+        let sums: Vec<Option<Decimal>> = match sum.values {
+            Values::Dec { values, .. } => values,
+            Values::Int(v) => v.into_iter().map(|x| x.map(Decimal::from)).collect(),
+            Values::Str(v) => vec![None; v.len()],
+        };
+        let counts: Vec<Option<i64>> = match n.values {
+            Values::Int(v) => v,
+            _ => vec![None; sums.len()],
+        };
+        let values = sums
+            .iter()
+            .zip(&counts)
+            .map(|(s, n)| match (s, n) {
+                (Some(s), Some(n)) if *n > 0 => {
+                    Some((*s / Decimal::from(*n)).round_dp(s.scale() + 6).normalize())
+                }
+                _ => None,
+            })
+            .collect();
+        table.columns.insert(
+            at.min(table.columns.len()),
+            OutColumn {
+                name: m.output.clone(),
+                values: Values::Dec {
+                    values,
+                    min_scale: min_scale(&m.column),
+                },
+                vocabulary: true,
+            },
+        );
+    }
+}
+
+/// A polars frame back into an output table (for the CSV and XLSX writers).
+pub fn from_frame(
+    name: &str,
+    df: &DataFrame,
+    min_scale: &dyn Fn(&str) -> u32,
+) -> Result<Table, PolarsError> {
+    let mut columns = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        let s = c.as_materialized_series();
+        let cname = s.name().to_string();
+        let values = match s.dtype() {
+            DataType::Decimal(_, scale) => {
+                let scale = *scale as u32;
+                let values = s
+                    .decimal()?
+                    .physical()
+                    .iter()
+                    .map(|v| v.map(|m| Decimal::from_i128_with_scale(m, scale)))
+                    .collect();
+                Values::Dec {
+                    values,
+                    min_scale: min_scale(&cname),
+                }
+            }
+            dt if dt.is_integer() => Values::Int(s.cast(&DataType::Int64)?.i64()?.iter().collect()),
+            _ => Values::Str(
+                s.cast(&DataType::String)?
+                    .str()?
+                    .iter()
+                    .map(|v| v.map(str::to_string))
+                    .collect(),
+            ),
+        };
+        columns.push(OutColumn {
+            name: cname,
+            values,
+            vocabulary: false,
+        });
+    }
+    Ok(Table {
+        name: name.to_string(),
+        columns,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups() -> Vec<String> {
+        ["dept", "category", "batch", "serial"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    fn parse(s: &str) -> Vec<Aggregation> {
+        #[derive(Deserialize)]
+        struct F {
+            aggregate: Vec<Aggregation>,
+        }
+        toml::from_str::<F>(s).unwrap().aggregate
+    }
+
+    #[test]
+    fn unknown_columns_and_measures_are_named() {
+        let a = parse(
+            "[[aggregate]]\nname='x'\nsource='projects'\ngroup_by=['unit']\nmeasures=[{op='sum',column='budget_total',as='b'}]\n",
+        );
+        let e = check(&a, &groups()).unwrap_err();
+        assert!(
+            e.starts_with("aggregate[0].group_by[0]: no column 'unit'"),
+            "{e}"
+        );
+        let a = parse("[[aggregate]]\nname='x'\nsource='projects'\nmeasures=[{op='sum',column='project_name',as='b'}]\n");
+        assert!(check(&a, &groups())
+            .unwrap_err()
+            .contains("aggregate[0].measures[0]"));
+        let a = parse("[[aggregate]]\nname='x'\nsource='projectz'\nmeasures=[{op='count',column='*',as='n'}]\n");
+        assert!(check(&a, &groups())
+            .unwrap_err()
+            .contains("aggregate[0].source"));
+        let a = parse("[[aggregate]]\nname='projects'\nsource='projects'\nmeasures=[{op='count',column='*',as='n'}]\n");
+        assert!(check(&a, &groups())
+            .unwrap_err()
+            .contains("aggregate[0].name"));
+        let a = parse(
+            "[[aggregate]]\nname='x'\nsource='projects+indicators'\ngroup_by=['level1','category_name']\nmeasures=[{op='n_unique',column='project_code',as='n'}]\nsort=['n']\n",
+        );
+        assert!(check(&a, &groups()).is_ok());
+        let bad = "[[aggregate]]\nname='x'\nsource='projects'\nmeasures=[{op='median',column='budget_total',as='m'}]\n";
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct F {
+            aggregate: Vec<Aggregation>,
+        }
+        assert!(toml::from_str::<F>(bad)
+            .unwrap_err()
+            .to_string()
+            .contains("median"));
+    }
+}
