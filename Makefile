@@ -1,7 +1,7 @@
 # jixiao — the two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint sample fixtures clean check-cargo
+.PHONY: run test lint sample fixtures bench clean check-cargo
 
 ## run: the main job — the sample pipeline over sample_data/, tables into output/
 run: check-cargo
@@ -29,3 +29,12 @@ clean:
 
 check-cargo:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs (1.88 or newer)"; exit 1; }
+
+## bench: generate the synthetic corpora if absent (200 and BENCH_FILES workbooks),
+## then time the reading floor and jixiao (1 thread, all threads) on each (release build)
+BENCH_FILES ?= 2000
+bench: check-cargo
+	$(CARGO) build --release --bin jixiao --example floor --example gen_corpus --example bench
+	test -d bench/corpus-200 || target/release/examples/gen_corpus 200 bench/corpus-200
+	test -d bench/corpus-$(BENCH_FILES) || target/release/examples/gen_corpus $(BENCH_FILES) bench/corpus-$(BENCH_FILES)
+	target/release/examples/bench bench/corpus-200 bench/corpus-$(BENCH_FILES)

@@ -1,13 +1,16 @@
 //! The `jixiao` command line: a thin layer over the library.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use jixiao::pipeline::config::PipelineFile;
-use jixiao::pipeline::{self, Pipeline, PipelineError, Summary};
+use jixiao::pipeline::{self, FileDone, Pipeline, PipelineError, Summary};
 use jixiao::validate::report;
 use jixiao::write::Format;
 
@@ -23,18 +26,29 @@ struct Cli {
     command: Command,
 }
 
+/// Options shared by the commands that read a batch.
+#[derive(clap::Args)]
+struct Batch {
+    /// Files read at once (default: the pipeline's `run.jobs`, else one per
+    /// core). The output is the same for any number.
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Print nothing but errors (no progress bar, no summary).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a pipeline file: read its inputs, extract every form, write the
-    /// tables to its output folder.
+    /// tables and summaries to its output folder.
     Run {
         /// The pipeline file (TOML). Relative paths in it are taken from its
         /// folder.
         #[arg(default_value = "pipelines/sample.toml")]
         pipeline: PathBuf,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        batch: Batch,
     },
     /// Extract forms from files or folders with the built-in defaults (no
     /// pipeline file) and write the tables to --out.
@@ -48,29 +62,8 @@ enum Command {
         /// Which files to write.
         #[arg(long, value_enum, default_value_t = FormatArg::Both)]
         format: FormatArg,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
-    },
-    /// Write a starter pipeline file with every option present and
-    /// commented (DIR/pipeline.toml), its reference tables (DIR/reference/)
-    /// and an empty DIR/input/ folder for the submissions.
-    Init {
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-    },
-    /// Show what jixiao reads from one file: every form found, each field
-    /// with its cell and value, and what was skipped and why.
-    Inspect {
-        /// A workbook, CSV or Word document.
-        file: PathBuf,
-        /// Also write an HTML preview of each sheet with the cells that
-        /// became fields coloured by field and the labels marked.
-        #[arg(long)]
-        html: Option<PathBuf>,
-        /// Take labels from this pipeline file (built-in defaults otherwise).
-        #[arg(long, short)]
-        pipeline: Option<PathBuf>,
+        #[command(flatten)]
+        batch: Batch,
     },
     /// Read and check files without writing any table: print every issue,
     /// grouped by file with its sheet!cell (or JSON for machines).
@@ -85,6 +78,29 @@ enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// Files read at once (default: one per core).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+    },
+    /// Show what jixiao reads from one file: every form found, each field
+    /// with its cell and value, and what was skipped and why.
+    Inspect {
+        /// A workbook, CSV or Word document.
+        file: PathBuf,
+        /// Also write an HTML preview of each sheet with the cells that
+        /// became fields coloured by field and the labels marked.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Take labels from this pipeline file (built-in defaults otherwise).
+        #[arg(long, short)]
+        pipeline: Option<PathBuf>,
+    },
+    /// Write a starter pipeline file with every option present and
+    /// commented (DIR/pipeline.toml), its reference tables (DIR/reference/)
+    /// and an empty DIR/input/ folder for the submissions.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
 }
 
@@ -120,11 +136,110 @@ fn exit_code(errors: usize) -> ExitCode {
     }
 }
 
+/// The built-in defaults, with paths taken from the current folder.
 fn default_pipeline(inputs: Vec<PathBuf>) -> anyhow::Result<Pipeline> {
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
     let mut p = Pipeline::from_file(PipelineFile::default(), &cwd).map_err(anyhow::Error::msg)?;
     p.inputs = inputs;
     Ok(p)
+}
+
+fn read_error(e: PipelineError) -> anyhow::Error {
+    match e {
+        PipelineError::Input(_) => anyhow::Error::new(e).context("cannot read the inputs"),
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run { pipeline, batch } => batch_run(Pipeline::load(&pipeline)?, &batch),
+        Command::Extract {
+            inputs,
+            out,
+            format,
+            batch,
+        } => {
+            let mut p = default_pipeline(inputs)?;
+            p.output_dir = out;
+            p.formats = match format {
+                FormatArg::Csv => vec![Format::Csv],
+                FormatArg::Parquet => vec![Format::Parquet],
+                FormatArg::Both => vec![Format::Csv, Format::Parquet],
+            };
+            batch_run(p, &batch)
+        }
+        Command::Validate {
+            inputs,
+            pipeline,
+            format,
+            jobs,
+        } => {
+            let mut p = match pipeline {
+                Some(path) => Pipeline::load(&path)?,
+                None if inputs.is_empty() => anyhow::bail!(
+                    "name the files or folders to validate, or a pipeline file with --pipeline"
+                ),
+                None => default_pipeline(Vec::new())?,
+            };
+            if !inputs.is_empty() {
+                p.inputs = inputs;
+            }
+            p.jobs = jobs.or(p.jobs);
+            let (records, summary) = pipeline::extract(&p).map_err(read_error)?;
+            match format {
+                ReportFormat::Text => print!("{}", report::text(&records, &summary)),
+                ReportFormat::Json => println!("{}", report::json(&records, &summary)),
+            }
+            Ok(exit_code(summary.errors))
+        }
+        Command::Inspect {
+            file,
+            html,
+            pipeline,
+        } => inspect(file, html, pipeline),
+        Command::Init { dir } => {
+            for f in pipeline::init(&dir)? {
+                eprintln!("jixiao: wrote {}", f.display());
+            }
+            eprintln!(
+                "jixiao: put the submissions in {} and run: jixiao run {}",
+                dir.join("input").display(),
+                dir.join("pipeline.toml").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Runs a batch with a progress bar on a terminal, then prints the summary.
+fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
+    p.jobs = batch.jobs.or(p.jobs);
+    let bar = if batch.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {per_sec}  ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    };
+    let (forms, issues) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let progress = |done: FileDone| {
+        bar.set_length(done.total as u64);
+        let f = forms.fetch_add(done.forms, Ordering::Relaxed) + done.forms;
+        let i = issues.fetch_add(done.issues, Ordering::Relaxed) + done.issues;
+        bar.set_message(format!("{f} forms, {i} issues"));
+        bar.inc(1);
+    };
+    let result = pipeline::run_reporting(&p, &progress);
+    bar.finish_and_clear();
+    let (_, summary) = result.map_err(read_error)?;
+    if !batch.quiet {
+        print_summary(&summary);
+    }
+    Ok(exit_code(summary.errors))
 }
 
 fn inspect(
@@ -158,78 +273,6 @@ fn inspect(
         eprintln!("jixiao: wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (pipeline, quiet) = match cli.command {
-        Command::Inspect {
-            file,
-            html,
-            pipeline,
-        } => return inspect(file, html, pipeline),
-        Command::Init { dir } => {
-            for f in pipeline::init(&dir)? {
-                eprintln!("jixiao: wrote {}", f.display());
-            }
-            eprintln!(
-                "jixiao: put the submissions in {} and run: jixiao run {}",
-                dir.join("input").display(),
-                dir.join("pipeline.toml").display()
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        Command::Validate {
-            inputs,
-            pipeline,
-            format,
-        } => {
-            let mut p = match pipeline {
-                Some(path) => Pipeline::load(&path)?,
-                None if inputs.is_empty() => {
-                    anyhow::bail!(
-                        "name the files or folders to validate, or a pipeline file with --pipeline"
-                    )
-                }
-                None => default_pipeline(Vec::new())?,
-            };
-            if !inputs.is_empty() {
-                p.inputs = inputs;
-            }
-            let (records, summary) = pipeline::extract(&p).context("cannot read the inputs")?;
-            match format {
-                ReportFormat::Text => print!("{}", report::text(&records, &summary)),
-                ReportFormat::Json => println!("{}", report::json(&records, &summary)),
-            }
-            return Ok(exit_code(summary.errors));
-        }
-        Command::Run { pipeline, quiet } => (Pipeline::load(&pipeline)?, quiet),
-        Command::Extract {
-            inputs,
-            out,
-            format,
-            quiet,
-        } => {
-            let cwd = std::env::current_dir().context("cannot read the current folder")?;
-            let mut p =
-                Pipeline::from_file(PipelineFile::default(), &cwd).map_err(anyhow::Error::msg)?;
-            p.inputs = inputs;
-            p.output_dir = out;
-            p.formats = match format {
-                FormatArg::Csv => vec![Format::Csv],
-                FormatArg::Parquet => vec![Format::Parquet],
-                FormatArg::Both => vec![Format::Csv, Format::Parquet],
-            };
-            (p, quiet)
-        }
-    };
-    let (_, summary) = pipeline::run(&pipeline).map_err(|e| match e {
-        PipelineError::Input(_) => anyhow::Error::new(e).context("cannot read the inputs"),
-        other => anyhow::Error::new(other),
-    })?;
-    if !quiet {
-        print_summary(&summary);
-    }
-    Ok(exit_code(summary.errors))
 }
 
 fn print_summary(s: &Summary) {

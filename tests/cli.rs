@@ -153,3 +153,50 @@ fn forms_are_written_in_a_stable_order() {
         ["in/a/y.xlsx", "in/a/y.xlsx", "in/b/x.xlsx", "in/b/x.xlsx"]
     );
 }
+
+#[test]
+fn output_is_byte_identical_for_any_number_of_jobs() {
+    let wd = Workdir::new();
+    let repo = common::repo();
+    for dir in [
+        "sample_data",
+        "tests/fixtures/formats/xls",
+        "tests/fixtures/formats/docx",
+        "tests/fixtures/openpyxl",
+    ] {
+        for f in std::fs::read_dir(repo.join(dir)).unwrap() {
+            let f = f.unwrap();
+            let name = format!(
+                "in/{}/{}",
+                dir.replace('/', "_"),
+                f.file_name().to_string_lossy()
+            );
+            wd.write(&name, std::fs::read(f.path()).unwrap());
+        }
+    }
+    wd.write("in/broken.xlsx", b"");
+    for jobs in ["1", "2", "4"] {
+        let out = wd.run(&[
+            "extract",
+            "in",
+            "--out",
+            &format!("out{jobs}"),
+            "--jobs",
+            jobs,
+            "--quiet",
+        ]);
+        assert_exit(&out, 1);
+    }
+    for f in std::fs::read_dir(wd.path("out1")).unwrap() {
+        let name = f.unwrap().file_name().to_string_lossy().into_owned();
+        let one = std::fs::read(wd.path(&format!("out1/{name}"))).unwrap();
+        for jobs in ["2", "4"] {
+            let other = std::fs::read(wd.path(&format!("out{jobs}/{name}"))).unwrap();
+            assert!(
+                one == other,
+                "{name} differs between --jobs 1 and --jobs {jobs}"
+            );
+        }
+    }
+    assert_eq!(wd.csv("out1/projects.csv").len(), 30);
+}

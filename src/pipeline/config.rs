@@ -25,9 +25,17 @@ pub struct PipelineFile {
     pub output: OutputConfig,
     pub normalise: NormaliseConfig,
     pub validate: ValidateConfig,
+    pub run: RunConfig,
     pub labels: Labels,
     /// Summaries, run in order after the tables are built.
     pub aggregate: Vec<Aggregation>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Files read at once; 0 or unset: one per core.
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -135,6 +143,8 @@ pub struct Pipeline {
     pub labels: Labels,
     pub rules: BTreeMap<String, RuleLevel>,
     pub aggregations: Vec<Aggregation>,
+    /// Threads reading files; `None` or 0: one per core.
+    pub jobs: Option<usize>,
 }
 
 impl Pipeline {
@@ -232,6 +242,7 @@ impl Pipeline {
             labels: file.labels,
             rules: file.validate.rules,
             aggregations: file.aggregate,
+            jobs: file.run.jobs,
         })
     }
 }

@@ -97,12 +97,53 @@ pub struct Summary {
 /// Reads every input and returns the validated records and the summary
 /// (without writing anything).
 pub fn extract(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
+    extract_reporting(pipeline, &|_| {})
+}
+
+/// What a worker reports after each file, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct FileDone {
+    /// Files in the batch.
+    pub total: usize,
+    pub forms: usize,
+    pub issues: usize,
+}
+
+/// [`extract`], calling `progress` after each file (from worker threads).
+/// Files are read in parallel on `pipeline.jobs` threads; each file's work
+/// (read → parse → normalise → validate) shares nothing, and the results
+/// are merged in file order, so the output is the same for any thread count.
+pub fn extract_reporting(
+    pipeline: &Pipeline,
+    progress: &(dyn Fn(FileDone) + Sync),
+) -> Result<(Records, Summary), PipelineError> {
+    use rayon::prelude::*;
     let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
     let matcher = Matcher::new(&pipeline.labels);
+    let threads = pipeline.jobs.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| PipelineError::Input(std::io::Error::other(e)))?;
+    let total = files.len();
+    let per_file: Vec<(Vec<Records>, Vec<Issue>)> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|file| {
+                let (forms, issues) = extract_file(file, pipeline, &matcher);
+                let found: usize = forms.iter().map(|f| f.issues.len()).sum();
+                progress(FileDone {
+                    total,
+                    forms: forms.len(),
+                    issues: issues.len() + found,
+                });
+                (forms, issues)
+            })
+            .collect()
+    });
     let mut forms = Vec::new();
     let mut form_count = 0;
-    for file in &files {
-        let (mut f, issues) = extract_file(file, pipeline, &matcher);
+    for (mut f, issues) in per_file {
         form_count += f.len();
         // The file's own findings come first, then its forms, in file order.
         forms.push(Records {
@@ -133,7 +174,15 @@ pub fn extract(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError>
 /// Runs the pipeline and writes its tables: the contract tables, the
 /// declared summaries, and `run_summary` (control totals).
 pub fn run(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
-    let (records, mut summary) = extract(pipeline)?;
+    run_reporting(pipeline, &|_| {})
+}
+
+/// [`run`], with a progress callback (see [`extract_reporting`]).
+pub fn run_reporting(
+    pipeline: &Pipeline,
+    progress: &(dyn Fn(FileDone) + Sync),
+) -> Result<(Records, Summary), PipelineError> {
+    let (records, mut summary) = extract_reporting(pipeline, progress)?;
     let groups = pipeline.settings.code_groups();
     let mut tables = tables(&records, &groups);
     let summaries = crate::aggregate::run(&pipeline.aggregations, &tables, &groups)?;

@@ -46,6 +46,8 @@ pub struct Layout {
     /// Merge cells as the document does (else each merged range is written
     /// as its first cell alone, as some software exports).
     pub merges: bool,
+    /// A footer row (填报人：… 联系电话：…) under each form.
+    pub footer: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,7 @@ impl Default for Layout {
             func_class: None,
             no_code: false,
             merges: true,
+            footer: false,
         }
     }
 }
@@ -476,6 +479,11 @@ pub fn write_form<S: Sink>(
                 sink.text(r, col, v, Style::Wrap)?;
             }
         }
+        r += 1;
+    }
+    if layout.footer {
+        sink.text(r, c, "填报人：张三", Style::Plain)?;
+        sink.text(r, c + 3, "联系电话：0335-4000000", Style::Plain)?;
         r += 1;
     }
     Ok(r)
