@@ -96,14 +96,16 @@ fn scene() -> impl Strategy<Value = Scene> {
             Just(UnitStyle::SeparateCells)
         ],
     )
+        .prop_flat_map(|l| (Just(l), any::<bool>()))
         .prop_map(
-            |(merges, numbers, spaced_labels, yuan, code, unit)| Layout {
+            |((merges, numbers, spaced_labels, yuan, code, unit), footer)| Layout {
                 merges,
                 numbers,
                 spaced_labels,
                 yuan,
                 code,
                 unit,
+                footer,
                 ..Layout::default()
             },
         );
