@@ -24,18 +24,7 @@ const SUMMARIES: [&str; 5] = [
 /// `sample_data/`, which the caller fills.
 fn with_sample_pipeline() -> Workdir {
     let wd = Workdir::new();
-    let repo = common::repo();
-    wd.write(
-        "pipelines/sample.toml",
-        std::fs::read(repo.join("pipelines/sample.toml")).unwrap(),
-    );
-    for f in std::fs::read_dir(repo.join("pipelines/reference")).unwrap() {
-        let f = f.unwrap();
-        wd.write(
-            &format!("pipelines/reference/{}", f.file_name().to_string_lossy()),
-            std::fs::read(f.path()).unwrap(),
-        );
-    }
+    wd.sample_pipeline();
     wd
 }
 
@@ -128,13 +117,7 @@ fn assert_reconciles(wd: &Workdir) {
 #[test]
 fn the_sample_run_writes_every_summary_in_every_format_and_reconciles() {
     let wd = with_sample_pipeline();
-    let repo = common::repo();
-    for f in ["762002.xlsx", "762003.xlsx"] {
-        wd.write(
-            &format!("sample_data/{f}"),
-            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
-        );
-    }
+    wd.sample_into("sample_data");
     let out = wd.run(&["run", "pipelines/sample.toml"]);
     assert_exit(&out, 0);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -7,16 +7,6 @@ use common::forms::{write_workbook, Layout};
 use common::seed::{SeedProject, SEED};
 use common::{assert_exit, Row, Workdir};
 
-fn sample_into(wd: &Workdir, dir: &str) {
-    let repo = common::repo();
-    for f in ["762002.xlsx", "762003.xlsx"] {
-        wd.write(
-            &format!("{dir}/{f}"),
-            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
-        );
-    }
-}
-
 fn sample_bytes() -> Vec<u8> {
     std::fs::read(common::repo().join("sample_data/762002.xlsx")).unwrap()
 }
@@ -25,7 +15,7 @@ fn sample_bytes() -> Vec<u8> {
 /// issue rows for `name` after checking that every sample project is there.
 fn with_sample(name: &str, bytes: &[u8], exit: i32) -> Vec<Row> {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write(&format!("in/{name}"), bytes);
     let out = wd.run(&["extract", "in", "--out", "out"]);
     assert_exit(&out, exit);
@@ -105,7 +95,7 @@ fn a_password_protected_workbook() {
 #[test]
 fn an_unsupported_file_type_is_skipped_with_a_note() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write("in/scan.pdf", b"%PDF-1.4");
     let out = wd.run(&["extract", "in", "--out", "out"]);
     assert_exit(&out, 0);
@@ -119,7 +109,7 @@ fn an_unsupported_file_type_is_skipped_with_a_note() {
 #[test]
 fn a_workbook_with_no_forms_is_a_warning() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     let cover = Layout {
         cover_sheet: true,
         ..Layout::default()
@@ -232,7 +222,7 @@ fn a_sheet_claiming_a_huge_used_range() {
 #[test]
 fn sample_plus_broken_files_exits_1_and_sample_alone_exits_0() {
     let wd = Workdir::new();
-    sample_into(&wd, "in/units");
+    wd.sample_into("in/units");
     let bytes = sample_bytes();
     wd.write("in/broken/empty.xlsx", b"");
     wd.write("in/broken/half.xlsx", &bytes[..bytes.len() / 3]);
@@ -262,7 +252,7 @@ fn sample_plus_broken_files_exits_1_and_sample_alone_exits_0() {
 #[test]
 fn validate_prints_issues_by_file_and_never_writes_tables() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write("in/empty.xlsx", b"");
     let out = wd.run(&["validate", "in"]);
     assert_exit(&out, 1);
@@ -286,7 +276,7 @@ fn validate_prints_issues_by_file_and_never_writes_tables() {
 #[test]
 fn an_interrupted_run_never_mixes_old_and_new_tables() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write("out/notes.txt", "mine");
     wd.write("out/stale.parquet", "old");
     assert_exit(
@@ -352,7 +342,7 @@ fn csv_text_is_guarded_against_formulas_and_parquet_keeps_it() {
 #[test]
 fn rules_can_be_switched_off_or_made_errors() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write(
         "p.toml",
         "[input]\npaths = [\"in\"]\n[validate.rules]\nduplicate_goal = \"off\"\ntarget_out_of_range = \"error\"\n",

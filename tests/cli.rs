@@ -7,16 +7,6 @@ use common::forms::{write_workbook, Layout};
 use common::seed::SEED;
 use common::{assert_exit, Workdir};
 
-fn sample_into(wd: &Workdir, dir: &str) {
-    let repo = common::repo();
-    for f in ["762002.xlsx", "762003.xlsx"] {
-        wd.write(
-            &format!("{dir}/{f}"),
-            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
-        );
-    }
-}
-
 #[test]
 fn every_command_explains_itself() {
     let wd = Workdir::new();
@@ -33,7 +23,7 @@ fn every_command_explains_itself() {
 #[test]
 fn extract_writes_only_the_requested_format() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     assert_exit(
         &wd.run(&["extract", "in", "--out", "csv_only", "--format", "csv"]),
         0,
@@ -57,7 +47,7 @@ fn extract_writes_only_the_requested_format() {
 #[test]
 fn an_unreadable_workbook_is_an_issue_and_the_run_goes_on() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write("in/broken.xlsx", b"this is not a zip archive");
     wd.write("in/empty.xlsx", b"");
     let out = wd.run(&["extract", "in", "--out", "out"]);
@@ -100,7 +90,7 @@ fn a_workbook_without_forms_is_a_warning() {
 #[test]
 fn unsupported_files_in_a_folder_are_skipped_with_a_note() {
     let wd = Workdir::new();
-    sample_into(&wd, "in");
+    wd.sample_into("in");
     wd.write("in/readme.txt", "not a submission");
     let out = wd.run(&["extract", "in", "--out", "out"]);
     assert_exit(&out, 0);

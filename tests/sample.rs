@@ -14,24 +14,8 @@ use rust_decimal::Decimal;
 /// after `jixiao run pipelines/sample.toml`.
 fn run_sample() -> Workdir {
     let wd = Workdir::new();
-    let repo = common::repo();
-    wd.write(
-        "pipelines/sample.toml",
-        std::fs::read(repo.join("pipelines/sample.toml")).unwrap(),
-    );
-    for f in std::fs::read_dir(repo.join("pipelines/reference")).unwrap() {
-        let f = f.unwrap();
-        wd.write(
-            &format!("pipelines/reference/{}", f.file_name().to_string_lossy()),
-            std::fs::read(f.path()).unwrap(),
-        );
-    }
-    for f in ["762002.xlsx", "762003.xlsx"] {
-        wd.write(
-            &format!("sample_data/{f}"),
-            std::fs::read(repo.join("sample_data").join(f)).unwrap(),
-        );
-    }
+    wd.sample_pipeline();
+    wd.sample_into("sample_data");
     let out = wd.run(&["run", "pipelines/sample.toml"]);
     assert_exit(&out, 0);
     wd

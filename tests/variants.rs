@@ -12,12 +12,7 @@ use common::{assert_exit, read_csv, Workdir};
 
 fn extract_with(layout: &Layout) -> Workdir {
     let wd = Workdir::new();
-    std::fs::create_dir_all(wd.path("in")).unwrap();
-    for unit in ["762002", "762003"] {
-        let projects: Vec<&SeedProject> =
-            SEED.iter().filter(|p| p.unit.starts_with(unit)).collect();
-        write_workbook(&wd.path(&format!("in/{unit}.xlsx")), &projects, layout).unwrap();
-    }
+    wd.seed_workbooks("in", layout);
     let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
     assert_exit(&out, 0);
     wd

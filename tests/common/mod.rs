@@ -44,6 +44,50 @@ impl Workdir {
         self.command(args).output().expect("jixiao runs")
     }
 
+    /// Copies a file or folder of the repository into `rel`.
+    pub fn copy_from_repo(&self, from: &str, rel: &str) {
+        let src = repo().join(from);
+        if src.is_file() {
+            self.write(rel, std::fs::read(&src).unwrap());
+            return;
+        }
+        for f in std::fs::read_dir(&src).unwrap() {
+            let f = f.unwrap();
+            if f.file_type().unwrap().is_file() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                self.write(&format!("{rel}/{name}"), std::fs::read(f.path()).unwrap());
+            }
+        }
+    }
+
+    /// The sample workbooks in `rel/`.
+    pub fn sample_into(&self, rel: &str) {
+        for f in ["762002.xlsx", "762003.xlsx"] {
+            self.copy_from_repo(&format!("sample_data/{f}"), &format!("{rel}/{f}"));
+        }
+    }
+
+    /// The repository's sample pipeline and its reference tables, in
+    /// `pipelines/` (reading `sample_data/`, writing `output/`).
+    pub fn sample_pipeline(&self) {
+        self.copy_from_repo("pipelines/sample.toml", "pipelines/sample.toml");
+        self.copy_from_repo("pipelines/reference", "pipelines/reference");
+    }
+
+    /// Writes the seed's forms with `layout` into `rel/762002.xlsx` and
+    /// `rel/762003.xlsx`.
+    pub fn seed_workbooks(&self, rel: &str, layout: &forms::Layout) {
+        std::fs::create_dir_all(self.path(rel)).unwrap();
+        for unit in ["762002", "762003"] {
+            let projects: Vec<&seed::SeedProject> = seed::SEED
+                .iter()
+                .filter(|p| p.unit.starts_with(unit))
+                .collect();
+            forms::write_workbook(&self.path(&format!("{rel}/{unit}.xlsx")), &projects, layout)
+                .unwrap();
+        }
+    }
+
     /// Reads `rel` as CSV into rows of named fields.
     pub fn csv(&self, rel: &str) -> Vec<Row> {
         read_csv(&self.path(rel))
