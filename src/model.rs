@@ -31,7 +31,7 @@ impl Source {
 }
 
 /// One project form.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Project {
     pub source: Source,
     pub year: Option<i32>,
@@ -68,7 +68,7 @@ pub struct Project {
 }
 
 /// One row of a form's indicator table.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Indicator {
     pub source: Source,
     /// The project's year and department, for partitioning and summaries.
@@ -93,7 +93,7 @@ pub struct Indicator {
 }
 
 /// One numbered goal.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Goal {
     pub source: Source,
     /// The project's year and department, for partitioning and summaries.
@@ -106,7 +106,7 @@ pub struct Goal {
 }
 
 /// One spending-plan checkpoint, cumulative.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct PlanPoint {
     pub source: Source,
     /// The project's year and department, for partitioning and summaries.

@@ -67,6 +67,20 @@ impl Pos {
         Pos { row, col }
     }
 
+    /// Reads an A1 address (`C5`, `$C$5`); `None` when it is not one.
+    pub fn parse_a1(s: &str) -> Option<Pos> {
+        let s = s.trim().replace('$', "");
+        let letters = s.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+        if letters == 0 || letters > 3 || letters == s.len() {
+            return None;
+        }
+        let col = s[..letters].chars().try_fold(0u32, |acc, c| {
+            Some(acc * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1))
+        })?;
+        let row: u32 = s[letters..].parse().ok()?;
+        (row >= 1).then(|| Pos::new(row - 1, col - 1))
+    }
+
     /// The A1 address of this cell (`C5`).
     pub fn a1(&self) -> String {
         self.to_string()
@@ -325,6 +339,19 @@ mod tests {
         assert_eq!(Pos::new(9, 25).a1(), "Z10");
         assert_eq!(Pos::new(0, 26).a1(), "AA1");
         assert_eq!(Pos::new(1_048_575, 16_383).a1(), "XFD1048576");
+    }
+
+    #[test]
+    fn a1_addresses_parse() {
+        assert_eq!(Pos::parse_a1("C5"), Some(Pos::new(4, 2)));
+        assert_eq!(Pos::parse_a1("$AA$1"), Some(Pos::new(0, 26)));
+        assert_eq!(
+            Pos::parse_a1("XFD1048576"),
+            Some(Pos::new(1_048_575, 16_383))
+        );
+        assert_eq!(Pos::parse_a1("A0"), None);
+        assert_eq!(Pos::parse_a1("5"), None);
+        assert_eq!(Pos::parse_a1("AB"), None);
     }
 
     #[test]

@@ -20,12 +20,48 @@ fn is_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '_' | '–' | '—' | '.' | '/' | '·')
 }
 
+/// A project-code pattern, compiled once: the pattern itself, the same
+/// with its `-` separators optional (for codes written without them), and
+/// its named groups in order.
+#[derive(Debug, Clone)]
+pub struct CodePattern {
+    strict: Regex,
+    relaxed: Option<Regex>,
+    groups: Vec<String>,
+}
+
+impl CodePattern {
+    pub fn new(pattern: &str) -> Result<CodePattern, regex::Error> {
+        let strict = Regex::new(pattern)?;
+        let relaxed = Regex::new(&separators_optional(pattern)).ok();
+        let groups = strict
+            .capture_names()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        Ok(CodePattern {
+            strict,
+            relaxed,
+            groups,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.strict.as_str()
+    }
+
+    /// The named groups, in pattern order.
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+}
+
 /// Trims, folds full-width characters, upper-cases and turns any run of
 /// separators (`－`, `_`, space) into `-`. If that does not match `pattern`,
 /// the code without separators is matched with the pattern's `-` made
 /// optional (`7620504JQNMTUQ`) and rebuilt from its named groups joined by
 /// `-`. A code that still does not match stays as written.
-pub fn normalise_code(raw: &str, pattern: &Regex) -> Code {
+pub fn normalise_code(raw: &str, pattern: &CodePattern) -> Code {
     let folded = fold_width(raw).trim().to_uppercase();
     let mut canonical = String::with_capacity(folded.len());
     for c in folded.chars() {
@@ -38,21 +74,19 @@ pub fn normalise_code(raw: &str, pattern: &Regex) -> Code {
         }
     }
     let canonical = canonical.trim_end_matches('-').to_string();
-    if let Some(code) = split(&canonical, pattern) {
+    if let Some(code) = split(&canonical, &pattern.strict) {
         return code;
     }
     let compact: String = canonical.chars().filter(|c| *c != '-').collect();
-    if let Ok(relaxed) = Regex::new(&separators_optional(pattern.as_str())) {
-        if let Some(caps) = relaxed.captures(&compact) {
-            let rebuilt = pattern
-                .capture_names()
-                .flatten()
-                .filter_map(|n| caps.name(n).map(|m| m.as_str()))
-                .collect::<Vec<_>>()
-                .join("-");
-            if let Some(code) = split(&rebuilt, pattern) {
-                return code;
-            }
+    if let Some(caps) = pattern.relaxed.as_ref().and_then(|r| r.captures(&compact)) {
+        let rebuilt = pattern
+            .groups
+            .iter()
+            .filter_map(|n| caps.name(n).map(|m| m.as_str()))
+            .collect::<Vec<_>>()
+            .join("-");
+        if let Some(code) = split(&rebuilt, &pattern.strict) {
+            return code;
         }
     }
     Code {
@@ -115,8 +149,8 @@ fn separators_optional(pattern: &str) -> String {
 mod tests {
     use super::*;
 
-    fn pattern() -> Regex {
-        Regex::new(
+    fn pattern() -> CodePattern {
+        CodePattern::new(
             r"^(?P<dept>\d{3})-(?P<category>\d{4})-(?P<batch>[A-Z]{3})-(?P<serial>[A-Z0-9]{4})$",
         )
         .unwrap()

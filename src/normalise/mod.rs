@@ -16,7 +16,6 @@ pub mod unit;
 
 use std::collections::HashMap;
 
-use regex::Regex;
 use rust_decimal::Decimal;
 
 use crate::model::{Goal, Indicator, Issue, PlanPoint, Project, Records, Severity, Source};
@@ -31,7 +30,7 @@ pub struct Settings {
     /// The unit assumed when a form states none.
     pub default_source_unit: MoneyUnit,
     /// The project-code pattern; its named groups become `code_<name>`.
-    pub code_pattern: Regex,
+    pub code_pattern: code::CodePattern,
     /// How many leading digits of a unit code are the department code.
     pub dept_code_length: usize,
     /// The budget year, when the pipeline sets it (else read from the files).
@@ -55,11 +54,7 @@ pub struct Category {
 impl Settings {
     /// The named groups of the code pattern, in order.
     pub fn code_groups(&self) -> Vec<String> {
-        self.code_pattern
-            .capture_names()
-            .flatten()
-            .map(str::to_string)
-            .collect()
+        self.code_pattern.groups().to_vec()
     }
 }
 
@@ -68,7 +63,8 @@ impl Default for Settings {
         Settings {
             amount_unit: MoneyUnit::Wanyuan,
             default_source_unit: MoneyUnit::Wanyuan,
-            code_pattern: Regex::new(DEFAULT_CODE_PATTERN).expect("valid default pattern"),
+            code_pattern: code::CodePattern::new(DEFAULT_CODE_PATTERN)
+                .expect("valid default pattern"),
             dept_code_length: 3,
             year: None,
             levels: level::Levels::default(),
@@ -116,7 +112,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
 
     // Project code.
     let code_raw = text(&raw.code).to_string();
-    let groups = settings.code_groups();
+    let groups = settings.code_pattern.groups();
     let (project_code, code_parts) = if code_raw.trim().is_empty() {
         (None, vec![None; groups.len()])
     } else {

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::{reference, PipelineError};
@@ -174,7 +173,7 @@ impl Pipeline {
                 format!("normalise.{key} = \"{v}\" is not a money unit; use 元, 千元, 万元 or 亿元")
             })
         };
-        let code_pattern = Regex::new(&n.code_pattern)
+        let code_pattern = crate::normalise::code::CodePattern::new(&n.code_pattern)
             .map_err(|e| format!("normalise.code_pattern is not a valid regex: {e}"))?;
         if n.dept_code_length == 0 {
             return Err("normalise.dept_code_length must be at least 1".to_string());
@@ -190,11 +189,7 @@ impl Pipeline {
                 ISSUE_CODES.join(", ")
             ));
         }
-        let groups: Vec<String> = code_pattern
-            .capture_names()
-            .flatten()
-            .map(str::to_string)
-            .collect();
+        let groups: Vec<String> = code_pattern.groups().to_vec();
         crate::aggregate::check(&file.aggregate, &groups)?;
         if file.output.formats.is_empty() {
             return Err(

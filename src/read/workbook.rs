@@ -4,6 +4,7 @@
 //! `.xlsx` and `.xlsb` are streamed cell by cell, never through calamine's
 //! dense `Range`, so two cells a million rows apart cost two cells.
 
+use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{
@@ -11,7 +12,7 @@ use calamine::{
     Xls, Xlsb, Xlsx,
 };
 
-use super::Kind;
+use super::{xml, Kind};
 
 use super::{FileContent, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
@@ -41,19 +42,21 @@ pub(super) fn read(
     display: &str,
     ext: &str,
 ) -> Result<FileContent, ReadError> {
+    let merges = match kind {
+        Kind::Zip if ext != "xlsb" => xlsx_merges(&bytes),
+        _ => None,
+    };
     let mut book = open(bytes, kind, ext).map_err(|e| ReadError::Workbook {
         format: ext.to_string(),
         reason: explain(&e),
     })?;
     let mut content = FileContent::default();
     for sheet in book.sheet_names() {
-        match read_sheet(&mut book, &sheet) {
-            Ok((cells, merges)) => content.grids.push(Grid::new(
-                display,
-                &sheet,
-                cells,
-                merges.iter().map(to_range),
-            )),
+        let known = merges.as_ref().and_then(|m| m.get(&sheet));
+        match read_sheet(&mut book, &sheet, known) {
+            Ok((cells, merges)) => content
+                .grids
+                .push(Grid::new(display, &sheet, cells, merges)),
             Err(reason) => content
                 .sheet_errors
                 .push(ReadError::Sheet { sheet, reason }),
@@ -62,7 +65,7 @@ pub(super) fn read(
     Ok(content)
 }
 
-type SheetData = (Vec<(Pos, CellValue)>, Vec<Dimensions>);
+type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 
 /// calamine's reasons, said for a person who has to fix the file.
 fn explain(reason: &str) -> String {
@@ -83,12 +86,25 @@ fn explain(reason: &str) -> String {
     reason.to_string()
 }
 
-fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetData, String> {
+/// Reads one sheet's cells, and its merged ranges unless `known` has them.
+fn read_sheet(
+    book: &mut Sheets<Cursor<Vec<u8>>>,
+    sheet: &str,
+    known: Option<&Vec<CellRange>>,
+) -> Result<SheetData, String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut cells = Vec::new();
     let merges = match book {
         Sheets::Xlsx(x) => {
-            let merges = x.merge_cells_by_sheet_name(sheet).map_err(|e| err(&e))?;
+            let merges = match known {
+                Some(m) => m.clone(),
+                None => x
+                    .merge_cells_by_sheet_name(sheet)
+                    .map_err(|e| err(&e))?
+                    .iter()
+                    .map(to_range)
+                    .collect(),
+            };
             let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| err(&e))?;
             while let Some(cell) = reader.next_cell().map_err(|e| err(&e))? {
                 push(&mut cells, cell.get_position(), from_ref(cell.get_value()));
@@ -105,7 +121,12 @@ fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetDa
         }
         Sheets::Xls(x) => {
             // .xls holds at most 65,536 × 256 cells, so its dense range is bounded.
-            let merges = x.merge_cells_by_sheet_name(sheet).map_err(|e| err(&e))?;
+            let merges: Vec<CellRange> = x
+                .merge_cells_by_sheet_name(sheet)
+                .map_err(|e| err(&e))?
+                .iter()
+                .map(to_range)
+                .collect();
             let range = x.worksheet_range(sheet).map_err(|e| err(&e))?;
             for (r, c, v) in range.used_cells() {
                 let start = range.start().unwrap_or((0, 0));
@@ -169,4 +190,70 @@ fn from_ref(v: &DataRef<'_>) -> Option<CellValue> {
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.clone()),
         DataRef::Error(e) => CellValue::Error(e.to_string()),
     })
+}
+
+/// The merged ranges of every sheet of an `.xlsx`, by sheet name, found by
+/// scanning each sheet's XML for `mergeCell` elements instead of parsing it
+/// a second time (calamine's own lookup parses the whole sheet again).
+/// `None` when the package is not laid out as expected; the caller then
+/// asks calamine.
+fn xlsx_merges(bytes: &[u8]) -> Option<HashMap<String, Vec<CellRange>>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut part = |name: &str| -> Option<String> {
+        let mut text = String::new();
+        zip.by_name(name).ok()?.read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    let workbook = xml::parse(&part("xl/workbook.xml")?).ok()?;
+    let rels = xml::parse(&part("xl/_rels/workbook.xml.rels")?).ok()?;
+    let target = |id: &str| {
+        rels.iter()
+            .find(|n| n.attr("Id") == Some(id))
+            .and_then(|n| n.attr("Target"))
+            .map(|t| match t.strip_prefix('/') {
+                Some(abs) => abs.to_string(),
+                None => format!("xl/{t}"),
+            })
+    };
+    let mut out = HashMap::new();
+    for node in &workbook {
+        let xml::Node::Open { name, .. } = node else {
+            continue;
+        };
+        if name != "sheet" {
+            continue;
+        }
+        let (Some(sheet), Some(id)) = (node.attr("name"), node.attr("id")) else {
+            return None;
+        };
+        let xml = part(&target(id)?)?;
+        out.insert(sheet.to_string(), merge_refs(&xml));
+    }
+    Some(out)
+}
+
+/// The `ref` of every `<mergeCell ref="A1:B2"/>` in a sheet's XML.
+fn merge_refs(xml: &str) -> Vec<CellRange> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find("mergeCell") {
+        let after = &rest[i + "mergeCell".len()..];
+        rest = after;
+        if !after.starts_with([' ', '/', '>']) {
+            continue; // <mergeCells count="…">
+        }
+        let tag_end = after.find('>').unwrap_or(after.len());
+        let tag = &after[..tag_end];
+        if let Some(r) = tag.find("ref=\"") {
+            let value = &tag[r + 5..];
+            let value = &value[..value.find('"').unwrap_or(value.len())];
+            if let Some((a, b)) = value.split_once(':') {
+                if let (Some(first), Some(last)) = (Pos::parse_a1(a), Pos::parse_a1(b)) {
+                    out.push(CellRange::new(first, last));
+                }
+            }
+        }
+    }
+    out
 }

@@ -305,32 +305,26 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
 /// dropped; differing content is an error and both are kept.
 pub fn validate_batch(forms: Vec<Records>) -> Records {
     let mut out = Records::default();
-    let mut first_seen: HashMap<(Option<String>, String), Records> = HashMap::new();
-    for form in forms {
-        let Some(p) = form.projects.first() else {
-            out.append(form);
-            continue;
-        };
-        let Some(code) = p.project_code.clone() else {
-            out.append(form);
-            continue;
-        };
-        let key = (p.unit_code.clone(), code.clone());
-        let Some(earlier) = first_seen.get(&key) else {
-            first_seen.insert(key, without_sources(&form));
-            out.append(form);
-            continue;
-        };
-        let same = earlier.projects == without_sources(&form).projects
-            && same_rows(earlier, &without_sources(&form));
-        let also_at = out
+    // Each code seen: the content's fingerprint and where it was first read.
+    let mut first_seen: HashMap<(Option<String>, String), (u128, String)> = HashMap::new();
+    for mut form in forms {
+        let Some((unit, code)) = form
             .projects
-            .iter()
-            .find(|q| {
-                q.unit_code == p.unit_code && q.project_code.as_deref() == Some(code.as_str())
-            })
-            .map(|q| q.source.describe())
-            .unwrap_or_default();
+            .first()
+            .and_then(|p| Some((p.unit_code.clone(), p.project_code.clone()?)))
+        else {
+            out.append(form);
+            continue;
+        };
+        let print = fingerprint(&mut form);
+        let p = &form.projects[0];
+        let key = (unit.clone(), code.clone());
+        let Some((earlier, also_at)) = first_seen.get(&key) else {
+            first_seen.insert(key, (print, p.source.describe()));
+            out.append(form);
+            continue;
+        };
+        let same = *earlier == print;
         out.issues.push(Issue {
             severity: if same { Severity::Warning } else { Severity::Error },
             code: "duplicate_project",
@@ -341,7 +335,7 @@ pub fn validate_batch(forms: Vec<Records>) -> Records {
                     "project {code} is submitted twice with different content (first at {also_at}); both kept — decide which is right"
                 )
             },
-            unit_code: p.unit_code.clone(),
+            unit_code: unit,
             project_code: Some(code),
             source: p.source.clone(),
         });
@@ -352,30 +346,41 @@ pub fn validate_batch(forms: Vec<Records>) -> Records {
     out
 }
 
-fn same_rows(a: &Records, b: &Records) -> bool {
-    a.indicators == b.indicators && a.goals == b.goals && a.plan == b.plan
-}
-
-/// The form's records with every source blanked, for comparing content.
-fn without_sources(form: &Records) -> Records {
-    let mut r = Records {
-        projects: form.projects.clone(),
-        indicators: form.indicators.clone(),
-        goals: form.goals.clone(),
-        plan: form.plan.clone(),
-        issues: Vec::new(),
-    };
-    r.projects
-        .iter_mut()
-        .for_each(|x| x.source = Source::default());
-    r.indicators
-        .iter_mut()
-        .for_each(|x| x.source = Source::default());
-    r.goals
-        .iter_mut()
-        .for_each(|x| x.source = Source::default());
-    r.plan.iter_mut().for_each(|x| x.source = Source::default());
-    r
+/// A 128-bit fingerprint of a form's content (project and rows), wherever
+/// it was read: sources are left out.
+fn fingerprint(form: &mut Records) -> u128 {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    fn take<T>(rows: &mut [T], source: impl Fn(&mut T) -> &mut Source) -> Vec<Source> {
+        rows.iter_mut().map(|r| std::mem::take(source(r))).collect()
+    }
+    fn put<T>(rows: &mut [T], sources: Vec<Source>, source: impl Fn(&mut T) -> &mut Source) {
+        for (r, s) in rows.iter_mut().zip(sources) {
+            *source(r) = s;
+        }
+    }
+    let (p, i) = (
+        take(&mut form.projects, |r| &mut r.source),
+        take(&mut form.indicators, |r| &mut r.source),
+    );
+    let (g, l) = (
+        take(&mut form.goals, |r| &mut r.source),
+        take(&mut form.plan, |r| &mut r.source),
+    );
+    let mut a = DefaultHasher::new();
+    let mut b = DefaultHasher::new();
+    0x5Au8.hash(&mut b);
+    for h in [&mut a, &mut b] {
+        form.projects.hash(h);
+        form.indicators.hash(h);
+        form.goals.hash(h);
+        form.plan.hash(h);
+    }
+    put(&mut form.projects, p, |r| &mut r.source);
+    put(&mut form.indicators, i, |r| &mut r.source);
+    put(&mut form.goals, g, |r| &mut r.source);
+    put(&mut form.plan, l, |r| &mut r.source);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 #[cfg(test)]
