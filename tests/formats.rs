@@ -124,3 +124,15 @@ fn ministry_of_finance_layout_in_yuan() {
     let ind = &wd.csv("out/indicators.csv")[0];
     assert_eq!(ind.get("basis"), "", "no basis column in this template");
 }
+
+/// WPS saves spreadsheets as `.et`, an `.xls` or `.xlsx` file underneath:
+/// read as the workbook its content is.
+#[test]
+fn wps_et_files() {
+    let wd = Workdir::new();
+    let repo = common::repo();
+    wd.copy_from_repo("sample_data/762002.xlsx", "et/762002.et");
+    wd.copy_from_repo("tests/fixtures/formats/xls/762003.xls", "et/762003.et");
+    assert_like_sample("et", &wd.path("et"));
+    assert!(repo.join("tests/fixtures/formats/xls/762003.xls").is_file());
+}
