@@ -235,7 +235,7 @@ fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
     };
     let result = pipeline::run_reporting(&p, &progress);
     bar.finish_and_clear();
-    let (_, summary) = result.map_err(read_error)?;
+    let summary = result.map_err(read_error)?;
     if !batch.quiet {
         print_summary(&summary);
     }

@@ -173,18 +173,21 @@ pub fn extract_reporting(
 
 /// Runs the pipeline and writes its tables: the contract tables, the
 /// declared summaries, and `run_summary` (control totals).
-pub fn run(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
+pub fn run(pipeline: &Pipeline) -> Result<Summary, PipelineError> {
     run_reporting(pipeline, &|_| {})
 }
 
-/// [`run`], with a progress callback (see [`extract_reporting`]).
+/// [`run`], with a progress callback (see [`extract_reporting`]). The
+/// records are dropped once the output tables are built, so they are not
+/// held twice while writing.
 pub fn run_reporting(
     pipeline: &Pipeline,
     progress: &(dyn Fn(FileDone) + Sync),
-) -> Result<(Records, Summary), PipelineError> {
+) -> Result<Summary, PipelineError> {
     let (records, mut summary) = extract_reporting(pipeline, progress)?;
     let groups = pipeline.settings.code_groups();
     let mut tables = tables(&records, &groups);
+    drop(records);
     let summaries = crate::aggregate::run(&pipeline.aggregations, &tables, &groups)?;
     tables.extend(summaries);
     tables.push(run_summary(&summary));
@@ -194,7 +197,7 @@ pub fn run_reporting(
         &pipeline.formats,
         &pipeline.write,
     )?;
-    Ok((records, summary))
+    Ok(summary)
 }
 
 /// The control totals as a table: one row per metric, and budget_total
