@@ -50,8 +50,8 @@ pub fn categories(path: &Path) -> Result<HashMap<String, Category>, String> {
 struct FuncClassRow {
     code: String,
     name: String,
+    /// 类, 款 or 项: checked against the code's length when given.
     #[serde(default)]
-    #[allow(dead_code)]
     level: Option<String>,
 }
 
@@ -62,6 +62,22 @@ pub fn func_classes(path: &Path) -> Result<FuncClasses, String> {
         if ![3, 5, 7].contains(&r.code.len()) || !r.code.chars().all(|c| c.is_ascii_digit()) {
             return Err(format!(
                 "{}: code '{}' is not a 3-, 5- or 7-digit functional classification code",
+                path.display(),
+                r.code
+            ));
+        }
+        let expected = match r.code.len() {
+            3 => "类",
+            5 => "款",
+            _ => "项",
+        };
+        if let Some(level) = r
+            .level
+            .as_deref()
+            .filter(|l| !l.is_empty() && *l != expected)
+        {
+            return Err(format!(
+                "{}: code '{}' is a {expected} code, but its level says {level}",
                 path.display(),
                 r.code
             ));
@@ -96,4 +112,48 @@ pub fn level_synonyms(path: &Path) -> Result<Levels, String> {
     Ok(Levels::new(
         rows.into_iter().map(|r| (r.written, r.canonical)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn func_class_levels_are_checked() {
+        let ok = file("code,name,level\n208,社会保障和就业,类\n20811,残疾人事业,款\n2081107,残疾人生活和护理补贴,项\n");
+        let t = func_classes(ok.path()).unwrap();
+        assert_eq!(t.name("20811"), Some("残疾人事业"));
+        let bad = file("code,name,level\n20811,残疾人事业,项\n");
+        let e = func_classes(bad.path()).unwrap_err();
+        assert!(e.contains("20811") && e.contains("款"), "{e}");
+        let short = file("code,name\n2081,x\n");
+        assert!(func_classes(short.path()).is_err());
+    }
+
+    #[test]
+    fn level_synonyms_must_name_standard_levels() {
+        let bad = file("written,canonical\n效果指标,效果指标\n");
+        assert!(level_synonyms(bad.path())
+            .unwrap_err()
+            .contains("not a standard indicator level"));
+        let ok = file("written,canonical\n效果指标,效益指标\n");
+        assert_eq!(
+            level_synonyms(ok.path()).unwrap().level1("效果"),
+            Some("效益指标")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let bad = file("code,name,colour\n0504,x,red\n");
+        let e = categories(bad.path()).unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+    }
 }
