@@ -127,32 +127,28 @@ fn read_sheet(
                 .iter()
                 .map(to_range)
                 .collect();
-            let range = x.worksheet_range(sheet).map_err(|e| err(&e))?;
-            for (r, c, v) in range.used_cells() {
-                let start = range.start().unwrap_or((0, 0));
-                push(
-                    &mut cells,
-                    (start.0 + r as u32, start.1 + c as u32),
-                    from_data(v),
-                );
-            }
+            push_range(&mut cells, &x.worksheet_range(sheet).map_err(|e| err(&e))?);
             merges
         }
         Sheets::Ods(x) => {
-            let range = x.worksheet_range(sheet).map_err(|e| err(&e))?;
-            for (r, c, v) in range.used_cells() {
-                let start = range.start().unwrap_or((0, 0));
-                push(
-                    &mut cells,
-                    (start.0 + r as u32, start.1 + c as u32),
-                    from_data(v),
-                );
-            }
+            push_range(&mut cells, &x.worksheet_range(sheet).map_err(|e| err(&e))?);
             // calamine reads no merged ranges from .ods.
             Vec::new()
         }
     };
     Ok((cells, merges))
+}
+
+/// The non-empty cells of a dense calamine range.
+fn push_range(cells: &mut Vec<(Pos, CellValue)>, range: &calamine::Range<Data>) {
+    let start = range.start().unwrap_or((0, 0));
+    for (r, c, v) in range.used_cells() {
+        push(
+            cells,
+            (start.0 + r as u32, start.1 + c as u32),
+            from_data(v),
+        );
+    }
 }
 
 fn push(cells: &mut Vec<(Pos, CellValue)>, (row, col): (u32, u32), value: Option<CellValue>) {
