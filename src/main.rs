@@ -283,10 +283,22 @@ fn print_summary(s: &Summary) {
     for f in &s.skipped {
         eprintln!("jixiao: note: skipped {f} (not a supported file type)");
     }
-    for (unit, total) in &s.budget_by_unit {
+    // Control totals: per unit while they fit on a screen, else in total.
+    let money = |d| jixiao::write::table::format_decimal(d, 2);
+    if s.budget_by_unit.len() <= 12 {
+        for (unit, total) in &s.budget_by_unit {
+            eprintln!(
+                "jixiao: budget_total of unit {unit}: {} {}",
+                money(*total),
+                s.amount_unit
+            );
+        }
+    } else {
+        let total: rust_decimal::Decimal = s.budget_by_unit.iter().map(|(_, t)| *t).sum();
         eprintln!(
-            "jixiao: budget_total of unit {unit}: {} {}",
-            jixiao::write::table::format_decimal(*total, 2),
+            "jixiao: budget_total of {} units: {} {} (per unit in run_summary)",
+            s.budget_by_unit.len(),
+            money(total),
             s.amount_unit
         );
     }
@@ -294,7 +306,12 @@ fn print_summary(s: &Summary) {
         "jixiao: {} error(s), {} warning(s) (see issues.csv)",
         s.errors, s.warnings
     );
-    for p in &s.written {
-        eprintln!("jixiao: wrote {}", p.display());
+    match s.written.first().and_then(|p| p.parent()) {
+        Some(dir) => eprintln!(
+            "jixiao: wrote {} table file(s) to {}",
+            s.written.len(),
+            dir.display()
+        ),
+        None => eprintln!("jixiao: wrote nothing"),
     }
 }
