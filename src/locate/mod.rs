@@ -383,3 +383,72 @@ mod tests {
         assert!(locate(&g, &find_labels(&g, &m)).is_empty());
     }
 }
+
+/// What a text cell is to the form reader, decided once per grid so each
+/// cell's text is folded once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Label(Field),
+    Title,
+    /// An amount-unit statement such as `单位：万元`.
+    UnitMarker,
+}
+
+/// The kinds of a grid's text cells, by position.
+#[derive(Debug, Clone, Default)]
+pub struct Kinds(HashMap<Pos, CellKind>);
+
+impl Kinds {
+    pub fn new(grid: &Grid, matcher: &Matcher) -> Kinds {
+        let mut kinds = HashMap::new();
+        for (pos, v) in grid.cells() {
+            let crate::grid::CellValue::Text(t) = v else {
+                continue;
+            };
+            let kind = if let Some(f) = matcher.field(t) {
+                CellKind::Label(f)
+            } else if matcher.is_title(t) {
+                CellKind::Title
+            } else if is_unit_marker(t) {
+                CellKind::UnitMarker
+            } else {
+                continue;
+            };
+            kinds.insert(pos, kind);
+        }
+        Kinds(kinds)
+    }
+
+    /// The field the cell at `p` (a stored cell, not inside a merge) labels.
+    pub fn field(&self, p: Pos) -> Option<Field> {
+        match self.0.get(&p) {
+            Some(CellKind::Label(f)) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn is_title(&self, p: Pos) -> bool {
+        self.0.get(&p) == Some(&CellKind::Title)
+    }
+
+    pub fn is_unit_marker(&self, p: Pos) -> bool {
+        self.0.get(&p) == Some(&CellKind::UnitMarker)
+    }
+
+    /// Every label, in row-major order.
+    pub fn labels(&self) -> Vec<Label> {
+        let mut out: Vec<Label> = self
+            .0
+            .iter()
+            .filter_map(|(pos, k)| match k {
+                CellKind::Label(field) => Some(Label {
+                    pos: *pos,
+                    field: *field,
+                }),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_key(|l| l.pos);
+        out
+    }
+}

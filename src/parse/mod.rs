@@ -4,7 +4,7 @@
 //! from; values are raw text here, typed by the normalise stage.
 
 use crate::grid::{Grid, Pos};
-use crate::locate::{find_labels, is_unit_marker, locate, Block, Field, Label, Matcher};
+use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher};
 use crate::normalise::plan::checkpoint_month;
 use crate::normalise::unit::looks_like_unit;
 
@@ -100,7 +100,8 @@ pub fn parse_file(grids: &[Grid], matcher: &Matcher) -> Vec<RawForm> {
 }
 
 fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<RawForm> {
-    let labels = find_labels(grid, matcher);
+    let kinds = Kinds::new(grid, matcher);
+    let labels = kinds.labels();
     let blocks = locate(grid, &labels);
     let Some((first_row, _)) = grid.row_span() else {
         // A sheet without cells still states nothing; a cover sheet with
@@ -126,7 +127,7 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
             first_col: 0,
             last_col: grid.col_span().map_or(0, |c| c.1),
         };
-        read_preamble(grid, matcher, &whole, first_row, context);
+        read_preamble(grid, &kinds, &whole, first_row, context);
         return Vec::new();
     }
     let mut forms = Vec::with_capacity(blocks.len());
@@ -139,8 +140,8 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
             .map(|(_, _, r)| *r + 1)
             .max()
             .unwrap_or(first_row);
-        let title = read_preamble(grid, matcher, block, preamble_start, context);
-        let mut form = parse_block(grid, matcher, block, preamble_start, &labels, context);
+        let title = read_preamble(grid, &kinds, block, preamble_start, context);
+        let mut form = parse_block(grid, &kinds, block, preamble_start, &labels, context);
         // A Word table's title is the paragraph above it.
         form.title = title.or_else(|| {
             let caption = grid.captions().iter().rev().find(|c| matcher.is_title(c))?;
@@ -162,7 +163,7 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
 /// below it.
 fn read_preamble(
     grid: &Grid,
-    matcher: &Matcher,
+    kinds: &Kinds,
     block: &Block,
     from: u32,
     ctx: &mut Context,
@@ -183,9 +184,9 @@ fn read_preamble(
         };
         if year_of(&text).is_some() {
             ctx.year = Some(field());
-        } else if matcher.is_title(&text) {
+        } else if kinds.is_title(pos) {
             title = Some(field());
-        } else if is_unit_marker(&text) {
+        } else if kinds.is_unit_marker(pos) {
             ctx.amount_unit = Some(field());
         } else if looks_like_unit(&text) {
             ctx.unit = Some(joined_unit(grid, pos, block.last_col));
@@ -232,10 +233,10 @@ pub fn year_of(text: &str) -> Option<i32> {
 
 /// The label's value: the cell just right of the label (after its merged
 /// range). A cell that is itself a label means the value is blank.
-fn adjacent(grid: &Grid, matcher: &Matcher, label: Pos) -> RawField {
+fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
     let pos = Pos::new(label.row, grid.right_edge(label) + 1);
     let field = RawField::at(grid, pos);
-    if matcher.field(&field.text).is_some() {
+    if kinds.field(grid.owner(pos)).is_some() {
         return RawField {
             text: String::new(),
             pos: Some(pos),
@@ -249,7 +250,7 @@ fn adjacent(grid: &Grid, matcher: &Matcher, label: Pos) -> RawField {
 /// anchor (项目名称 over 项目代码) belongs to the form.
 fn parse_block(
     grid: &Grid,
-    matcher: &Matcher,
+    kinds: &Kinds,
     block: &Block,
     from: u32,
     all_labels: &[Label],
@@ -266,7 +267,7 @@ fn parse_block(
         .copied()
         .collect();
     let first = |f: Field| labels.iter().find(|l| l.field == f).map(|l| l.pos);
-    let value = |f: Field| first(f).map(|p| adjacent(grid, matcher, p));
+    let value = |f: Field| first(f).map(|p| adjacent(grid, kinds, p));
 
     let mut form = RawForm {
         file: grid.file.clone(),
@@ -296,16 +297,16 @@ fn parse_block(
     form.purpose = value(Field::Purpose).or_else(|| {
         purpose_in_group(
             grid,
-            matcher,
+            kinds,
             first(Field::BudgetGroup),
             first(Field::BudgetTotal),
         )
     });
     if let Some(p) = first(Field::Plan) {
-        form.plan = plan(grid, matcher, p, block.last_col);
+        form.plan = plan(grid, kinds, p, block.last_col);
     }
     if let Some(header) = first(Field::Level1) {
-        form.indicators = indicators(grid, matcher, header, block);
+        form.indicators = indicators(grid, kinds, header, block);
     }
     form.labels = labels;
     form
@@ -315,7 +316,7 @@ fn parse_block(
 /// rows: the text in the group's row that is not the 预算数 row.
 fn purpose_in_group(
     grid: &Grid,
-    matcher: &Matcher,
+    kinds: &Kinds,
     group: Option<Pos>,
     total: Option<Pos>,
 ) -> Option<RawField> {
@@ -339,8 +340,7 @@ fn purpose_in_group(
     let (_, last_col) = grid.col_span()?;
     for row in rows {
         for (pos, _) in grid.cells_in((row, row), (start_col, last_col)) {
-            let text = grid.text(pos);
-            if matcher.field(&text).is_none() {
+            if kinds.field(pos).is_none() {
                 return Some(RawField::at(grid, pos));
             }
         }
@@ -350,14 +350,14 @@ fn purpose_in_group(
 
 /// Checkpoint headers right of the plan label; each value is the cell below
 /// its header.
-fn plan(grid: &Grid, matcher: &Matcher, label: Pos, last_col: u32) -> Vec<RawCheckpoint> {
+fn plan(grid: &Grid, kinds: &Kinds, label: Pos, last_col: u32) -> Vec<RawCheckpoint> {
     let mut out = Vec::new();
     let cols = (grid.right_edge(label) + 1, last_col);
     for (pos, _) in grid.cells_in((label.row, label.row), cols) {
-        let text = grid.text(pos);
-        if matcher.field(&text).is_some() {
+        if kinds.field(pos).is_some() {
             break;
         }
+        let text = grid.text(pos);
         if grid.owner(pos) == pos && (checkpoint_month(&text).is_some() || text.contains('月')) {
             let value_pos = Pos::new(grid.bottom_edge(pos) + 1, pos.col);
             out.push(RawCheckpoint {
@@ -375,13 +375,13 @@ fn plan(grid: &Grid, matcher: &Matcher, label: Pos, last_col: u32) -> Vec<RawChe
 /// ends at the next form's title, unit or labels, a footer (`填报人：…`), a
 /// row with no level that does not sit right under the table, or the
 /// block's end.
-fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec<RawIndicator> {
+fn indicators(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<RawIndicator> {
     let mut columns: Vec<(Field, u32)> = Vec::new();
     for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
         if grid.owner(pos) != pos {
             continue;
         }
-        if let Some(f) = matcher.field(&grid.text(pos)) {
+        if let Some(f) = kinds.field(pos) {
             if f.is_indicator_column() && !columns.iter().any(|(g, _)| *g == f) {
                 columns.push((f, pos.col));
             }
@@ -391,7 +391,7 @@ fn indicators(grid: &Grid, matcher: &Matcher, header: Pos, block: &Block) -> Vec
     let mut out: Vec<RawIndicator> = Vec::new();
     let start = grid.bottom_edge(header) + 1;
     for row in grid.content_rows((start, block.last_row)) {
-        if ends_table(grid, matcher, row, block, &columns) {
+        if ends_table(grid, kinds, row, block, &columns) {
             break;
         }
         let get = |f: Field| {
@@ -468,7 +468,7 @@ fn one_note(grid: &Grid, ind: &RawIndicator) -> bool {
 /// table's columns (a heading).
 fn ends_table(
     grid: &Grid,
-    matcher: &Matcher,
+    kinds: &Kinds,
     row: u32,
     block: &Block,
     columns: &[(Field, u32)],
@@ -477,14 +477,10 @@ fn ends_table(
         if grid.owner(pos) != pos {
             continue;
         }
-        let text = grid.text(pos);
-        if matcher.is_title(&text) || is_unit_marker(&text) {
+        if kinds.is_title(pos) || kinds.is_unit_marker(pos) {
             return true;
         }
-        if matcher
-            .field(&text)
-            .is_some_and(|f| !f.is_indicator_column())
-        {
+        if kinds.field(pos).is_some_and(|f| !f.is_indicator_column()) {
             return true;
         }
     }
