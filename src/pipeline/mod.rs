@@ -117,16 +117,28 @@ pub fn extract_reporting(
     pipeline: &Pipeline,
     progress: &(dyn Fn(FileDone) + Sync),
 ) -> Result<(Records, Summary), PipelineError> {
+    thread_pool(pipeline)?.install(|| extract_in_pool(pipeline, progress))
+}
+
+/// The pool every parallel step of a run uses: `pipeline.jobs` threads
+/// (0 or unset: one per core).
+fn thread_pool(pipeline: &Pipeline) -> Result<rayon::ThreadPool, PipelineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(pipeline.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| PipelineError::Input(std::io::Error::other(e)))
+}
+
+/// [`extract_reporting`] on the current rayon pool.
+fn extract_in_pool(
+    pipeline: &Pipeline,
+    progress: &(dyn Fn(FileDone) + Sync),
+) -> Result<(Records, Summary), PipelineError> {
     use rayon::prelude::*;
     let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
     let matcher = Matcher::new(&pipeline.labels);
-    let threads = pipeline.jobs.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| PipelineError::Input(std::io::Error::other(e)))?;
     let total = files.len();
-    let per_file: Vec<(Vec<Records>, Vec<Issue>)> = pool.install(|| {
+    let per_file: Vec<(Vec<Records>, Vec<Issue>)> = {
         files
             .par_iter()
             .map(|file| {
@@ -140,7 +152,7 @@ pub fn extract_reporting(
                 (forms, issues)
             })
             .collect()
-    });
+    };
     let mut forms = Vec::new();
     let mut form_count = 0;
     for (mut f, issues) in per_file {
@@ -184,7 +196,16 @@ pub fn run_reporting(
     pipeline: &Pipeline,
     progress: &(dyn Fn(FileDone) + Sync),
 ) -> Result<Summary, PipelineError> {
-    let (records, mut summary) = extract_reporting(pipeline, progress)?;
+    thread_pool(pipeline)?.install(|| run_in_pool(pipeline, progress))
+}
+
+/// [`run_reporting`] on the current rayon pool (reading and writing both
+/// use it, so `--jobs 1` is one thread throughout).
+fn run_in_pool(
+    pipeline: &Pipeline,
+    progress: &(dyn Fn(FileDone) + Sync),
+) -> Result<Summary, PipelineError> {
+    let (records, mut summary) = extract_in_pool(pipeline, progress)?;
     let groups = pipeline.settings.code_groups();
     let mut tables = tables(&records, &groups);
     drop(records);

@@ -121,38 +121,50 @@ pub fn write_all(
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir(&staging).map_err(io(&staging))?;
 
-    let mut names = Vec::new();
-    let mut datasets: Vec<String> = Vec::new();
-    for format in formats {
-        if *format == Format::Xlsx {
-            let path = staging.join(XLSX_NAME);
-            xlsx::write_xlsx(&path, tables, options.xlsx_captions)
-                .map_err(|source| WriteError::Xlsx { path, source })?;
-            names.push(XLSX_NAME.to_string());
-            continue;
-        }
-        for table in tables {
-            let keys = &options.parquet_partition_by;
-            let partitioned = *format == Format::Parquet
-                && PARTITIONED_TABLES.contains(&table.name.as_str())
-                && !keys.is_empty()
-                && keys.iter().all(|k| table.column(k).is_some());
-            if partitioned {
+    // Every (format, table) file is independent: written in parallel on
+    // the current rayon pool, listed in a fixed order.
+    use rayon::prelude::*;
+    let keys = &options.parquet_partition_by;
+    let partitioned = |format: Format, table: &Table| {
+        format == Format::Parquet
+            && PARTITIONED_TABLES.contains(&table.name.as_str())
+            && !keys.is_empty()
+            && keys.iter().all(|k| table.column(k).is_some())
+    };
+    let jobs: Vec<(Format, Option<&Table>)> = formats
+        .iter()
+        .flat_map(|f| match f {
+            Format::Xlsx => vec![(*f, None)],
+            _ => tables.iter().map(|t| (*f, Some(t))).collect(),
+        })
+        .collect();
+    let names: Vec<String> = jobs
+        .par_iter()
+        .map(|(format, table)| -> Result<String, WriteError> {
+            let Some(table) = table else {
+                let path = staging.join(XLSX_NAME);
+                xlsx::write_xlsx(&path, tables, options.xlsx_captions)
+                    .map_err(|source| WriteError::Xlsx { path, source })?;
+                return Ok(XLSX_NAME.to_string());
+            };
+            if partitioned(*format, table) {
                 write_dataset(&staging.join(&table.name), table, keys)?;
-                names.push(table.name.clone());
-                datasets.push(table.name.clone());
-                continue;
+                return Ok(table.name.clone());
             }
             let file = format!("{}.{}", table.name, format.extension());
             let path = staging.join(&file);
             match format {
                 Format::Csv => write_csv(&path, table, options)?,
                 Format::Parquet => write_parquet(&path, table)?,
-                Format::Xlsx => unreachable!("written above"),
+                Format::Xlsx => unreachable!("the workbook is written above"),
             }
-            names.push(file);
-        }
-    }
+            Ok(file)
+        })
+        .collect::<Result<_, _>>()?;
+    let datasets: Vec<String> = jobs
+        .iter()
+        .filter_map(|(f, t)| t.filter(|t| partitioned(*f, t)).map(|t| t.name.clone()))
+        .collect();
     if dir.is_dir() {
         // Keep what is not ours; our tables from an earlier run are replaced
         // as a set (a table this run does not write is not carried over).

@@ -135,92 +135,108 @@ const MONEY: u32 = 2;
 
 /// The five tables of the output contract, in their fixed order.
 pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
-    let mut projects = Builder::new(&records.projects)
-        .int("year", |p| p.year.map(i64::from))
-        .str("dept_code", |p| p.dept_code.clone())
-        .str("unit_code", |p| p.unit_code.clone())
-        .str("unit_name", |p| p.unit_name.clone())
-        .raw("unit_raw", |p| &p.unit_raw)
-        .str("project_code", |p| p.project_code.clone())
-        .raw("project_code_raw", |p| &p.project_code_raw);
-    for (i, g) in code_groups.iter().enumerate() {
-        projects = projects.str(&format!("code_{g}"), move |p| {
-            p.code_parts.get(i).cloned().flatten()
-        });
-    }
-    let projects = projects
-        .str("category_name", |p| p.category_name.clone())
-        .str("func_class_code", |p| p.func_class_code.clone())
-        .str("func_class_name", |p| p.func_class_name.clone())
-        .raw("func_class_raw", |p| &p.func_class_raw)
-        .str("project_name", |p| p.project_name.clone())
-        .str("title", |p| p.title.clone())
-        .dec("budget_total", MONEY, |p| p.budget_total)
-        .dec("budget_fiscal", MONEY, |p| p.budget_fiscal)
-        .dec("budget_other", MONEY, |p| p.budget_other)
-        .raw("budget_total_raw", |p| &p.budget_total_raw)
-        .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
-        .raw("budget_other_raw", |p| &p.budget_other_raw)
-        .vocab("amount_unit", |p| Some(p.amount_unit.clone()))
-        .raw("amount_unit_raw", |p| &p.amount_unit_raw)
-        .str("purpose", |p| p.purpose.clone())
-        .int("indicator_count", |p| Some(i64::from(p.indicator_count)))
-        .int("goal_count", |p| Some(i64::from(p.goal_count)))
-        .source(|p| &p.source)
-        .finish("projects");
-
-    let indicators = Builder::new(&records.indicators)
-        .int("year", |i| i.year.map(i64::from))
-        .str("dept_code", |i| i.dept_code.clone())
-        .str("unit_code", |i| i.unit_code.clone())
-        .str("project_code", |i| i.project_code.clone())
-        .int("seq", |i| Some(i64::from(i.seq)))
-        .str("level1", |i| i.level1.clone())
-        .str("level2", |i| i.level2.clone())
-        .str("level3", |i| i.level3.clone())
-        .raw("level1_raw", |i| &i.level1_raw)
-        .raw("level2_raw", |i| &i.level2_raw)
-        .str("description", |i| i.description.clone())
-        .raw("target_raw", |i| &i.target_raw)
-        .vocab("target_op", |i| i.target_op.clone())
-        .dec("target_value", 0, |i| i.target_value)
-        .str("target_unit", |i| i.target_unit.clone())
-        .str("basis", |i| i.basis.clone())
-        .source(|i| &i.source)
-        .finish("indicators");
-
-    let goals = Builder::new(&records.goals)
-        .int("year", |g| g.year.map(i64::from))
-        .str("dept_code", |g| g.dept_code.clone())
-        .str("unit_code", |g| g.unit_code.clone())
-        .str("project_code", |g| g.project_code.clone())
-        .int("seq", |g| Some(i64::from(g.seq)))
-        .raw("goal", |g| &g.goal)
-        .source(|g| &g.source)
-        .finish("goals");
-
-    let plan = Builder::new(&records.plan)
-        .int("year", |p| p.year.map(i64::from))
-        .str("dept_code", |p| p.dept_code.clone())
-        .str("unit_code", |p| p.unit_code.clone())
-        .str("project_code", |p| p.project_code.clone())
-        .raw("checkpoint_label", |p| &p.checkpoint_label)
-        .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
-        .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
-        .dec("cumulative_pct", MONEY, |p| p.cumulative_pct)
-        .dec("cumulative_amount", MONEY, |p| p.cumulative_amount)
-        .source(|p| &p.source)
-        .finish("spending_plan");
-
-    let issues = Builder::new(&records.issues)
-        .vocab("severity", |i| Some(i.severity.as_str().to_string()))
-        .vocab("code", |i| Some(i.code.to_string()))
-        .raw("message", |i| &i.message)
-        .str("unit_code", |i| i.unit_code.clone())
-        .str("project_code", |i| i.project_code.clone())
-        .source(|i| &i.source)
-        .finish("issues");
-
+    let projects = || {
+        let mut projects = Builder::new(&records.projects)
+            .int("year", |p| p.year.map(i64::from))
+            .str("dept_code", |p| p.dept_code.clone())
+            .str("unit_code", |p| p.unit_code.clone())
+            .str("unit_name", |p| p.unit_name.clone())
+            .raw("unit_raw", |p| &p.unit_raw)
+            .str("project_code", |p| p.project_code.clone())
+            .raw("project_code_raw", |p| &p.project_code_raw);
+        for (i, g) in code_groups.iter().enumerate() {
+            projects = projects.str(&format!("code_{g}"), move |p| {
+                p.code_parts.get(i).cloned().flatten()
+            });
+        }
+        let projects = projects
+            .str("category_name", |p| p.category_name.clone())
+            .str("func_class_code", |p| p.func_class_code.clone())
+            .str("func_class_name", |p| p.func_class_name.clone())
+            .raw("func_class_raw", |p| &p.func_class_raw)
+            .str("project_name", |p| p.project_name.clone())
+            .str("title", |p| p.title.clone())
+            .dec("budget_total", MONEY, |p| p.budget_total)
+            .dec("budget_fiscal", MONEY, |p| p.budget_fiscal)
+            .dec("budget_other", MONEY, |p| p.budget_other)
+            .raw("budget_total_raw", |p| &p.budget_total_raw)
+            .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
+            .raw("budget_other_raw", |p| &p.budget_other_raw)
+            .vocab("amount_unit", |p| Some(p.amount_unit.clone()))
+            .raw("amount_unit_raw", |p| &p.amount_unit_raw)
+            .str("purpose", |p| p.purpose.clone())
+            .int("indicator_count", |p| Some(i64::from(p.indicator_count)))
+            .int("goal_count", |p| Some(i64::from(p.goal_count)))
+            .source(|p| &p.source)
+            .finish("projects");
+        projects
+    };
+    let indicators = || {
+        let indicators = Builder::new(&records.indicators)
+            .int("year", |i| i.year.map(i64::from))
+            .str("dept_code", |i| i.dept_code.clone())
+            .str("unit_code", |i| i.unit_code.clone())
+            .str("project_code", |i| i.project_code.clone())
+            .int("seq", |i| Some(i64::from(i.seq)))
+            .str("level1", |i| i.level1.clone())
+            .str("level2", |i| i.level2.clone())
+            .str("level3", |i| i.level3.clone())
+            .raw("level1_raw", |i| &i.level1_raw)
+            .raw("level2_raw", |i| &i.level2_raw)
+            .str("description", |i| i.description.clone())
+            .raw("target_raw", |i| &i.target_raw)
+            .vocab("target_op", |i| i.target_op.clone())
+            .dec("target_value", 0, |i| i.target_value)
+            .str("target_unit", |i| i.target_unit.clone())
+            .str("basis", |i| i.basis.clone())
+            .source(|i| &i.source)
+            .finish("indicators");
+        indicators
+    };
+    let goals = || {
+        let goals = Builder::new(&records.goals)
+            .int("year", |g| g.year.map(i64::from))
+            .str("dept_code", |g| g.dept_code.clone())
+            .str("unit_code", |g| g.unit_code.clone())
+            .str("project_code", |g| g.project_code.clone())
+            .int("seq", |g| Some(i64::from(g.seq)))
+            .raw("goal", |g| &g.goal)
+            .source(|g| &g.source)
+            .finish("goals");
+        goals
+    };
+    let plan = || {
+        let plan = Builder::new(&records.plan)
+            .int("year", |p| p.year.map(i64::from))
+            .str("dept_code", |p| p.dept_code.clone())
+            .str("unit_code", |p| p.unit_code.clone())
+            .str("project_code", |p| p.project_code.clone())
+            .raw("checkpoint_label", |p| &p.checkpoint_label)
+            .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
+            .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
+            .dec("cumulative_pct", MONEY, |p| p.cumulative_pct)
+            .dec("cumulative_amount", MONEY, |p| p.cumulative_amount)
+            .source(|p| &p.source)
+            .finish("spending_plan");
+        plan
+    };
+    let issues = || {
+        let issues = Builder::new(&records.issues)
+            .vocab("severity", |i| Some(i.severity.as_str().to_string()))
+            .vocab("code", |i| Some(i.code.to_string()))
+            .raw("message", |i| &i.message)
+            .str("unit_code", |i| i.unit_code.clone())
+            .str("project_code", |i| i.project_code.clone())
+            .source(|i| &i.source)
+            .finish("issues");
+        issues
+    };
+    // The five tables are independent: built in parallel on the current
+    // rayon pool.
+    let ((projects, indicators), (goals, (plan, issues))) = rayon::join(
+        || rayon::join(projects, indicators),
+        || rayon::join(goals, || rayon::join(plan, issues)),
+    );
     vec![projects, indicators, goals, plan, issues]
 }
 
