@@ -9,8 +9,6 @@ mod ods;
 mod workbook;
 mod xml;
 
-pub use self::csv::{decode as decode_text, detect_delimiter};
-
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;

@@ -130,6 +130,29 @@ impl<'a, T> Builder<'a, T> {
     }
 }
 
+/// The columns of `projects` that DESIGN.md's output contract names (the
+/// `code_*` columns, one per named group of the code pattern, come besides).
+pub const PROJECTS_CONTRACT: &[&str] = &[
+    "year",
+    "dept_code",
+    "unit_code",
+    "unit_name",
+    "project_code",
+    "project_code_raw",
+    "category_name",
+    "func_class_code",
+    "func_class_name",
+    "project_name",
+    "budget_total",
+    "budget_fiscal",
+    "budget_other",
+    "amount_unit",
+    "purpose",
+    "source_file",
+    "source_sheet",
+    "source_cell",
+];
+
 /// The money columns show at least two decimals.
 const MONEY: u32 = 2;
 
@@ -274,27 +297,7 @@ mod tests {
             ["projects", "indicators", "goals", "spending_plan", "issues"]
         );
         let projects = &t[0];
-        for c in [
-            "year",
-            "dept_code",
-            "unit_code",
-            "unit_name",
-            "project_code",
-            "project_code_raw",
-            "code_dept",
-            "category_name",
-            "func_class_code",
-            "func_class_name",
-            "project_name",
-            "budget_total",
-            "budget_fiscal",
-            "budget_other",
-            "amount_unit",
-            "purpose",
-            "source_file",
-            "source_sheet",
-            "source_cell",
-        ] {
+        for c in PROJECTS_CONTRACT.iter().chain(&["code_dept"]) {
             assert!(projects.column(c).is_some(), "projects.{c}");
         }
     }
