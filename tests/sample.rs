@@ -228,11 +228,12 @@ fn parquet_keeps_types_and_exact_amounts() {
     assert_eq!(projects.height(), 10);
     let total = projects.column("budget_total").unwrap();
     assert!(
-        matches!(total.dtype(), DataType::Decimal(38, 2)),
+        // A fixed scale: one 分 in 万元, whatever the data.
+        matches!(total.dtype(), DataType::Decimal(38, 6)),
         "{:?}",
         total.dtype()
     );
-    let cents: i128 = total
+    let fen: i128 = total
         .as_materialized_series()
         .decimal()
         .unwrap()
@@ -240,7 +241,7 @@ fn parquet_keeps_types_and_exact_amounts() {
         .iter()
         .flatten()
         .sum();
-    assert_eq!(cents, 21651, "216.51 万元 exactly");
+    assert_eq!(fen, 216_510_000, "216.51 万元 exactly");
     assert_eq!(projects.column("year").unwrap().dtype(), &DataType::Int64);
     assert_eq!(
         projects.column("project_code").unwrap().dtype(),

@@ -14,7 +14,6 @@
 //! sort = ["unit_code"]
 //! ```
 
-use std::collections::HashMap;
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -121,7 +120,11 @@ enum Kind {
 /// The columns of a source, with their kinds and (for decimals) the CSV's
 /// minimum scale.
 fn schema(source: &str, code_groups: &[String]) -> Result<Vec<(String, Kind, u32)>, String> {
-    let empty = tables(&Records::default(), code_groups);
+    let spec = crate::write::table::TableSpec {
+        code_groups: code_groups.to_vec(),
+        money_scale: 0,
+    };
+    let empty = tables(&Records::default(), &spec);
     let cols = |name: &str| -> Option<Vec<(String, Kind, u32)>> {
         let t = empty.iter().find(|t| t.name == name)?;
         Some(
@@ -299,31 +302,33 @@ fn filter_expr(f: &Filter, kind: Kind) -> Result<Expr, String> {
     })
 }
 
-/// Runs the aggregations over the output tables; returns one table each.
+/// Where an aggregation reads a record table from: a lazy frame (a scan
+/// of the written Parquet, or a frame in memory).
+pub type Source<'a> = dyn Fn(&str) -> Result<LazyFrame, PolarsError> + 'a;
+
+/// A [`Source`] over tables in memory.
+pub fn in_memory(tables: &[Table]) -> impl Fn(&str) -> Result<LazyFrame, PolarsError> + '_ {
+    move |name: &str| {
+        let table = tables
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| PolarsError::ColumnNotFound(name.to_string().into()))?;
+        Ok(to_frame(table)?.lazy())
+    }
+}
+
+/// Runs the aggregations over the record tables; returns one table each.
 /// [`check`] must have accepted them.
 pub fn run(
     aggs: &[Aggregation],
-    outputs: &[Table],
+    frame: &Source<'_>,
     code_groups: &[String],
 ) -> Result<Vec<Table>, AggregateError> {
-    let mut frames: HashMap<String, DataFrame> = HashMap::new();
     let mut results = Vec::with_capacity(aggs.len());
     for a in aggs {
         let err = |source| AggregateError::Polars {
             name: a.name.clone(),
             source,
-        };
-        let mut frame = |name: &str| -> Result<DataFrame, PolarsError> {
-            if let Some(df) = frames.get(name) {
-                return Ok(df.clone());
-            }
-            let table = outputs
-                .iter()
-                .find(|t| t.name == name)
-                .ok_or_else(|| PolarsError::ColumnNotFound(name.to_string().into()))?;
-            let df = to_frame(table)?;
-            frames.insert(name.to_string(), df.clone());
-            Ok(df)
         };
         let schema = schema(&a.source, code_groups).unwrap_or_default();
         let kind_of = |c: &str| {
@@ -333,23 +338,23 @@ pub fn run(
                 .map(|(_, k, s)| (*k, *s))
         };
         let mut lf = match a.source.split_once('+') {
-            None => frame(&a.source).map_err(err)?.lazy(),
+            None => frame(&a.source).map_err(err)?,
             Some((_, other)) => {
-                let left = frame(other).map_err(err)?;
-                let projects = frame("projects").map_err(err)?;
+                let mut left = frame(other).map_err(err)?;
+                let mut projects = frame("projects").map_err(err)?;
+                let left_names = left.collect_schema().map_err(err)?;
                 let keep: Vec<Expr> = projects
-                    .get_column_names()
-                    .iter()
+                    .collect_schema()
+                    .map_err(err)?
+                    .iter_names()
                     .filter(|n| {
                         let n = n.as_str();
-                        n == "unit_code"
-                            || n == "project_code"
-                            || !left.get_column_names().iter().any(|m| m.as_str() == n)
+                        n == "unit_code" || n == "project_code" || !left_names.contains(n)
                     })
                     .map(|n| col(n.as_str()))
                     .collect();
-                left.lazy().join(
-                    projects.lazy().select(keep),
+                left.join(
+                    projects.select(keep),
                     [col("unit_code"), col("project_code")],
                     [col("unit_code"), col("project_code")],
                     JoinArgs::new(JoinType::Left),
@@ -432,11 +437,13 @@ fn finish_means(table: &mut Table, a: &Aggregation, min_scale: &dyn Fn(&str) -> 
         let (Some((at, sum)), Some((_, n))) = (take(table, &sum_name), take(table, &n_name)) else {
             continue;
         };
-        let sums: Vec<Option<Decimal>> = match sum.values {
-            Values::Dec { values, .. } => values,
-            Values::Int(v) => v.into_iter().map(|x| x.map(Decimal::from)).collect(),
-            Values::Str(v) => vec![None; v.len()],
+        // The mean keeps 6 decimals more than its column.
+        let (sums, scale): (Vec<Option<Decimal>>, u32) = match sum.values {
+            Values::Dec { values, scale, .. } => (values, scale.unwrap_or(0) + 6),
+            Values::Int(v) => (v.into_iter().map(|x| x.map(Decimal::from)).collect(), 6),
+            Values::Str(v) => (vec![None; v.len()], 6),
         };
+        let scale = scale.min(28);
         let counts: Vec<Option<i64>> = match n.values {
             Values::Int(v) => v,
             _ => vec![None; sums.len()],
@@ -446,7 +453,7 @@ fn finish_means(table: &mut Table, a: &Aggregation, min_scale: &dyn Fn(&str) -> 
             .zip(&counts)
             .map(|(s, n)| match (s, n) {
                 (Some(s), Some(n)) if *n > 0 => {
-                    Some((*s / Decimal::from(*n)).round_dp(s.scale() + 6).normalize())
+                    Some((*s / Decimal::from(*n)).round_dp(scale).normalize())
                 }
                 _ => None,
             })
@@ -458,6 +465,7 @@ fn finish_means(table: &mut Table, a: &Aggregation, min_scale: &dyn Fn(&str) -> 
                 values: Values::Dec {
                     values,
                     min_scale: min_scale(&m.column),
+                    scale: Some(scale),
                 },
                 vocabulary: true,
             },
@@ -487,6 +495,7 @@ pub fn from_frame(
                 Values::Dec {
                     values,
                     min_scale: min_scale(&cname),
+                    scale: Some(scale),
                 }
             }
             dt if dt.is_integer() => Values::Int(s.cast(&DataType::Int64)?.i64()?.iter().collect()),

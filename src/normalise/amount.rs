@@ -50,6 +50,17 @@ impl MoneyUnit {
         }
     }
 
+    /// Decimals of one 分 in this unit (元 2, 万元 6): the scale money
+    /// columns are stored with, so every amount a form can state fits.
+    pub fn fen_scale(self) -> u32 {
+        match self {
+            MoneyUnit::Yuan => 2,
+            MoneyUnit::Qianyuan => 5,
+            MoneyUnit::Wanyuan => 6,
+            MoneyUnit::Yiyuan => 10,
+        }
+    }
+
     /// Converts `v` from this unit to `to`, exactly.
     pub fn convert(self, v: Decimal, to: MoneyUnit) -> Decimal {
         if self == to {
@@ -93,6 +104,24 @@ pub fn parse_decimal(raw: &str) -> Result<Option<Decimal>, String> {
         .map_err(|_| format!("'{}' is not a number", raw.trim()))
 }
 
+/// The scale of percentage and target columns (`85.5`, `0.000001`).
+pub const RATIO_SCALE: u32 = 6;
+
+/// `v` with at most `scale` decimals, rounded half away from zero (四舍五入)
+/// when it has more; the flag says whether it was rounded. Output columns
+/// have a fixed scale, so a value is fitted before it is written.
+pub fn fit_scale(v: Decimal, scale: u32) -> (Decimal, bool) {
+    let n = v.normalize();
+    if n.scale() <= scale {
+        return (n, false);
+    }
+    (
+        n.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .normalize(),
+        true,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +157,24 @@ mod tests {
         assert_eq!(v, d("0.123456"));
         let v = MoneyUnit::Wanyuan.convert(d("20.11"), MoneyUnit::Yuan);
         assert_eq!(v, d("201100"));
+    }
+
+    #[test]
+    fn values_fit_a_column_scale() {
+        assert_eq!(fit_scale(d("216.510"), 6), (d("216.51"), false));
+        assert_eq!(fit_scale(d("0.1234565"), 6), (d("0.123457"), true));
+        assert_eq!(fit_scale(d("-0.1234565"), 6), (d("-0.123457"), true));
+        assert_eq!(fit_scale(d("12.345"), 2), (d("12.35"), true));
+        // One 分 fits the money scale of every unit.
+        for u in [
+            MoneyUnit::Yuan,
+            MoneyUnit::Qianyuan,
+            MoneyUnit::Wanyuan,
+            MoneyUnit::Yiyuan,
+        ] {
+            let fen = MoneyUnit::Yuan.convert(d("0.01"), u);
+            assert_eq!(fit_scale(fen, u.fen_scale()), (fen, false), "{u:?}");
+        }
     }
 
     #[test]

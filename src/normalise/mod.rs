@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 
 use crate::model::{Goal, Indicator, Issue, PlanPoint, Project, Records, Severity, Source};
 use crate::parse::{year_of, RawField, RawForm};
-use amount::{find_money_unit, parse_decimal, MoneyUnit};
+use amount::{find_money_unit, fit_scale, parse_decimal, MoneyUnit, RATIO_SCALE};
 
 /// What normalisation needs from the pipeline file.
 #[derive(Debug, Clone)]
@@ -150,9 +150,26 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         .as_ref()
         .and_then(|f| find_money_unit(&f.text));
     let from_unit = stated_unit.unwrap_or(settings.default_source_unit);
+    let money_scale = settings.amount_unit.fen_scale();
     let mut amount = |field: &Option<RawField>, label: &str| -> Option<Decimal> {
         match parse_decimal(text(field)) {
-            Ok(v) => v.map(|v| from_unit.convert(v, settings.amount_unit)),
+            Ok(v) => v.map(|v| {
+                let (v, rounded) =
+                    fit_scale(from_unit.convert(v, settings.amount_unit), money_scale);
+                if rounded {
+                    out.issues.push(issue(
+                        Severity::Warning,
+                        "value_rounded",
+                        format!(
+                            "{label} '{}' is finer than one 分; rounded to {v} {} (the text is kept in the _raw column)",
+                            text(field).trim(),
+                            settings.amount_unit.name()
+                        ),
+                        src(field.as_ref()),
+                    ));
+                }
+                v
+            }),
             Err(e) => {
                 out.issues.push(issue(
                     Severity::Error,
@@ -276,7 +293,21 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
     let mut pcts = Vec::with_capacity(raw.plan.len());
     for cp in &raw.plan {
         match parse_decimal(cp.value.text.trim_end_matches(['%', '％'])) {
-            Ok(v) => pcts.push(v),
+            Ok(v) => pcts.push(v.map(|v| {
+                let (v, rounded) = fit_scale(v, RATIO_SCALE);
+                if rounded {
+                    out.issues.push(issue(
+                        Severity::Warning,
+                        "value_rounded",
+                        format!(
+                            "spending plan {} '{}' has more than {RATIO_SCALE} decimals; rounded to {v}",
+                            cp.label.text, cp.value.text
+                        ),
+                        src(Some(&cp.value)),
+                    ));
+                }
+                v
+            })),
             Err(e) => {
                 out.issues.push(issue(
                     Severity::Error,
@@ -316,7 +347,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             cumulative_pct_raw: cp.value.text.clone(),
             cumulative_pct: pct,
             cumulative_amount: match (pct, project.budget_total) {
-                (Some(p), Some(t)) => Some((t * p / Decimal::ONE_HUNDRED).normalize()),
+                // Derived, so rounded to the 分 without a finding.
+                (Some(p), Some(t)) => Some(fit_scale(t * p / Decimal::ONE_HUNDRED, money_scale).0),
                 _ => None,
             },
         });
@@ -339,7 +371,22 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
                 ));
             }
         }
-        let t = target::parse_target(&r.target.text);
+        let mut t = target::parse_target(&r.target.text);
+        if let Some(v) = t.value {
+            let (v, rounded) = fit_scale(v, RATIO_SCALE);
+            if rounded {
+                out.issues.push(issue(
+                    Severity::Warning,
+                    "value_rounded",
+                    format!(
+                        "target '{}' has more than {RATIO_SCALE} decimals; target_value rounded to {v} (target_raw keeps the text)",
+                        r.target.text
+                    ),
+                    src(Some(&r.target)),
+                ));
+            }
+            t.value = Some(v);
+        }
         out.indicators.push(Indicator {
             source: Source::new(&raw.file, &raw.sheet, r.row.a1()),
             year: project.year,

@@ -61,8 +61,9 @@ use crate::locate::Matcher;
 use crate::model::{Issue, Records, Severity, Source};
 use crate::normalise::normalise_form;
 use crate::read::{discover, read_file, InputFile};
-use crate::validate::{apply_rules, validate_batch, validate_form};
-use crate::write::{tables, write_all, WriteError};
+use crate::validate::{apply_rules, validate_form, BatchCheck};
+use crate::write::table::TableSpec;
+use crate::write::{tables, Output, WriteError};
 
 #[derive(Debug, Error)]
 pub enum PipelineError {
@@ -91,6 +92,8 @@ pub struct Summary {
     pub plan_rows: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Record-table rows left out of `tables.xlsx` (past Excel's last row).
+    pub xlsx_rows_omitted: u64,
     pub written: Vec<PathBuf>,
 }
 
@@ -129,58 +132,136 @@ fn thread_pool(pipeline: &Pipeline) -> Result<rayon::ThreadPool, PipelineError> 
         .map_err(|e| PipelineError::Input(std::io::Error::other(e)))
 }
 
+/// Files handed to the pool at a time. Their results are taken in file
+/// order while the pool reads the next files, so at most two chunks of
+/// results are held.
+const CHUNK: usize = 64;
+
+/// Runs `work` on every file in parallel on the current rayon pool and
+/// hands the results to `take` one by one, in file order (so the outcome
+/// never depends on the thread count). `take` runs beside the workers:
+/// while it consumes one chunk, the pool works on the next.
+fn each_file_in_order<R: Send>(
+    files: &[InputFile],
+    work: impl Fn(&InputFile) -> R + Sync,
+    mut take: impl FnMut(R) -> Result<(), PipelineError> + Send,
+) -> Result<(), PipelineError> {
+    use rayon::prelude::*;
+    let mut pending: Vec<R> = Vec::new();
+    for chunk in files.chunks(CHUNK) {
+        let (done, taken) = rayon::join(
+            || chunk.par_iter().map(&work).collect::<Vec<R>>(),
+            || pending.drain(..).try_for_each(&mut take),
+        );
+        taken?;
+        pending = done;
+    }
+    pending.into_iter().try_for_each(take)
+}
+
+/// One file's forms and its own findings.
+type FileResult = (Vec<Records>, Vec<Issue>);
+
+/// The batch-level steps, fed file by file in order: the duplicate check,
+/// the rule levels, and the counts of the summary.
+struct Batch<'a> {
+    check: BatchCheck,
+    rules: &'a std::collections::BTreeMap<String, crate::validate::RuleLevel>,
+    summary: Summary,
+    budget_by_unit: std::collections::BTreeMap<String, rust_decimal::Decimal>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(pipeline: &'a Pipeline, files: usize, skipped: Vec<InputFile>) -> Batch<'a> {
+        Batch {
+            check: BatchCheck::default(),
+            rules: &pipeline.rules,
+            summary: Summary {
+                files,
+                skipped: skipped.into_iter().map(|f| f.display).collect(),
+                amount_unit: pipeline.settings.amount_unit.name().to_string(),
+                ..Summary::default()
+            },
+            budget_by_unit: Default::default(),
+        }
+    }
+
+    /// A file's records as they go out: its own findings first, then its
+    /// forms, checked against the forms before them.
+    fn take(&mut self, (forms, issues): FileResult) -> Records {
+        let mut out = Records {
+            issues,
+            ..Records::default()
+        };
+        self.summary.forms += forms.len();
+        for form in forms {
+            self.check.push(form, &mut out);
+        }
+        apply_rules(&mut out.issues, self.rules);
+        let s = &mut self.summary;
+        s.projects += out.projects.len();
+        s.indicators += out.indicators.len();
+        s.goals += out.goals.len();
+        s.plan_rows += out.plan.len();
+        s.errors += out.count(Severity::Error);
+        s.warnings += out.count(Severity::Warning);
+        for p in &out.projects {
+            let unit = p.unit_code.as_deref().unwrap_or_default();
+            let total = match self.budget_by_unit.get_mut(unit) {
+                Some(t) => t,
+                None => self.budget_by_unit.entry(unit.to_string()).or_default(),
+            };
+            *total += p.budget_total.unwrap_or_default();
+        }
+        out
+    }
+
+    fn finish(self) -> Summary {
+        Summary {
+            budget_by_unit: self.budget_by_unit.into_iter().collect(),
+            ..self.summary
+        }
+    }
+}
+
+/// One file through read → parse → normalise → per-form validation, with
+/// the progress report.
+fn work<'a>(
+    pipeline: &'a Pipeline,
+    matcher: &'a Matcher,
+    total: usize,
+    progress: &'a (dyn Fn(FileDone) + Sync),
+) -> impl Fn(&InputFile) -> FileResult + Sync + 'a {
+    move |file| {
+        let (forms, issues) = extract_file(file, pipeline, matcher);
+        let found: usize = forms.iter().map(|f| f.issues.len()).sum();
+        progress(FileDone {
+            total,
+            forms: forms.len(),
+            issues: issues.len() + found,
+        });
+        (forms, issues)
+    }
+}
+
 /// [`extract_reporting`] on the current rayon pool.
 fn extract_in_pool(
     pipeline: &Pipeline,
     progress: &(dyn Fn(FileDone) + Sync),
 ) -> Result<(Records, Summary), PipelineError> {
-    use rayon::prelude::*;
     let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
     let matcher = Matcher::new(&pipeline.labels);
-    let total = files.len();
-    let per_file: Vec<(Vec<Records>, Vec<Issue>)> = {
-        files
-            .par_iter()
-            .map(|file| {
-                let (forms, issues) = extract_file(file, pipeline, &matcher);
-                let found: usize = forms.iter().map(|f| f.issues.len()).sum();
-                progress(FileDone {
-                    total,
-                    forms: forms.len(),
-                    issues: issues.len() + found,
-                });
-                (forms, issues)
-            })
-            .collect()
-    };
-    let mut forms = Vec::new();
-    let mut form_count = 0;
-    for (mut f, issues) in per_file {
-        form_count += f.len();
-        // The file's own findings come first, then its forms, in file order.
-        forms.push(Records {
-            issues,
-            ..Records::default()
-        });
-        forms.append(&mut f);
-    }
-    let mut records = validate_batch(forms);
-    apply_rules(&mut records.issues, &pipeline.rules);
-    let summary = Summary {
-        files: files.len(),
-        skipped: skipped.into_iter().map(|f| f.display).collect(),
-        forms: form_count,
-        projects: records.projects.len(),
-        indicators: records.indicators.len(),
-        goals: records.goals.len(),
-        plan_rows: records.plan.len(),
-        errors: records.count(Severity::Error),
-        warnings: records.count(Severity::Warning),
-        written: Vec::new(),
-        budget_by_unit: budget_by_unit(&records),
-        amount_unit: pipeline.settings.amount_unit.name().to_string(),
-    };
-    Ok((records, summary))
+    let mut batch = Batch::new(pipeline, files.len(), skipped);
+    let mut records = Records::default();
+    each_file_in_order(
+        &files,
+        work(pipeline, &matcher, files.len(), progress),
+        |r| {
+            records.append(batch.take(r));
+            Ok(())
+        },
+    )?;
+    Ok((records, batch.finish()))
 }
 
 /// Runs the pipeline and writes its tables: the contract tables, the
@@ -189,9 +270,10 @@ pub fn run(pipeline: &Pipeline) -> Result<Summary, PipelineError> {
     run_reporting(pipeline, &|_| {})
 }
 
-/// [`run`], with a progress callback (see [`extract_reporting`]). The
-/// records are dropped once the output tables are built, so they are not
-/// held twice while writing.
+/// [`run`], with a progress callback (see [`extract_reporting`]). Each
+/// file's rows are written as soon as the files before it are (see
+/// [`crate::write::Output`]), so memory does not grow with the number of
+/// files.
 pub fn run_reporting(
     pipeline: &Pipeline,
     progress: &(dyn Fn(FileDone) + Sync),
@@ -205,19 +287,41 @@ fn run_in_pool(
     pipeline: &Pipeline,
     progress: &(dyn Fn(FileDone) + Sync),
 ) -> Result<Summary, PipelineError> {
-    let (records, mut summary) = extract_in_pool(pipeline, progress)?;
-    let groups = pipeline.settings.code_groups();
-    let mut tables = tables(&records, &groups);
-    drop(records);
-    let summaries = crate::aggregate::run(&pipeline.aggregations, &tables, &groups)?;
-    tables.extend(summaries);
-    tables.push(run_summary(&summary));
-    summary.written = write_all(
+    let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
+    let matcher = Matcher::new(&pipeline.labels);
+    let spec = TableSpec::new(&pipeline.settings);
+    // The record tables the summaries read.
+    let scanned: Vec<&str> = pipeline
+        .aggregations
+        .iter()
+        .flat_map(|a| a.source.split('+'))
+        .collect();
+    let mut output = Output::create(
         &pipeline.output_dir,
-        &tables,
+        &tables(&Records::default(), &spec),
         &pipeline.formats,
         &pipeline.write,
+        &scanned,
     )?;
+    let mut batch = Batch::new(pipeline, files.len(), skipped);
+    each_file_in_order(
+        &files,
+        work(pipeline, &matcher, files.len(), progress),
+        |r| {
+            let records = batch.take(r);
+            Ok(output.append(tables(&records, &spec))?)
+        },
+    )?;
+    output.end_records()?;
+    let mut summary = batch.finish();
+    summary.xlsx_rows_omitted = output.xlsx_rows_omitted();
+    let mut extra = crate::aggregate::run(
+        &pipeline.aggregations,
+        &|name| output.scan(name),
+        &spec.code_groups,
+    )?;
+    extra.push(run_summary(&summary));
+    summary.written = output.finish(&extra)?;
     Ok(summary)
 }
 
@@ -240,7 +344,8 @@ pub fn run_summary(s: &Summary) -> crate::write::Table {
     let mut unit = Vec::new();
     let mut count = Vec::new();
     let mut amount = Vec::new();
-    for (m, n) in counts {
+    let omitted = (s.xlsx_rows_omitted > 0).then_some(("xlsx_rows_omitted", s.xlsx_rows_omitted as usize));
+    for (m, n) in counts.into_iter().chain(omitted) {
         metric.push(Some(m.to_string()));
         unit.push(None);
         count.push(Some(n as i64));
@@ -268,23 +373,12 @@ pub fn run_summary(s: &Summary) -> crate::write::Table {
                 Values::Dec {
                     values: amount,
                     min_scale: 2,
+                    scale: crate::normalise::amount::MoneyUnit::parse(&s.amount_unit)
+                        .map(|u| u.fen_scale()),
                 },
             ),
         ],
     }
-}
-
-/// Sums budget_total per unit code, in unit order (a project without a unit
-/// code counts under "").
-fn budget_by_unit(records: &Records) -> Vec<(String, rust_decimal::Decimal)> {
-    let mut totals: std::collections::BTreeMap<String, rust_decimal::Decimal> = Default::default();
-    for p in &records.projects {
-        let t = totals
-            .entry(p.unit_code.clone().unwrap_or_default())
-            .or_default();
-        *t += p.budget_total.unwrap_or_default();
-    }
-    totals.into_iter().collect()
 }
 
 fn file_issue(

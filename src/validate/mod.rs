@@ -299,30 +299,47 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     }
 }
 
-/// Checks across the whole batch and merges the forms' records in order:
-/// the same project code submitted twice. Identical content (project and all
-/// its rows, wherever they were read) is a warning and the later form is
-/// dropped; differing content is an error and both are kept.
+/// Checks across the whole batch and merges the forms' records in order
+/// (see [`BatchCheck`]).
 pub fn validate_batch(forms: Vec<Records>) -> Records {
     let mut out = Records::default();
-    // Each code seen: the content's fingerprint and where it was first read.
-    let mut first_seen: HashMap<(Option<String>, String), (u128, String)> = HashMap::new();
-    for mut form in forms {
+    let mut check = BatchCheck::default();
+    for form in forms {
+        check.push(form, &mut out);
+    }
+    out
+}
+
+/// The checks across the batch, fed form by form in file order: the same
+/// project code submitted twice. Identical content (project and all its
+/// rows, wherever they were read) is a warning and the later form is
+/// dropped; differing content is an error and both are kept. Only a
+/// fingerprint and a location per project are kept, not the forms.
+#[derive(Debug, Default)]
+pub struct BatchCheck {
+    /// Each code seen: the content's fingerprint and where it was first read.
+    first_seen: HashMap<(Option<String>, String), (u128, String)>,
+}
+
+impl BatchCheck {
+    /// Checks `form` against the forms before it and appends what is kept
+    /// (and any finding) to `out`.
+    pub fn push(&mut self, mut form: Records, out: &mut Records) {
         let Some((unit, code)) = form
             .projects
             .first()
             .and_then(|p| Some((p.unit_code.clone(), p.project_code.clone()?)))
         else {
             out.append(form);
-            continue;
+            return;
         };
         let print = fingerprint(&mut form);
         let p = &form.projects[0];
         let key = (unit.clone(), code.clone());
-        let Some((earlier, also_at)) = first_seen.get(&key) else {
-            first_seen.insert(key, (print, p.source.describe()));
+        let Some((earlier, also_at)) = self.first_seen.get(&key) else {
+            self.first_seen.insert(key, (print, p.source.describe()));
             out.append(form);
-            continue;
+            return;
         };
         let same = *earlier == print;
         out.issues.push(Issue {
@@ -343,7 +360,6 @@ pub fn validate_batch(forms: Vec<Records>) -> Records {
             out.append(form);
         }
     }
-    out
 }
 
 /// A 128-bit fingerprint of a form's content (project and rows), wherever

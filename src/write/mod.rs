@@ -1,8 +1,11 @@
 //! Write stage: tables to CSV (the `csv` crate, exact decimal text) and
 //! Parquet (polars, typed: decimals as Decimal, zstd).
 
+pub mod stream;
 pub mod table;
 pub mod xlsx;
+
+pub use stream::Output;
 
 pub use xlsx::Captions;
 
@@ -87,109 +90,16 @@ impl Default for WriteOptions {
     }
 }
 
-/// Writes every table in every format as `dir/<table>.<ext>`, safely: the
-/// whole set is written into a staging folder beside `dir`, then swapped
-/// in with two renames, so an interrupted run never leaves old and new
-/// tables mixed. Files in `dir` that are not jixiao tables are kept.
-/// Returns the files written.
+/// Writes every table in every format as `dir/<table>.<ext>`, safely (see
+/// [`stream`]): into a staging folder, swapped in at the end. Returns the
+/// files written.
 pub fn write_all(
     dir: &Path,
     tables: &[Table],
     formats: &[Format],
     options: &WriteOptions,
 ) -> Result<Vec<PathBuf>, WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| WriteError::Io { path, source }
-    };
-    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return Err(WriteError::Io {
-            path: dir.to_path_buf(),
-            source: std::io::Error::other(
-                "the output must be a named folder (not `.`, `..` or `/`)",
-            ),
-        });
-    };
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{name}.jixiao-new-{pid}"));
-    let old = parent.join(format!(".{name}.jixiao-old-{pid}"));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir(&staging).map_err(io(&staging))?;
-
-    // Every (format, table) file is independent: written in parallel on
-    // the current rayon pool, listed in a fixed order.
-    use rayon::prelude::*;
-    let keys = &options.parquet_partition_by;
-    let partitioned = |format: Format, table: &Table| {
-        format == Format::Parquet
-            && PARTITIONED_TABLES.contains(&table.name.as_str())
-            && !keys.is_empty()
-            && keys.iter().all(|k| table.column(k).is_some())
-    };
-    let jobs: Vec<(Format, Option<&Table>)> = formats
-        .iter()
-        .flat_map(|f| match f {
-            Format::Xlsx => vec![(*f, None)],
-            _ => tables.iter().map(|t| (*f, Some(t))).collect(),
-        })
-        .collect();
-    let names: Vec<String> = jobs
-        .par_iter()
-        .map(|(format, table)| -> Result<String, WriteError> {
-            let Some(table) = table else {
-                let path = staging.join(XLSX_NAME);
-                xlsx::write_xlsx(&path, tables, options.xlsx_captions)
-                    .map_err(|source| WriteError::Xlsx { path, source })?;
-                return Ok(XLSX_NAME.to_string());
-            };
-            if partitioned(*format, table) {
-                write_dataset(&staging.join(&table.name), table, keys)?;
-                return Ok(table.name.clone());
-            }
-            let file = format!("{}.{}", table.name, format.extension());
-            let path = staging.join(&file);
-            match format {
-                Format::Csv => write_csv(&path, table, options)?,
-                Format::Parquet => write_parquet(&path, table)?,
-                Format::Xlsx => unreachable!("the workbook is written above"),
-            }
-            Ok(file)
-        })
-        .collect::<Result<_, _>>()?;
-    let datasets: Vec<String> = jobs
-        .iter()
-        .filter_map(|(f, t)| t.filter(|t| partitioned(*f, t)).map(|t| t.name.clone()))
-        .collect();
-    if dir.is_dir() {
-        // Keep what is not ours; our tables from an earlier run are replaced
-        // as a set (a table this run does not write is not carried over).
-        let ours = |n: &str| {
-            datasets.iter().any(|d| d == n)
-                || tables.iter().any(|t| t.name == n)
-                || PARTITIONED_TABLES.contains(&n)
-                || n.rsplit_once('.').is_some_and(|(_, ext)| {
-                    [Format::Csv, Format::Parquet, Format::Xlsx]
-                        .iter()
-                        .any(|f| f.extension() == ext)
-                })
-        };
-        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-            let entry = entry.map_err(io(dir))?;
-            let n = entry.file_name().to_string_lossy().into_owned();
-            if !ours(&n) {
-                std::fs::rename(entry.path(), staging.join(&n)).map_err(io(&entry.path()))?;
-            }
-        }
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-    }
-    std::fs::rename(&staging, dir).map_err(io(dir))?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(names.into_iter().map(|n| dir.join(n)).collect())
+    Output::create(dir, &[], formats, options, &[])?.finish(tables)
 }
 
 /// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`,
@@ -239,11 +149,13 @@ pub fn write_csv(path: &Path, table: &Table, options: &WriteOptions) -> Result<(
     inner.flush().map_err(io)
 }
 
-fn cell_text(values: &Values, row: usize) -> String {
+pub(crate) fn cell_text(values: &Values, row: usize) -> String {
     match values {
         Values::Str(v) => v[row].clone().unwrap_or_default(),
         Values::Int(v) => v[row].map(|n| n.to_string()).unwrap_or_default(),
-        Values::Dec { values, min_scale } => values[row]
+        Values::Dec {
+            values, min_scale, ..
+        } => values[row]
             .map(|d| format_decimal(d, *min_scale))
             .unwrap_or_default(),
     }
@@ -270,8 +182,12 @@ pub fn to_frame(table: &Table) -> Result<DataFrame, PolarsError> {
         let series = match &c.values {
             Values::Str(v) => Series::new(name, v.iter().map(|s| s.as_deref()).collect::<Vec<_>>()),
             Values::Int(v) => Series::new(name, v.clone()),
-            Values::Dec { values, min_scale } => {
-                let scale = decimal_scale(values, *min_scale);
+            Values::Dec {
+                values,
+                min_scale,
+                scale,
+            } => {
+                let scale = scale.unwrap_or_else(|| decimal_scale(values, *min_scale));
                 let mantissas: Vec<Option<i128>> = values
                     .iter()
                     .map(|d| {
@@ -294,12 +210,16 @@ pub fn to_frame(table: &Table) -> Result<DataFrame, PolarsError> {
 
 /// A hive-partitioned Parquet dataset: `dir/k1=v1/k2=v2/part-0.parquet`,
 /// the key columns in the paths (a null key is `__HIVE_DEFAULT_PARTITION__`).
-pub fn write_dataset(dir: &Path, table: &Table, keys: &[String]) -> Result<(), WriteError> {
+pub fn write_dataset(
+    dir: &Path,
+    table: &str,
+    df: &DataFrame,
+    keys: &[String],
+) -> Result<(), WriteError> {
     let polars_err = |source| WriteError::Polars {
-        table: table.name.clone(),
+        table: table.to_string(),
         source,
     };
-    let df = to_frame(table).map_err(polars_err)?;
     std::fs::create_dir_all(dir).map_err(|source| WriteError::Io {
         path: dir.to_path_buf(),
         source,

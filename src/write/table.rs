@@ -15,6 +15,10 @@ pub enum Values {
     Dec {
         values: Vec<Option<Decimal>>,
         min_scale: u32,
+        /// The scale Parquet stores the column with. The record tables have
+        /// a fixed one (their schema never depends on the data, so years and
+        /// partitions stack); `None`: the smallest that holds every value.
+        scale: Option<u32>,
     },
 }
 
@@ -29,6 +33,24 @@ impl Values {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Moves the values of `other` (of the same kind) to the end.
+    fn append(&mut self, other: &mut Values) {
+        match (self, other) {
+            (Values::Str(a), Values::Str(b)) => a.append(b),
+            (Values::Int(a), Values::Int(b)) => a.append(b),
+            (Values::Dec { values: a, .. }, Values::Dec { values: b, .. }) => a.append(b),
+            (a, b) => unreachable!("appending {b:?} to a column of another kind {a:?}"),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Values::Str(v) => v.clear(),
+            Values::Int(v) => v.clear(),
+            Values::Dec { values, .. } => values.clear(),
+        }
     }
 }
 
@@ -55,6 +77,20 @@ impl Table {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Moves the rows of `other`, a table with the same columns, to the end.
+    pub fn append(&mut self, other: &mut Table) {
+        for (a, b) in self.columns.iter_mut().zip(&mut other.columns) {
+            a.values.append(&mut b.values);
+        }
+    }
+
+    /// Removes every row, keeping the columns.
+    pub fn clear(&mut self) {
+        for c in &mut self.columns {
+            c.values.clear();
+        }
     }
 }
 
@@ -105,11 +141,20 @@ impl<'a, T> Builder<'a, T> {
         self
     }
 
-    fn dec(mut self, name: &str, min_scale: u32, f: impl Fn(&T) -> Option<Decimal>) -> Self {
+    fn dec(
+        mut self,
+        name: &str,
+        (min_scale, scale): (u32, u32),
+        f: impl Fn(&T) -> Option<Decimal>,
+    ) -> Self {
         let values = self.rows.iter().map(f).collect();
         self.columns.push(Column {
             name: name.to_string(),
-            values: Values::Dec { values, min_scale },
+            values: Values::Dec {
+                values,
+                min_scale,
+                scale: Some(scale),
+            },
             vocabulary: true,
         });
         self
@@ -153,11 +198,33 @@ pub const PROJECTS_CONTRACT: &[&str] = &[
     "source_cell",
 ];
 
-/// The money columns show at least two decimals.
-const MONEY: u32 = 2;
+/// What shapes the record tables: the `code_*` columns and the money scale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The named groups of the code pattern, in order.
+    pub code_groups: Vec<String>,
+    /// Decimals of money columns (one 分 in the amount unit: 6 for 万元).
+    pub money_scale: u32,
+}
+
+impl TableSpec {
+    pub fn new(settings: &crate::normalise::Settings) -> TableSpec {
+        TableSpec {
+            code_groups: settings.code_groups(),
+            money_scale: settings.amount_unit.fen_scale(),
+        }
+    }
+}
+
+/// The names of the five record tables, in their fixed order.
+pub const RECORD_TABLES: [&str; 5] = ["projects", "indicators", "goals", "spending_plan", "issues"];
 
 /// The five tables of the output contract, in their fixed order.
-pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
+pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
+    use crate::normalise::amount::RATIO_SCALE;
+    // Money shows at least two decimals in CSV.
+    let money = (2, spec.money_scale);
+    let code_groups = &spec.code_groups;
     let projects = || {
         let mut projects = Builder::new(&records.projects)
             .int("year", |p| p.year.map(i64::from))
@@ -179,9 +246,9 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
             .raw("func_class_raw", |p| &p.func_class_raw)
             .str("project_name", |p| p.project_name.clone())
             .str("title", |p| p.title.clone())
-            .dec("budget_total", MONEY, |p| p.budget_total)
-            .dec("budget_fiscal", MONEY, |p| p.budget_fiscal)
-            .dec("budget_other", MONEY, |p| p.budget_other)
+            .dec("budget_total", money, |p| p.budget_total)
+            .dec("budget_fiscal", money, |p| p.budget_fiscal)
+            .dec("budget_other", money, |p| p.budget_other)
             .raw("budget_total_raw", |p| &p.budget_total_raw)
             .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
             .raw("budget_other_raw", |p| &p.budget_other_raw)
@@ -209,7 +276,7 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
             .str("description", |i| i.description.clone())
             .raw("target_raw", |i| &i.target_raw)
             .vocab("target_op", |i| i.target_op.clone())
-            .dec("target_value", 0, |i| i.target_value)
+            .dec("target_value", (0, RATIO_SCALE), |i| i.target_value)
             .str("target_unit", |i| i.target_unit.clone())
             .str("basis", |i| i.basis.clone())
             .source(|i| &i.source)
@@ -237,8 +304,8 @@ pub fn tables(records: &Records, code_groups: &[String]) -> Vec<Table> {
             .raw("checkpoint_label", |p| &p.checkpoint_label)
             .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
             .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
-            .dec("cumulative_pct", MONEY, |p| p.cumulative_pct)
-            .dec("cumulative_amount", MONEY, |p| p.cumulative_amount)
+            .dec("cumulative_pct", (2, RATIO_SCALE), |p| p.cumulative_pct)
+            .dec("cumulative_amount", money, |p| p.cumulative_amount)
             .source(|p| &p.source)
             .finish("spending_plan");
         plan
@@ -290,7 +357,11 @@ mod tests {
 
     #[test]
     fn empty_records_give_the_contract_columns() {
-        let t = tables(&Records::default(), &["dept".to_string()]);
+        let spec = TableSpec {
+            code_groups: vec!["dept".to_string()],
+            money_scale: 6,
+        };
+        let t = tables(&Records::default(), &spec);
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
