@@ -317,8 +317,9 @@ pub fn validate_batch(forms: Vec<Records>) -> Records {
 /// fingerprint and a location per project are kept, not the forms.
 #[derive(Debug, Default)]
 pub struct BatchCheck {
-    /// Each code seen: the content's fingerprint and where it was first read.
-    first_seen: HashMap<(Option<String>, String), (u128, String)>,
+    /// Each (unit, project code) seen, by a 128-bit hash: the content's
+    /// fingerprint and where it was first read.
+    first_seen: HashMap<u128, (u128, Box<str>)>,
 }
 
 impl BatchCheck {
@@ -335,9 +336,10 @@ impl BatchCheck {
         };
         let print = fingerprint(&mut form);
         let p = &form.projects[0];
-        let key = (unit.clone(), code.clone());
+        let key = hash128(&(&unit, &code));
         let Some((earlier, also_at)) = self.first_seen.get(&key) else {
-            self.first_seen.insert(key, (print, p.source.describe()));
+            self.first_seen
+                .insert(key, (print, p.source.describe().into_boxed_str()));
             out.append(form);
             return;
         };
@@ -362,11 +364,21 @@ impl BatchCheck {
     }
 }
 
+/// A 128-bit hash: two independent 64-bit hashes of `value`.
+fn hash128(value: &impl std::hash::Hash) -> u128 {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    let mut a = DefaultHasher::new();
+    let mut b = DefaultHasher::new();
+    0x5Au8.hash(&mut b);
+    value.hash(&mut a);
+    value.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
 /// A 128-bit fingerprint of a form's content (project and rows), wherever
 /// it was read: sources are left out.
 fn fingerprint(form: &mut Records) -> u128 {
-    use std::collections::hash_map::DefaultHasher;
-    use std::hash::{Hash, Hasher};
     fn take<T>(rows: &mut [T], source: impl Fn(&mut T) -> &mut Source) -> Vec<Source> {
         rows.iter_mut().map(|r| std::mem::take(source(r))).collect()
     }
@@ -383,20 +395,12 @@ fn fingerprint(form: &mut Records) -> u128 {
         take(&mut form.goals, |r| &mut r.source),
         take(&mut form.plan, |r| &mut r.source),
     );
-    let mut a = DefaultHasher::new();
-    let mut b = DefaultHasher::new();
-    0x5Au8.hash(&mut b);
-    for h in [&mut a, &mut b] {
-        form.projects.hash(h);
-        form.indicators.hash(h);
-        form.goals.hash(h);
-        form.plan.hash(h);
-    }
+    let print = hash128(&(&form.projects, &form.indicators, &form.goals, &form.plan));
     put(&mut form.projects, p, |r| &mut r.source);
     put(&mut form.indicators, i, |r| &mut r.source);
     put(&mut form.goals, g, |r| &mut r.source);
     put(&mut form.plan, l, |r| &mut r.source);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    print
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! The record tables are opened first and receive their rows file by file,
 //! in file order: CSV rows are appended, Parquet rows are buffered up to
-//! [`ROW_GROUP`] rows and written as a row group, XLSX rows go to a
+//! [`ROW_GROUP_BYTES`] and written as a row group, XLSX rows go to a
 //! constant-memory sheet. So memory holds one row group per table, not the
 //! whole run. Summaries (small, computed at the end) are added whole by
 //! [`Output::finish`].
@@ -24,9 +24,12 @@ use super::{
     WriteError, WriteOptions, PARTITIONED_TABLES, XLSX_NAME,
 };
 
-/// Rows per Parquet row group of a record table (and the most rows a
-/// table buffers).
-pub const ROW_GROUP: usize = 16_384;
+/// A record table's rows are buffered until they take about this many
+/// bytes (or [`ROW_GROUP_ROWS`] rows), then written as a Parquet row group.
+pub const ROW_GROUP_BYTES: usize = 2 << 20;
+
+/// The most rows of a Parquet row group.
+pub const ROW_GROUP_ROWS: usize = 65_536;
 
 /// Where a record table's Parquet rows go.
 enum ParquetRole {
@@ -43,6 +46,8 @@ struct ParquetOut {
     role: ParquetRole,
     writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
     buffer: Table,
+    /// About how many bytes the buffered rows take.
+    buffered: usize,
 }
 
 struct CsvOut {
@@ -207,6 +212,7 @@ impl Output {
                     role,
                     writer: Some(writer),
                     buffer,
+                    buffered: 0,
                 })
             }
         };
@@ -245,8 +251,9 @@ impl Output {
                     .map_err(xlsx_err(&self.staging.join(XLSX_NAME)))?;
             }
             if let Some(p) = &mut out.parquet {
+                p.buffered += rows.approx_bytes();
                 p.buffer.append(&mut rows);
-                if p.buffer.rows() >= ROW_GROUP {
+                if p.buffered >= ROW_GROUP_BYTES || p.buffer.rows() >= ROW_GROUP_ROWS {
                     p.flush()?;
                 }
             }
@@ -422,6 +429,7 @@ impl ParquetOut {
             w.write_batch(&df).map_err(polars_err(&name))?;
         }
         self.buffer.clear();
+        self.buffered = 0;
         Ok(())
     }
 }

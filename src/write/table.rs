@@ -86,6 +86,21 @@ impl Table {
         }
     }
 
+    /// About how many bytes the values take in memory.
+    pub fn approx_bytes(&self) -> usize {
+        self.columns
+            .iter()
+            .map(|c| match &c.values {
+                Values::Str(v) => v
+                    .iter()
+                    .map(|s| 24 + s.as_ref().map_or(0, String::len))
+                    .sum(),
+                Values::Int(v) => v.len() * 16,
+                Values::Dec { values, .. } => values.len() * 20,
+            })
+            .sum()
+    }
+
     /// Removes every row, keeping the columns.
     pub fn clear(&mut self) {
         for c in &mut self.columns {
