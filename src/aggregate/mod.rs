@@ -14,7 +14,6 @@
 //! sort = ["unit_code"]
 //! ```
 
-
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;

@@ -344,7 +344,8 @@ pub fn run_summary(s: &Summary) -> crate::write::Table {
     let mut unit = Vec::new();
     let mut count = Vec::new();
     let mut amount = Vec::new();
-    let omitted = (s.xlsx_rows_omitted > 0).then_some(("xlsx_rows_omitted", s.xlsx_rows_omitted as usize));
+    let omitted =
+        (s.xlsx_rows_omitted > 0).then_some(("xlsx_rows_omitted", s.xlsx_rows_omitted as usize));
     for (m, n) in counts.into_iter().chain(omitted) {
         metric.push(Some(m.to_string()));
         unit.push(None);

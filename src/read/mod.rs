@@ -7,6 +7,7 @@ mod csv;
 mod docx;
 mod ods;
 mod workbook;
+mod xlsx;
 mod xml;
 
 use std::path::{Path, PathBuf};

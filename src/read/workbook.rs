@@ -1,10 +1,11 @@
 //! Spreadsheet workbooks through calamine: `.xlsx`, `.xlsm`, `.xlsb`, `.xls`,
 //! `.ods`, and WPS `.et` (detected by content).
 //!
-//! `.xlsx` and `.xlsb` are streamed cell by cell, never through calamine's
-//! dense `Range`, so two cells a million rows apart cost two cells.
+//! `.xlsx` goes to jixiao's own reader ([`super::xlsx`]) first; `.xlsx` it
+//! cannot read and `.xlsb` are streamed cell by cell through calamine, never
+//! through its dense `Range`, so two cells a million rows apart cost two
+//! cells.
 
-use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{
@@ -12,7 +13,7 @@ use calamine::{
     Xls, Xlsb, Xlsx,
 };
 
-use super::{xml, Kind};
+use super::Kind;
 
 use super::{FileContent, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
@@ -42,18 +43,29 @@ pub(super) fn read(
     display: &str,
     ext: &str,
 ) -> Result<FileContent, ReadError> {
-    let merges = match kind {
-        Kind::Zip if ext != "xlsb" => xlsx_merges(&bytes),
-        _ => None,
-    };
+    if kind == Kind::Zip && ext != "xlsb" {
+        // A package jixiao's own reader does not understand goes to calamine.
+        if let Ok(content) = super::xlsx::read(&bytes, display) {
+            return Ok(content);
+        }
+    }
+    with_calamine(bytes, kind, display, ext)
+}
+
+/// Reads a workbook with calamine.
+fn with_calamine(
+    bytes: Vec<u8>,
+    kind: Kind,
+    display: &str,
+    ext: &str,
+) -> Result<FileContent, ReadError> {
     let mut book = open(bytes, kind, ext).map_err(|e| ReadError::Workbook {
         format: ext.to_string(),
         reason: explain(&e),
     })?;
     let mut content = FileContent::default();
     for sheet in book.sheet_names() {
-        let known = merges.as_ref().and_then(|m| m.get(&sheet));
-        match read_sheet(&mut book, &sheet, known) {
+        match read_sheet(&mut book, &sheet) {
             Ok((cells, merges)) => content
                 .grids
                 .push(Grid::new(display, &sheet, cells, merges)),
@@ -86,25 +98,18 @@ fn explain(reason: &str) -> String {
     reason.to_string()
 }
 
-/// Reads one sheet's cells, and its merged ranges unless `known` has them.
-fn read_sheet(
-    book: &mut Sheets<Cursor<Vec<u8>>>,
-    sheet: &str,
-    known: Option<&Vec<CellRange>>,
-) -> Result<SheetData, String> {
+/// Reads one sheet's cells and its merged ranges.
+fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetData, String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut cells = Vec::new();
     let merges = match book {
         Sheets::Xlsx(x) => {
-            let merges = match known {
-                Some(m) => m.clone(),
-                None => x
-                    .merge_cells_by_sheet_name(sheet)
-                    .map_err(|e| err(&e))?
-                    .iter()
-                    .map(to_range)
-                    .collect(),
-            };
+            let merges = x
+                .merge_cells_by_sheet_name(sheet)
+                .map_err(|e| err(&e))?
+                .iter()
+                .map(to_range)
+                .collect();
             let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| err(&e))?;
             while let Some(cell) = reader.next_cell().map_err(|e| err(&e))? {
                 push(&mut cells, cell.get_position(), from_ref(cell.get_value()));
@@ -188,68 +193,37 @@ fn from_ref(v: &DataRef<'_>) -> Option<CellValue> {
     })
 }
 
-/// The merged ranges of every sheet of an `.xlsx`, by sheet name, found by
-/// scanning each sheet's XML for `mergeCell` elements instead of parsing it
-/// a second time (calamine's own lookup parses the whole sheet again).
-/// `None` when the package is not laid out as expected; the caller then
-/// asks calamine.
-fn xlsx_merges(bytes: &[u8]) -> Option<HashMap<String, Vec<CellRange>>> {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut part = |name: &str| -> Option<String> {
-        let mut text = String::new();
-        zip.by_name(name).ok()?.read_to_string(&mut text).ok()?;
-        Some(text)
-    };
-    let workbook = xml::parse(&part("xl/workbook.xml")?).ok()?;
-    let rels = xml::parse(&part("xl/_rels/workbook.xml.rels")?).ok()?;
-    let target = |id: &str| {
-        rels.iter()
-            .find(|n| n.attr("Id") == Some(id))
-            .and_then(|n| n.attr("Target"))
-            .map(|t| match t.strip_prefix('/') {
-                Some(abs) => abs.to_string(),
-                None => format!("xl/{t}"),
-            })
-    };
-    let mut out = HashMap::new();
-    for node in &workbook {
-        let xml::Node::Open { name, .. } = node else {
-            continue;
-        };
-        if name != "sheet" {
-            continue;
-        }
-        let (Some(sheet), Some(id)) = (node.attr("name"), node.attr("id")) else {
-            return None;
-        };
-        let xml = part(&target(id)?)?;
-        out.insert(sheet.to_string(), merge_refs(&xml));
-    }
-    Some(out)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The `ref` of every `<mergeCell ref="A1:B2"/>` in a sheet's XML.
-fn merge_refs(xml: &str) -> Vec<CellRange> {
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find("mergeCell") {
-        let after = &rest[i + "mergeCell".len()..];
-        rest = after;
-        if !after.starts_with([' ', '/', '>']) {
-            continue; // <mergeCells count="…">
-        }
-        let tag_end = after.find('>').unwrap_or(after.len());
-        let tag = &after[..tag_end];
-        if let Some(r) = tag.find("ref=\"") {
-            let value = &tag[r + 5..];
-            let value = &value[..value.find('"').unwrap_or(value.len())];
-            if let Some((a, b)) = value.split_once(':') {
-                if let (Some(first), Some(last)) = (Pos::parse_a1(a), Pos::parse_a1(b)) {
-                    out.push(CellRange::new(first, last));
-                }
+    /// jixiao's own `.xlsx` reader gives the cells and merged ranges
+    /// calamine gives, on workbooks written by other software (openpyxl,
+    /// LibreOffice) and the sample data.
+    #[test]
+    fn own_xlsx_reader_agrees_with_calamine() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = [
+            "sample_data/762002.xlsx",
+            "sample_data/762003.xlsx",
+            "tests/fixtures/openpyxl/762002.xlsx",
+            "tests/fixtures/openpyxl/762003.xlsx",
+            "tests/fixtures/libreoffice/762002.xlsx",
+            "tests/fixtures/libreoffice/762003.xlsx",
+        ];
+        for f in files {
+            let bytes = std::fs::read(root.join(f)).unwrap();
+            let own = crate::read::xlsx::read(&bytes, f).unwrap();
+            let cal = with_calamine(bytes, Kind::Zip, f, "xlsx").unwrap();
+            assert_eq!(own.grids.len(), cal.grids.len(), "{f}");
+            assert!(own.sheet_errors.is_empty() && cal.sheet_errors.is_empty());
+            for (a, b) in own.grids.iter().zip(&cal.grids) {
+                assert_eq!(a.sheet, b.sheet, "{f}");
+                let cells = |g: &Grid| g.cells().map(|(p, v)| (p, v.clone())).collect::<Vec<_>>();
+                assert_eq!(cells(a), cells(b), "{f} › {}", a.sheet);
+                assert!(!a.merges().is_empty(), "{f} › {} has merged cells", a.sheet);
+                assert_eq!(a.merges(), b.merges(), "{f} › {}", a.sheet);
             }
         }
     }
-    out
 }

@@ -364,16 +364,12 @@ impl BatchCheck {
     }
 }
 
-/// A 128-bit hash: two independent 64-bit hashes of `value`.
+/// A 128-bit hash of `value` (XXH3-128: fast, and collisions are out of
+/// reach for any batch).
 fn hash128(value: &impl std::hash::Hash) -> u128 {
-    use std::collections::hash_map::DefaultHasher;
-    use std::hash::{Hash, Hasher};
-    let mut a = DefaultHasher::new();
-    let mut b = DefaultHasher::new();
-    0x5Au8.hash(&mut b);
-    value.hash(&mut a);
-    value.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    value.hash(&mut h);
+    h.digest128()
 }
 
 /// A 128-bit fingerprint of a form's content (project and rows), wherever

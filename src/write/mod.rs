@@ -10,7 +10,7 @@ pub use stream::Output;
 pub use xlsx::Captions;
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -18,7 +18,6 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use thiserror::Error;
 
-use table::format_decimal;
 pub use table::{tables, Column, Table, Values};
 
 #[derive(Debug, Error)]
@@ -116,49 +115,9 @@ pub fn guard_formula(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// UTF-8 CSV with a header row; decimals exactly as computed.
 pub fn write_csv(path: &Path, table: &Table, options: &WriteOptions) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = BufWriter::new(File::create(path).map_err(io)?);
-    if options.csv_bom {
-        file.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-    }
-    let mut w = csv::Writer::from_writer(file);
-    let csv_err = |source| WriteError::Csv {
-        path: path.to_path_buf(),
-        source,
-    };
-    w.write_record(table.columns.iter().map(|c| c.name.as_str()))
-        .map_err(csv_err)?;
-    let mut record: Vec<String> = Vec::with_capacity(table.columns.len());
-    for row in 0..table.rows() {
-        record.clear();
-        for c in &table.columns {
-            let text = cell_text(&c.values, row);
-            match &c.values {
-                Values::Str(_) if options.csv_formula_guard && !c.vocabulary => {
-                    record.push(guard_formula(&text).into_owned())
-                }
-                _ => record.push(text),
-            }
-        }
-        w.write_record(&record).map_err(csv_err)?;
-    }
-    let mut inner = w.into_inner().map_err(|e| io(e.into_error()))?;
-    inner.flush().map_err(io)
-}
-
-pub(crate) fn cell_text(values: &Values, row: usize) -> String {
-    match values {
-        Values::Str(v) => v[row].clone().unwrap_or_default(),
-        Values::Int(v) => v[row].map(|n| n.to_string()).unwrap_or_default(),
-        Values::Dec {
-            values, min_scale, ..
-        } => values[row]
-            .map(|d| format_decimal(d, *min_scale))
-            .unwrap_or_default(),
-    }
+    let mut out = stream::CsvOut::create(path, table, options)?;
+    out.write(table)?;
+    out.flush()
 }
 
 /// The smallest scale that holds every value of a decimal column exactly

@@ -50,12 +50,13 @@ struct ParquetOut {
     buffered: usize,
 }
 
-struct CsvOut {
+pub(super) struct CsvOut {
     path: PathBuf,
     writer: csv::Writer<BufWriter<File>>,
     /// Per column: apply the formula guard.
     guard: Vec<bool>,
-    record: Vec<String>,
+    /// A number's text, or a guarded text.
+    text: String,
 }
 
 struct TableOut {
@@ -143,32 +144,7 @@ impl Output {
     fn open(&mut self, table: &Table, scanned: &[&str]) -> Result<(), WriteError> {
         let csv = if self.formats.contains(&Format::Csv) {
             let path = self.staging.join(format!("{}.csv", table.name));
-            let mut file = BufWriter::new(File::create(&path).map_err(io(&path))?);
-            if self.options.csv_bom {
-                file.write_all(b"\xEF\xBB\xBF").map_err(io(&path))?;
-            }
-            let mut writer = csv::Writer::from_writer(file);
-            writer
-                .write_record(table.columns.iter().map(|c| c.name.as_str()))
-                .map_err(|source| WriteError::Csv {
-                    path: path.clone(),
-                    source,
-                })?;
-            let guard = table
-                .columns
-                .iter()
-                .map(|c| {
-                    matches!(c.values, Values::Str(_))
-                        && self.options.csv_formula_guard
-                        && !c.vocabulary
-                })
-                .collect();
-            Some(CsvOut {
-                path,
-                writer,
-                guard,
-                record: Vec::with_capacity(table.columns.len()),
-            })
+            Some(CsvOut::create(&path, table, &self.options)?)
         } else {
             None
         };
@@ -266,7 +242,7 @@ impl Output {
     pub fn end_records(&mut self) -> Result<(), WriteError> {
         for t in &mut self.tables {
             if let Some(c) = &mut t.csv {
-                c.writer.flush().map_err(io(&c.path))?;
+                c.flush()?;
             }
             if let Some(p) = &mut t.parquet {
                 p.flush()?;
@@ -395,25 +371,91 @@ impl Drop for Output {
 }
 
 impl CsvOut {
-    fn write(&mut self, table: &Table) -> Result<(), WriteError> {
+    /// A CSV file with the header row of `table`'s columns.
+    pub(super) fn create(
+        path: &Path,
+        table: &Table,
+        options: &WriteOptions,
+    ) -> Result<CsvOut, WriteError> {
+        let mut file = BufWriter::new(File::create(path).map_err(io(path))?);
+        if options.csv_bom {
+            file.write_all(b"\xEF\xBB\xBF").map_err(io(path))?;
+        }
+        let mut out = CsvOut {
+            path: path.to_path_buf(),
+            writer: csv::Writer::from_writer(file),
+            guard: table
+                .columns
+                .iter()
+                .map(|c| {
+                    matches!(c.values, Values::Str(_)) && options.csv_formula_guard && !c.vocabulary
+                })
+                .collect(),
+            text: String::new(),
+        };
+        let header = table.columns.iter().map(|c| c.name.as_str());
+        out.writer.write_record(header).map_err(|e| out.err(e))?;
+        Ok(out)
+    }
+
+    fn err(&self, source: csv::Error) -> WriteError {
+        WriteError::Csv {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends `table`'s rows, field by field (no copy of a text value).
+    pub(super) fn write(&mut self, table: &Table) -> Result<(), WriteError> {
+        use std::fmt::Write as _;
         for row in 0..table.rows() {
-            self.record.clear();
             for (c, guard) in table.columns.iter().zip(&self.guard) {
-                let text = super::cell_text(&c.values, row);
-                self.record.push(if *guard {
-                    guard_formula(&text).into_owned()
-                } else {
-                    text
-                });
+                self.text.clear();
+                let field: &str = match &c.values {
+                    Values::Str(v) => match v[row].as_deref() {
+                        Some(s) if *guard => {
+                            if let std::borrow::Cow::Owned(g) = guard_formula(s) {
+                                self.text = g;
+                                &self.text
+                            } else {
+                                s
+                            }
+                        }
+                        Some(s) => s,
+                        None => "",
+                    },
+                    Values::Int(v) => {
+                        if let Some(n) = v[row] {
+                            let _ = write!(self.text, "{n}");
+                        }
+                        &self.text
+                    }
+                    Values::Dec {
+                        values, min_scale, ..
+                    } => {
+                        if let Some(d) = values[row] {
+                            self.text = super::table::format_decimal(d, *min_scale);
+                        }
+                        &self.text
+                    }
+                };
+                self.writer
+                    .write_field(field)
+                    .map_err(|e| WriteError::Csv {
+                        path: self.path.clone(),
+                        source: e,
+                    })?;
             }
             self.writer
-                .write_record(&self.record)
-                .map_err(|source| WriteError::Csv {
-                    path: self.path.clone(),
-                    source,
-                })?;
+                .write_record(None::<&[u8]>)
+                .map_err(|e| self.err(e))?;
         }
         Ok(())
+    }
+
+    /// Flushes the file.
+    pub(super) fn flush(&mut self) -> Result<(), WriteError> {
+        self.writer.flush().map_err(io(&self.path))
     }
 }
 
