@@ -7,7 +7,6 @@
 //! its real content.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 /// A cell's value as the file holds it. Readers never interpret it.
@@ -154,7 +153,7 @@ pub struct Grid {
     cells: Vec<(Pos, CellValue)>,
     merges: Vec<CellRange>,
     /// Row → indices into `merges` of the ranges covering that row.
-    merge_rows: HashMap<u32, Vec<u32>>,
+    merge_rows: rustc_hash::FxHashMap<u32, Vec<u32>>,
     rows: (u32, u32),
     cols: (u32, u32),
     captions: Vec<String>,
@@ -179,7 +178,7 @@ impl Grid {
             sheet: sheet.into(),
             cells,
             merges: Vec::new(),
-            merge_rows: HashMap::new(),
+            merge_rows: Default::default(),
             rows: (0, 0),
             cols: (0, 0),
             captions: Vec::new(),

@@ -3,13 +3,13 @@
 //! Labels come from the pipeline file (field → synonyms) and are compared
 //! folded (white space removed, full-width folded), never by coordinates.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use crate::grid::{Grid, Pos};
 use crate::normalise::amount::MoneyUnit;
-use crate::normalise::text::{fold_label, fold_width};
+use rustc_hash::FxHashMap;
+
+use crate::normalise::text::{fold_label, fold_label_into, fold_width};
 
 /// The label synonyms of each field of the form. Every list replaces the
 /// default list of that field when given in the pipeline file.
@@ -145,13 +145,13 @@ impl Field {
 /// Labels folded for lookup.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    fields: HashMap<String, Field>,
+    fields: FxHashMap<String, Field>,
     title_suffix: Vec<String>,
 }
 
 impl Matcher {
     pub fn new(labels: &Labels) -> Matcher {
-        let mut fields = HashMap::new();
+        let mut fields = FxHashMap::default();
         let groups: [(&Vec<String>, Field); 18] = [
             (&labels.project_code, Field::ProjectCode),
             (&labels.project_name, Field::ProjectName),
@@ -190,8 +190,12 @@ impl Matcher {
         if text.is_empty() || text.chars().count() > 40 {
             return None;
         }
-        let key = label_key(text);
-        if let Some(f) = self.fields.get(&key) {
+        self.field_of_key(&fold_label(text))
+    }
+
+    /// [`Matcher::field`] of a folded text ([`fold_label`]).
+    fn field_of_key(&self, key: &str) -> Option<Field> {
+        if let Some(f) = self.fields.get(unit_stripped(key)) {
             return Some(*f);
         }
         let open = key.rfind('(')?;
@@ -202,25 +206,53 @@ impl Matcher {
 
     /// True for a form title such as `1、城镇残疾人基本养老保险补贴绩效目标表`.
     pub fn is_title(&self, text: &str) -> bool {
-        let key = fold_label(text);
+        self.is_title_key(&fold_label(text))
+    }
+
+    fn is_title_key(&self, key: &str) -> bool {
         self.title_suffix.iter().any(|s| key.ends_with(s.as_str()))
     }
+
+    /// What a text cell is: a label, a form title or an amount-unit
+    /// statement. `buf` is scratch space, so a grid's cells are folded
+    /// without an allocation each.
+    pub fn kind(&self, text: &str, buf: &mut String) -> Option<CellKind> {
+        buf.clear();
+        fold_label_into(text, buf);
+        let key = buf.trim_end_matches(':');
+        if !text.is_empty() && text.chars().count() <= 40 {
+            if let Some(f) = self.field_of_key(key) {
+                return Some(CellKind::Label(f));
+            }
+        }
+        if self.is_title_key(key) {
+            Some(CellKind::Title)
+        } else if buf.contains("单位:") {
+            Some(CellKind::UnitMarker)
+        } else {
+            None
+        }
+    }
+}
+
+/// A folded label without a trailing parenthesised unit (`(%)`, `(万元)`).
+fn unit_stripped(key: &str) -> &str {
+    if let Some(open) = key.rfind('(') {
+        if key.ends_with(')') {
+            let inner = &key[open + 1..key.len() - 1];
+            if inner == "%" || MoneyUnit::parse(inner).is_some() {
+                return &key[..open];
+            }
+        }
+    }
+    key
 }
 
 /// The lookup key of a label: folded, with a trailing parenthesised unit
 /// (`（%）`, `（万元）`) removed, so `资金支出计划（%）` and `预算数（元）` find
 /// their field.
 pub fn label_key(text: &str) -> String {
-    let key = fold_label(text);
-    if let Some(open) = key.rfind('(') {
-        if key.ends_with(')') {
-            let inner = &key[open + 1..key.len() - 1];
-            if inner == "%" || MoneyUnit::parse(inner).is_some() {
-                return key[..open].to_string();
-            }
-        }
-    }
-    key
+    unit_stripped(&fold_label(text)).to_string()
 }
 
 /// A label cell found in a grid.
@@ -396,25 +428,19 @@ pub enum CellKind {
 
 /// The kinds of a grid's text cells, by position.
 #[derive(Debug, Clone, Default)]
-pub struct Kinds(HashMap<Pos, CellKind>);
+pub struct Kinds(FxHashMap<Pos, CellKind>);
 
 impl Kinds {
     pub fn new(grid: &Grid, matcher: &Matcher) -> Kinds {
-        let mut kinds = HashMap::new();
+        let mut kinds = FxHashMap::default();
+        let mut buf = String::new();
         for (pos, v) in grid.cells() {
             let crate::grid::CellValue::Text(t) = v else {
                 continue;
             };
-            let kind = if let Some(f) = matcher.field(t) {
-                CellKind::Label(f)
-            } else if matcher.is_title(t) {
-                CellKind::Title
-            } else if is_unit_marker(t) {
-                CellKind::UnitMarker
-            } else {
-                continue;
-            };
-            kinds.insert(pos, kind);
+            if let Some(kind) = matcher.kind(t, &mut buf) {
+                kinds.insert(pos, kind);
+            }
         }
         Kinds(kinds)
     }

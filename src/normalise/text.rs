@@ -17,15 +17,26 @@ pub fn fold_width(s: &str) -> String {
 /// removed (so `项 目 名 称` matches 项目名称), a trailing colon dropped, and
 /// ASCII letters lower-cased.
 pub fn fold_label(s: &str) -> String {
-    let mut out: String = fold_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let mut out = String::with_capacity(s.len());
+    fold_label_into(s, &mut out);
     while out.ends_with(':') {
         out.pop();
     }
     out
+}
+
+/// [`fold_label`] appended to `out`, trailing colons kept: one pass, no
+/// allocation when `out` has room.
+pub fn fold_label_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        let c = match c {
+            '\u{3000}' => continue,
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c if c.is_whitespace() => continue,
+            c => c,
+        };
+        out.push(c.to_ascii_lowercase());
+    }
 }
 
 /// Free text (names, purposes, goals, descriptions): trimmed, with Windows

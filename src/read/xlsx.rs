@@ -154,6 +154,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
 /// `r="B2"`, `t="s"`: no entity can occur in them).
 fn attr<'b>(e: &'b BytesStart<'_>, key: &str) -> Option<Cow<'b, str>> {
     e.attributes()
+        .with_checks(false)
         .flatten()
         .find(|a| a.key.local_name().as_ref() == key)
         .map(|a| a.value)

@@ -44,7 +44,7 @@ enum ParquetRole {
 struct ParquetOut {
     path: PathBuf,
     role: ParquetRole,
-    writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
     buffer: Table,
     /// About how many bytes the buffered rows take.
     buffered: usize,
@@ -175,7 +175,10 @@ impl Output {
                     .schema()
                     .as_ref()
                     .clone();
-                let file = File::create(&path).map_err(io(&path))?;
+                // Buffered: the writer emits many small pieces (page headers);
+                // its footer flushes.
+                let file =
+                    BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io(&path))?);
                 let writer = ParquetWriter::new(file)
                     .with_compression(ParquetCompression::Zstd(None))
                     .set_parallel(false)
@@ -377,13 +380,15 @@ impl CsvOut {
         table: &Table,
         options: &WriteOptions,
     ) -> Result<CsvOut, WriteError> {
-        let mut file = BufWriter::new(File::create(path).map_err(io(path))?);
+        let mut file = BufWriter::with_capacity(1 << 18, File::create(path).map_err(io(path))?);
         if options.csv_bom {
             file.write_all(b"\xEF\xBB\xBF").map_err(io(path))?;
         }
         let mut out = CsvOut {
             path: path.to_path_buf(),
-            writer: csv::Writer::from_writer(file),
+            writer: csv::WriterBuilder::new()
+                .buffer_capacity(1 << 16)
+                .from_writer(file),
             guard: table
                 .columns
                 .iter()
