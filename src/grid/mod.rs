@@ -68,16 +68,24 @@ impl Pos {
 
     /// Reads an A1 address (`C5`, `$C$5`); `None` when it is not one.
     pub fn parse_a1(s: &str) -> Option<Pos> {
-        let s = s.trim().replace('$', "");
-        let letters = s.chars().take_while(|c| c.is_ascii_alphabetic()).count();
-        if letters == 0 || letters > 3 || letters == s.len() {
+        let mut bytes = s.trim().bytes().filter(|b| *b != b'$').peekable();
+        let (mut col, mut letters) = (0u32, 0);
+        while let Some(b) = bytes.next_if(u8::is_ascii_alphabetic) {
+            col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
+            letters += 1;
+        }
+        if letters == 0 || letters > 3 {
             return None;
         }
-        let col = s[..letters].chars().try_fold(0u32, |acc, c| {
-            Some(acc * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1))
-        })?;
-        let row: u32 = s[letters..].parse().ok()?;
-        (row >= 1).then(|| Pos::new(row - 1, col - 1))
+        let (mut row, mut digits) = (0u32, 0);
+        for b in bytes {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            row = row.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+            digits += 1;
+        }
+        (digits > 0 && row >= 1).then(|| Pos::new(row - 1, col - 1))
     }
 
     /// The A1 address of this cell (`C5`).

@@ -8,7 +8,6 @@
 //! (no workbook part where the relationships say) is handed back, and the
 //! caller reads it with calamine instead.
 
-use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
 use quick_xml::events::{BytesStart, Event};
@@ -151,13 +150,37 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
 }
 
 /// The raw value of an attribute by local name (for ASCII values such as
-/// `r="B2"`, `t="s"`: no entity can occur in them).
-fn attr<'b>(e: &'b BytesStart<'_>, key: &str) -> Option<Cow<'b, str>> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)
-        .map(|a| a.value)
+/// `r="B2"`, `t="s"`: no entity can occur in them), found by scanning the
+/// tag's text for `key="`: this runs for every cell.
+fn attr<'b>(e: &'b BytesStart<'_>, key: &str) -> Option<&'b str> {
+    let tag: &str = e;
+    let bytes = tag.as_bytes();
+    let mut from = 0;
+    while let Some(i) = tag[from..].find(key) {
+        let at = from + i;
+        let mut end = at + key.len();
+        from = end;
+        if at == 0 || !(bytes[at - 1].is_ascii_whitespace() || bytes[at - 1] == b':') {
+            continue;
+        }
+        let skip = |mut j: usize| {
+            while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            j
+        };
+        end = skip(end);
+        if bytes.get(end) != Some(&b'=') {
+            continue;
+        }
+        end = skip(end + 1);
+        let Some(&quote) = bytes.get(end).filter(|q| **q == b'"' || **q == b'\'') else {
+            continue;
+        };
+        let body = &tag[end + 1..];
+        return body.find(quote as char).map(|j| &body[..j]);
+    }
+    None
 }
 
 /// A cell's `t` attribute.
@@ -310,7 +333,7 @@ fn sheet_cells(xml: &[u8], shared: &[String]) -> Result<SheetData, String> {
                             .and_then(|r| Pos::parse_a1(&r))
                             .unwrap_or(Pos::new(row, col));
                         col = pos.col + 1;
-                        kind = CellType::of(attr(e, "t").as_deref());
+                        kind = CellType::of(attr(e, "t"));
                         value.clear();
                     }
                     "v" if !empty => in_v = true,
@@ -369,6 +392,20 @@ fn cell_value(kind: CellType, text: &mut String, shared: &[String]) -> Option<Ce
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attributes_by_local_name() {
+        let xml = r#"<c r="B2" s="3" x:t='s' rt="no"/>"#;
+        let mut reader = Reader::from_str(xml);
+        let Ok(Event::Empty(e)) = reader.read_event() else {
+            panic!("an empty element")
+        };
+        assert_eq!(attr(&e, "r"), Some("B2"));
+        assert_eq!(attr(&e, "t"), Some("s"));
+        assert_eq!(attr(&e, "s"), Some("3"));
+        assert_eq!(attr(&e, "rt"), Some("no"));
+        assert_eq!(attr(&e, "x"), None);
+    }
 
     #[test]
     fn targets_resolve_against_their_folder() {

@@ -365,11 +365,21 @@ impl BatchCheck {
 }
 
 /// A 128-bit hash of `value` (XXH3-128: fast, and collisions are out of
-/// reach for any batch).
+/// reach for any batch). The value's bytes are gathered first and hashed in
+/// one call, which is much faster than feeding XXH3 field by field.
 fn hash128(value: &impl std::hash::Hash) -> u128 {
-    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
-    value.hash(&mut h);
-    h.digest128()
+    struct Bytes(Vec<u8>);
+    impl std::hash::Hasher for Bytes {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.extend_from_slice(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut bytes = Bytes(Vec::with_capacity(4096));
+    value.hash(&mut bytes);
+    xxhash_rust::xxh3::xxh3_128(&bytes.0)
 }
 
 /// A 128-bit fingerprint of a form's content (project and rows), wherever
