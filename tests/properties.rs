@@ -30,7 +30,7 @@ impl Sink for GridSink {
     type Error = Infallible;
     fn text(&mut self, row: u32, col: u16, text: &str, _: Style) -> Result<(), Infallible> {
         self.cells
-            .push((Pos::new(row, col as u32), CellValue::Text(text.to_string())));
+            .push((Pos::new(row, col as u32), CellValue::Text(text.into())));
         Ok(())
     }
     fn number(&mut self, row: u32, col: u16, n: f64, _: Style) -> Result<(), Infallible> {
@@ -154,7 +154,7 @@ fn build(scene: &Scene) -> Grid {
         let p = Pos::new(*r, *c);
         if free(*r, *c) && !taken.contains(&p) && !noise_cells.iter().any(|(q, _)| *q == p) {
             let v = match n {
-                Noise::Text(t) => CellValue::Text(t.clone()),
+                Noise::Text(t) => CellValue::Text(t.as_str().into()),
                 Noise::Number(x) => CellValue::Number(*x),
             };
             noise_cells.push((p, v));

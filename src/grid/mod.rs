@@ -8,13 +8,16 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// A cell's value as the file holds it. Readers never interpret it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum CellValue {
     #[default]
     Empty,
-    Text(String),
+    /// Text; shared, as a workbook's shared strings are, so that a label
+    /// repeated on every form is held once.
+    Text(Arc<str>),
     Number(f64),
     Bool(bool),
     /// A formula error such as `#DIV/0!`, kept as written.
@@ -28,7 +31,8 @@ impl CellValue {
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             CellValue::Empty => Cow::Borrowed(""),
-            CellValue::Text(s) | CellValue::Error(s) => Cow::Borrowed(s.as_str()),
+            CellValue::Text(s) => Cow::Borrowed(s),
+            CellValue::Error(s) => Cow::Borrowed(s.as_str()),
             CellValue::Number(n) => Cow::Owned(format_number(*n)),
             CellValue::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
         }
@@ -68,7 +72,17 @@ impl Pos {
 
     /// Reads an A1 address (`C5`, `$C$5`); `None` when it is not one.
     pub fn parse_a1(s: &str) -> Option<Pos> {
-        let mut bytes = s.trim().bytes().filter(|b| *b != b'$').peekable();
+        Pos::parse_a1_bytes(s.trim().as_bytes())
+    }
+
+    /// [`Pos::parse_a1`] over bytes (an attribute of sheet XML).
+    pub fn parse_a1_bytes(s: &[u8]) -> Option<Pos> {
+        let mut bytes = s
+            .trim_ascii()
+            .iter()
+            .copied()
+            .filter(|b| *b != b'$')
+            .peekable();
         let (mut col, mut letters) = (0u32, 0);
         while let Some(b) = bytes.next_if(u8::is_ascii_alphabetic) {
             col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
@@ -336,7 +350,7 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> CellValue {
-        CellValue::Text(s.to_string())
+        CellValue::Text(s.into())
     }
 
     #[test]

@@ -353,7 +353,7 @@ mod tests {
             "S",
             cells
                 .iter()
-                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text(t.to_string()))),
+                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text((*t).into()))),
             vec![],
         )
     }

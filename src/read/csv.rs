@@ -65,10 +65,7 @@ pub(super) fn read(bytes: &[u8], display: &str, ext: &str) -> Result<FileContent
         })?;
         for (c, field) in record.iter().enumerate() {
             if !field.trim().is_empty() {
-                cells.push((
-                    Pos::new(r as u32, c as u32),
-                    CellValue::Text(field.to_string()),
-                ));
+                cells.push((Pos::new(r as u32, c as u32), CellValue::Text(field.into())));
             }
         }
     }

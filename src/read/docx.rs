@@ -121,7 +121,7 @@ fn table(nodes: &[Node], start: usize) -> Table {
                     other => {
                         open_vmerge.retain(|c, _| *c < col || *c >= col + span);
                         if !text.trim().is_empty() {
-                            cells.push((pos, CellValue::Text(text)));
+                            cells.push((pos, CellValue::Text(text.into())));
                         }
                         if span > 1 || other == VMerge::Restart {
                             merges.push(CellRange::new(pos, Pos::new(r, col + span - 1)));

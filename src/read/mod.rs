@@ -6,6 +6,7 @@
 mod csv;
 mod docx;
 mod ods;
+mod scan;
 mod workbook;
 mod xlsx;
 mod xml;

@@ -164,15 +164,11 @@ fn cell_value(nodes: &[Node], at: usize) -> (Option<CellValue>, usize) {
             .attr("value")
             .and_then(|v| v.parse::<f64>().ok())
             .map(CellValue::Number)
-            .or_else(|| (!text.is_empty()).then(|| CellValue::Text(text.clone()))),
+            .or_else(|| (!text.is_empty()).then(|| CellValue::Text(text.as_str().into()))),
         Some("boolean") => Some(CellValue::Bool(node.attr("boolean-value") == Some("true"))),
-        Some("date") => node
-            .attr("date-value")
-            .map(|d| CellValue::Text(d.to_string())),
-        Some("time") => node
-            .attr("time-value")
-            .map(|d| CellValue::Text(d.to_string())),
-        _ => (!text.is_empty()).then_some(CellValue::Text(text)),
+        Some("date") => node.attr("date-value").map(|d| CellValue::Text(d.into())),
+        Some("time") => node.attr("time-value").map(|d| CellValue::Text(d.into())),
+        _ => (!text.is_empty()).then_some(CellValue::Text(text.into())),
     };
     (value, i)
 }

@@ -169,12 +169,12 @@ fn to_range(d: &Dimensions) -> CellRange {
 fn from_data(v: &Data) -> Option<CellValue> {
     Some(match v {
         Data::Empty => return None,
-        Data::String(s) => CellValue::Text(s.clone()),
+        Data::String(s) => CellValue::Text(s.as_str().into()),
         Data::Float(f) => CellValue::Number(*f),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Bool(b) => CellValue::Bool(*b),
-        Data::DateTime(d) => CellValue::Text(d.to_string()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::DateTime(d) => CellValue::Text(d.to_string().into()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.as_str().into()),
         Data::Error(e) => CellValue::Error(e.to_string()),
     })
 }
@@ -182,13 +182,13 @@ fn from_data(v: &Data) -> Option<CellValue> {
 fn from_ref(v: &DataRef<'_>) -> Option<CellValue> {
     Some(match v {
         DataRef::Empty => return None,
-        DataRef::String(s) => CellValue::Text(s.clone()),
-        DataRef::SharedString(s) => CellValue::Text(s.to_string()),
+        DataRef::String(s) => CellValue::Text(s.as_str().into()),
+        DataRef::SharedString(s) => CellValue::Text((*s).into()),
         DataRef::Float(f) => CellValue::Number(*f),
         DataRef::Int(i) => CellValue::Number(*i as f64),
         DataRef::Bool(b) => CellValue::Bool(*b),
-        DataRef::DateTime(d) => CellValue::Text(d.to_string()),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::DateTime(d) => CellValue::Text(d.to_string().into()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.as_str().into()),
         DataRef::Error(e) => CellValue::Error(e.to_string()),
     })
 }

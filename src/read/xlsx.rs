@@ -10,9 +10,10 @@
 
 use std::io::{Cursor, Read};
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use std::borrow::Cow;
+use std::sync::Arc;
 
+use super::scan::{attr, push_text, Scanner, Token};
 use super::xml;
 use super::{FileContent, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
@@ -149,40 +150,6 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
     Ok(content)
 }
 
-/// The raw value of an attribute by local name (for ASCII values such as
-/// `r="B2"`, `t="s"`: no entity can occur in them), found by scanning the
-/// tag's text for `key="`: this runs for every cell.
-fn attr<'b>(e: &'b BytesStart<'_>, key: &str) -> Option<&'b str> {
-    let tag: &str = e;
-    let bytes = tag.as_bytes();
-    let mut from = 0;
-    while let Some(i) = tag[from..].find(key) {
-        let at = from + i;
-        let mut end = at + key.len();
-        from = end;
-        if at == 0 || !(bytes[at - 1].is_ascii_whitespace() || bytes[at - 1] == b':') {
-            continue;
-        }
-        let skip = |mut j: usize| {
-            while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
-                j += 1;
-            }
-            j
-        };
-        end = skip(end);
-        if bytes.get(end) != Some(&b'=') {
-            continue;
-        }
-        end = skip(end + 1);
-        let Some(&quote) = bytes.get(end).filter(|q| **q == b'"' || **q == b'\'') else {
-            continue;
-        };
-        let body = &tag[end + 1..];
-        return body.find(quote as char).map(|j| &body[..j]);
-    }
-    None
-}
-
 /// A cell's `t` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CellType {
@@ -196,71 +163,46 @@ enum CellType {
 }
 
 impl CellType {
-    fn of(t: Option<&str>) -> CellType {
+    fn of(t: Option<&[u8]>) -> CellType {
         match t {
-            Some("s") => CellType::Shared,
-            Some("inlineStr") => CellType::Inline,
-            Some("str") | Some("d") => CellType::Text,
-            Some("b") => CellType::Bool,
-            Some("e") => CellType::Error,
+            Some(b"s") => CellType::Shared,
+            Some(b"inlineStr") => CellType::Inline,
+            Some(b"str") | Some(b"d") => CellType::Text,
+            Some(b"b") => CellType::Bool,
+            Some(b"e") => CellType::Error,
             _ => CellType::Number,
         }
     }
 }
 
-/// Appends the text of a text event or an entity reference to `out`.
-fn push_text(event: &Event<'_>, out: &mut String) {
-    match event {
-        Event::Text(t) => out.push_str(&t.xml10_content()),
-        Event::CData(t) => out.push_str(t),
-        Event::GeneralRef(r) => match r.resolve_char_ref() {
-            Ok(Some(c)) => out.push(c),
-            _ => out.push_str(match &**r {
-                "amp" => "&",
-                "lt" => "<",
-                "gt" => ">",
-                "quot" => "\"",
-                "apos" => "'",
-                _ => "",
-            }),
-        },
-        _ => {}
-    }
-}
-
-fn malformed(reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> String {
-    format!(
-        "malformed sheet XML at byte {}: {e}",
-        reader.buffer_position()
-    )
-}
-
 /// The shared-string table: the text of each `<si>`, runs joined, phonetic
 /// guides (`<rPh>`) left out.
-fn shared_strings(xml: &[u8]) -> Result<Vec<String>, String> {
-    let xml = std::str::from_utf8(xml).map_err(|e| format!("shared strings are not UTF-8: {e}"))?;
-    let mut reader = Reader::from_str(xml);
-    let mut out = Vec::new();
-    let mut current = String::new();
+fn shared_strings(xml: &[u8]) -> Result<Vec<Arc<str>>, String> {
+    let mut scan = Scanner::new(xml);
+    let mut out: Vec<Arc<str>> = Vec::new();
+    let mut current = Vec::new();
     let (mut in_t, mut phonetic) = (false, 0u32);
-    loop {
-        let event = reader.read_event().map_err(|e| malformed(&reader, e))?;
-        match &event {
-            Event::Start(e) => match e.local_name().as_ref() {
-                "si" => current.clear(),
-                "t" => in_t = phonetic == 0,
-                "rPh" => phonetic += 1,
+    while let Some(token) = scan.next()? {
+        match token {
+            Token::Start { name, empty, .. } => match name {
+                b"si" if empty => out.push(Arc::from("")),
+                b"si" => current.clear(),
+                b"t" if !empty => in_t = phonetic == 0,
+                b"rPh" if !empty => phonetic += 1,
                 _ => {}
             },
-            Event::Empty(e) if e.local_name().as_ref() == "si" => out.push(String::new()),
-            Event::End(e) => match e.local_name().as_ref() {
-                "si" => out.push(decode_escapes(std::mem::take(&mut current))),
-                "t" => in_t = false,
-                "rPh" => phonetic = phonetic.saturating_sub(1),
+            Token::End(name) => match name {
+                b"si" => {
+                    let text = std::str::from_utf8(&current)
+                        .map_err(|_| format!("shared string {} is not UTF-8", out.len()))?;
+                    out.push(Arc::from(decode_escapes(text)));
+                }
+                b"t" => in_t = false,
+                b"rPh" => phonetic = phonetic.saturating_sub(1),
                 _ => {}
             },
-            Event::Eof => break,
-            other if in_t => push_text(other, &mut current),
+            Token::Text(raw) if in_t => push_text(raw, &mut current),
+            Token::CData(raw) if in_t => current.extend_from_slice(raw),
             _ => {}
         }
     }
@@ -268,12 +210,12 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, String> {
 }
 
 /// Decodes OOXML's `_xHHHH_` escapes (`_x000D_` is a carriage return).
-fn decode_escapes(s: String) -> String {
+fn decode_escapes(s: &str) -> Cow<'_, str> {
     if !s.contains("_x") {
-        return s;
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
-    let mut rest = s.as_str();
+    let mut rest = s;
     while let Some(i) = rest.find("_x") {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
@@ -294,15 +236,17 @@ fn decode_escapes(s: String) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 
 /// One sheet's cells and merged ranges, in one pass over its XML.
-fn sheet_cells(xml: &[u8], shared: &[String]) -> Result<SheetData, String> {
-    let xml = std::str::from_utf8(xml).map_err(|e| format!("the sheet XML is not UTF-8: {e}"))?;
-    let mut reader = Reader::from_str(xml);
+fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
+    if xml.starts_with(&[0xFF, 0xFE]) || xml.starts_with(&[0xFE, 0xFF]) {
+        return Err("the sheet XML is UTF-16, not UTF-8".to_string());
+    }
+    let mut scan = Scanner::new(xml);
     let mut cells = Vec::new();
     let mut merges = Vec::new();
     // Where the next cell without an `r` goes.
@@ -311,101 +255,115 @@ fn sheet_cells(xml: &[u8], shared: &[String]) -> Result<SheetData, String> {
     // The cell being read: its place, type and text.
     let mut pos = Pos::new(0, 0);
     let mut kind = CellType::Number;
-    let mut value = String::new();
+    let mut value: Vec<u8> = Vec::new();
     let (mut in_v, mut in_is, mut in_t, mut phonetic) = (false, false, false, 0u32);
-    loop {
-        let event = reader.read_event().map_err(|e| malformed(&reader, e))?;
-        match &event {
-            Event::Start(e) | Event::Empty(e) => {
-                let empty = matches!(event, Event::Empty(_));
-                match e.local_name().as_ref() {
-                    "row" => {
-                        row = match attr(e, "r").and_then(|r| r.parse::<u32>().ok()) {
-                            Some(r) if r > 0 => r - 1,
-                            _ if first_row => 0,
-                            _ => row + 1,
-                        };
-                        first_row = false;
-                        col = 0;
-                    }
-                    "c" => {
-                        pos = attr(e, "r")
-                            .and_then(|r| Pos::parse_a1(&r))
-                            .unwrap_or(Pos::new(row, col));
-                        col = pos.col + 1;
-                        kind = CellType::of(attr(e, "t"));
-                        value.clear();
-                    }
-                    "v" if !empty => in_v = true,
-                    "is" if !empty => in_is = true,
-                    "t" if in_is && !empty => in_t = phonetic == 0,
-                    "rPh" if !empty => phonetic += 1,
-                    "mergeCell" => {
-                        let range = attr(e, "ref").and_then(|r| {
-                            let (a, b) = r.split_once(':')?;
-                            Some(CellRange::new(Pos::parse_a1(a)?, Pos::parse_a1(b)?))
-                        });
-                        merges.extend(range);
-                    }
-                    _ => {}
+    while let Some(token) = scan.next()? {
+        match token {
+            Token::Start { name, attrs, empty } => match name {
+                b"c" => {
+                    pos = attr(attrs, b"r")
+                        .and_then(Pos::parse_a1_bytes)
+                        .unwrap_or(Pos::new(row, col));
+                    col = pos.col + 1;
+                    kind = CellType::of(attr(attrs, b"t"));
+                    value.clear();
                 }
-            }
-            Event::End(e) => match e.local_name().as_ref() {
-                "v" => in_v = false,
-                "is" => in_is = false,
-                "t" => in_t = false,
-                "rPh" => phonetic = phonetic.saturating_sub(1),
-                "c" => {
-                    if let Some(v) = cell_value(kind, &mut value, shared) {
+                b"v" if !empty => in_v = true,
+                b"row" => {
+                    row = match attr(attrs, b"r").and_then(parse_u32) {
+                        Some(r) if r > 0 => r - 1,
+                        _ if first_row => 0,
+                        _ => row + 1,
+                    };
+                    first_row = false;
+                    col = 0;
+                }
+                b"is" if !empty => in_is = true,
+                b"t" if in_is && !empty => in_t = phonetic == 0,
+                b"rPh" if !empty => phonetic += 1,
+                b"mergeCell" => {
+                    let range = attr(attrs, b"ref").and_then(|r| {
+                        let colon = r.iter().position(|b| *b == b':')?;
+                        Some(CellRange::new(
+                            Pos::parse_a1_bytes(&r[..colon])?,
+                            Pos::parse_a1_bytes(&r[colon + 1..])?,
+                        ))
+                    });
+                    merges.extend(range);
+                }
+                _ => {}
+            },
+            Token::End(name) => match name {
+                b"v" => in_v = false,
+                b"c" => {
+                    if let Some(v) = cell_value(kind, &value, shared, pos)? {
                         cells.push((pos, v));
                     }
                     value.clear();
                 }
+                b"is" => in_is = false,
+                b"t" => in_t = false,
+                b"rPh" => phonetic = phonetic.saturating_sub(1),
                 _ => {}
             },
-            Event::Eof => break,
-            other if in_v || in_t => push_text(other, &mut value),
+            Token::Text(raw) if in_v || in_t => push_text(raw, &mut value),
+            Token::CData(raw) if in_v || in_t => value.extend_from_slice(raw),
             _ => {}
         }
     }
     Ok((cells, merges))
 }
 
-/// A cell's value from its type and text.
-fn cell_value(kind: CellType, text: &mut String, shared: &[String]) -> Option<CellValue> {
-    Some(match kind {
-        CellType::Shared => {
-            let i: usize = text.trim().parse().ok()?;
-            CellValue::Text(shared.get(i)?.clone())
-        }
-        CellType::Inline | CellType::Text => CellValue::Text(decode_escapes(std::mem::take(text))),
-        CellType::Bool => CellValue::Bool(text.trim() == "1"),
-        CellType::Error => CellValue::Error(std::mem::take(text)),
-        CellType::Number if text.trim().is_empty() => return None,
-        CellType::Number => match text.trim().parse::<f64>() {
-            Ok(n) => CellValue::Number(n),
-            Err(_) => CellValue::Text(std::mem::take(text)),
-        },
+/// A row number (`r="12"`).
+fn parse_u32(digits: &[u8]) -> Option<u32> {
+    let digits = digits.trim_ascii();
+    if digits.is_empty() || digits.len() > 9 {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
     })
+}
+
+/// A cell's value from its type and text; text that is not UTF-8 makes the
+/// sheet unreadable.
+fn cell_value(
+    kind: CellType,
+    text: &[u8],
+    shared: &[Arc<str>],
+    pos: Pos,
+) -> Result<Option<CellValue>, String> {
+    fn utf8(text: &[u8], pos: Pos) -> Result<&str, String> {
+        std::str::from_utf8(text).map_err(|_| format!("the text of cell {pos} is not UTF-8"))
+    }
+    Ok(Some(match kind {
+        CellType::Shared => {
+            let Some(s) = parse_u32(text).and_then(|i| shared.get(i as usize)) else {
+                return Ok(None);
+            };
+            CellValue::Text(Arc::clone(s))
+        }
+        CellType::Inline | CellType::Text => {
+            CellValue::Text(decode_escapes(utf8(text, pos)?).into())
+        }
+        CellType::Bool => CellValue::Bool(text.trim_ascii() == b"1"),
+        CellType::Error => CellValue::Error(utf8(text, pos)?.to_string()),
+        CellType::Number if text.trim_ascii().is_empty() => return Ok(None),
+        CellType::Number => {
+            let parsed = std::str::from_utf8(text.trim_ascii())
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok());
+            match parsed {
+                Some(n) => CellValue::Number(n),
+                None => CellValue::Text(utf8(text, pos)?.into()),
+            }
+        }
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attributes_by_local_name() {
-        let xml = r#"<c r="B2" s="3" x:t='s' rt="no"/>"#;
-        let mut reader = Reader::from_str(xml);
-        let Ok(Event::Empty(e)) = reader.read_event() else {
-            panic!("an empty element")
-        };
-        assert_eq!(attr(&e, "r"), Some("B2"));
-        assert_eq!(attr(&e, "t"), Some("s"));
-        assert_eq!(attr(&e, "s"), Some("3"));
-        assert_eq!(attr(&e, "rt"), Some("no"));
-        assert_eq!(attr(&e, "x"), None);
-    }
 
     #[test]
     fn targets_resolve_against_their_folder() {
@@ -426,7 +384,7 @@ mod tests {
         let xml = r#"<sst xmlns="x"><si><t>A &amp; B</t></si><si><r><t>项目</t></r><r><rPr/><t xml:space="preserve">编码 </t></r><rPh sb="0" eb="1"><t>xiang</t></rPh></si><si/><si><t>a_x000D_b</t></si></sst>"#;
         assert_eq!(
             shared_strings(xml.as_bytes()).unwrap(),
-            ["A & B", "项目编码 ", "", "a\rb"]
+            ["A & B", "项目编码 ", "", "a\rb"].map(Arc::<str>::from)
         );
     }
 
@@ -436,7 +394,7 @@ mod tests {
             <row r="2"><c r="B2" t="s"><v>1</v></c><c t="n"><v>20.5</v></c><c r="E2" s="3"/></row>
             <row><c t="inlineStr"><is><t>内联</t></is></c><c t="str"><f>A1</f><v>公式</v></c><c t="b"><v>1</v></c><c t="e"><v>#DIV/0!</v></c></row>
             </sheetData><mergeCells count="1"><mergeCell ref="B2:C3"/></mergeCells></worksheet>"#;
-        let shared = vec!["甲".to_string(), "乙".to_string()];
+        let shared: Vec<Arc<str>> = vec!["甲".into(), "乙".into()];
         let (cells, merges) = sheet_cells(xml.as_bytes(), &shared).unwrap();
         let at = |a1: &str| {
             let p = Pos::parse_a1(a1).unwrap();

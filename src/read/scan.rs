@@ -1,0 +1,350 @@
+//! A minimal XML tokenizer over bytes for worksheet parts, the bulk of an
+//! `.xlsx` package: a sheet is hundreds of thousands of short, regular tags
+//! (`<c r="B4" s="1" t="s"><v>0</v></c>`), and a general parser spends most
+//! of its time on what they never hold (namespaces, entity tables,
+//! attribute normalisation). This one finds tags with `memchr`, checks that
+//! every end tag closes the element it should, resolves the five entities
+//! and character references in text, and leaves everything else (comments,
+//! processing instructions, a doctype) aside.
+//!
+//! Text is handed out as bytes: the caller checks UTF-8 only for the text it
+//! keeps.
+
+use memchr::{memchr, memchr3, memmem};
+
+/// One token of a document.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Token<'a> {
+    /// An opening tag: its local name, the raw text of its attributes, and
+    /// whether it closes itself (`<c r="A1"/>`).
+    Start {
+        name: &'a [u8],
+        attrs: &'a [u8],
+        empty: bool,
+    },
+    /// A closing tag, by local name.
+    End(&'a [u8]),
+    /// Character data as written (entities not yet resolved).
+    Text(&'a [u8]),
+    /// The content of a CDATA section, taken literally.
+    CData(&'a [u8]),
+}
+
+/// Reads tokens from a document in order.
+pub(super) struct Scanner<'a> {
+    xml: &'a [u8],
+    at: usize,
+    /// The qualified names of the open elements, outermost first.
+    open: Vec<&'a [u8]>,
+}
+
+impl<'a> Scanner<'a> {
+    pub(super) fn new(xml: &'a [u8]) -> Scanner<'a> {
+        Scanner {
+            xml,
+            at: 0,
+            open: Vec::with_capacity(8),
+        }
+    }
+
+    fn error(&self, at: usize, what: impl std::fmt::Display) -> String {
+        format!("malformed XML at byte {at}: {what}")
+    }
+
+    /// The byte offset after `pattern`, searched from `from`.
+    fn past(&self, from: usize, pattern: &[u8], what: &str) -> Result<usize, String> {
+        memmem::find(&self.xml[from..], pattern)
+            .map(|i| from + i + pattern.len())
+            .ok_or_else(|| self.error(from, format!("{what} is not closed")))
+    }
+
+    /// The next token, `None` at the end of a well-formed document.
+    #[allow(clippy::should_implement_trait)] // fallible: not an Iterator
+    pub(super) fn next(&mut self) -> Result<Option<Token<'a>>, String> {
+        let xml = self.xml;
+        loop {
+            let start = self.at;
+            if start >= xml.len() {
+                return match self.open.last() {
+                    Some(name) => Err(self.error(
+                        start,
+                        format!("<{}> is not closed", String::from_utf8_lossy(name)),
+                    )),
+                    None => Ok(None),
+                };
+            }
+            if xml[start] != b'<' {
+                let end = memchr(b'<', &xml[start..]).map_or(xml.len(), |i| start + i);
+                self.at = end;
+                return Ok(Some(Token::Text(&xml[start..end])));
+            }
+            let rest = &xml[start + 1..];
+            match rest.first() {
+                Some(b'?') => self.at = self.past(start + 2, b"?>", "a processing instruction")?,
+                Some(b'!') if rest.starts_with(b"!--") => {
+                    self.at = self.past(start + 4, b"-->", "a comment")?
+                }
+                Some(b'!') if rest.starts_with(b"![CDATA[") => {
+                    let body = start + 9;
+                    self.at = self.past(body, b"]]>", "a CDATA section")?;
+                    return Ok(Some(Token::CData(&xml[body..self.at - 3])));
+                }
+                Some(b'!') => {
+                    self.at = memchr(b'>', rest)
+                        .map(|i| start + 1 + i + 1)
+                        .ok_or_else(|| self.error(start, "a declaration is not closed"))?
+                }
+                Some(b'/') => {
+                    let close = memchr(b'>', rest)
+                        .ok_or_else(|| self.error(start, "an end tag is not closed"))?;
+                    let name = rest[1..close].trim_ascii_end();
+                    match self.open.pop() {
+                        Some(open) if open == name => {}
+                        Some(open) => {
+                            return Err(self.error(
+                                start,
+                                format!(
+                                    "</{}> where </{}> was expected",
+                                    String::from_utf8_lossy(name),
+                                    String::from_utf8_lossy(open)
+                                ),
+                            ))
+                        }
+                        None => {
+                            return Err(self.error(
+                                start,
+                                format!("</{}> closes nothing", String::from_utf8_lossy(name)),
+                            ))
+                        }
+                    }
+                    self.at = start + 1 + close + 1;
+                    return Ok(Some(Token::End(local(name))));
+                }
+                Some(_) => {
+                    let name_len = rest
+                        .iter()
+                        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                        .ok_or_else(|| self.error(start, "a tag is not closed"))?;
+                    let name = &rest[..name_len];
+                    if name.is_empty() {
+                        return Err(self.error(start, "a tag without a name"));
+                    }
+                    // The end of the tag: the first `>` outside a quoted value.
+                    let mut i = name_len;
+                    let close = loop {
+                        let Some(j) = memchr3(b'>', b'"', b'\'', &rest[i..]) else {
+                            return Err(self.error(start, "a tag is not closed"));
+                        };
+                        let k = i + j;
+                        if rest[k] == b'>' {
+                            break k;
+                        }
+                        let Some(q) = memchr(rest[k], &rest[k + 1..]) else {
+                            return Err(self.error(start, "an attribute value is not closed"));
+                        };
+                        i = k + 1 + q + 1;
+                    };
+                    let empty = rest[close - 1] == b'/';
+                    let attrs_end = if empty { close - 1 } else { close };
+                    let attrs = &rest[name_len.min(attrs_end)..attrs_end];
+                    if !empty {
+                        self.open.push(name);
+                    }
+                    self.at = start + 1 + close + 1;
+                    return Ok(Some(Token::Start {
+                        name: local(name),
+                        attrs,
+                        empty,
+                    }));
+                }
+                None => return Err(self.error(start, "a lone `<` at the end")),
+            }
+        }
+    }
+}
+
+/// The local part of a qualified name (`x:c` → `c`).
+fn local(name: &[u8]) -> &[u8] {
+    match memchr::memrchr(b':', name) {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+/// An attribute's raw value by local name (`t` finds `t="s"` and `x:t='s'`;
+/// namespace declarations are skipped). Values of the attributes read here
+/// (`r`, `t`, `ref`) never hold entities.
+pub(super) fn attr<'a>(attrs: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut rest = attrs;
+    loop {
+        rest = rest.trim_ascii_start();
+        let eq = memchr(b'=', rest)?;
+        let name = rest[..eq].trim_ascii_end();
+        let after = rest[eq + 1..].trim_ascii_start();
+        let quote = *after.first()?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let len = memchr(quote, &after[1..])?;
+        let value = &after[1..1 + len];
+        if local(name) == key && !name.starts_with(b"xmlns") {
+            return Some(value);
+        }
+        rest = &after[1 + len + 1..];
+    }
+}
+
+/// Appends character data to `out` with entity and character references
+/// resolved and line ends normalised (`\r\n` and a lone `\r` read as `\n`,
+/// as XML requires; a `&#13;` reference stays a carriage return).
+pub(super) fn push_text(raw: &[u8], out: &mut Vec<u8>) {
+    let mut rest = raw;
+    while let Some(i) = memchr::memchr2(b'&', b'\r', rest) {
+        out.extend_from_slice(&rest[..i]);
+        if rest[i] == b'\r' {
+            out.push(b'\n');
+            rest = &rest[i + 1..];
+            if rest.first() == Some(&b'\n') {
+                rest = &rest[1..];
+            }
+            continue;
+        }
+        let after = &rest[i + 1..];
+        let resolved = memchr(b';', &after[..after.len().min(12)]).and_then(|end| {
+            let name = &after[..end];
+            let c = match name {
+                b"amp" => '&',
+                b"lt" => '<',
+                b"gt" => '>',
+                b"quot" => '"',
+                b"apos" => '\'',
+                _ => {
+                    let code = match name {
+                        [b'#', b'x' | b'X', hex @ ..] => {
+                            u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?
+                        }
+                        [b'#', dec @ ..] => std::str::from_utf8(dec).ok()?.parse().ok()?,
+                        _ => return None,
+                    };
+                    char::from_u32(code)?
+                }
+            };
+            Some((c, end + 1))
+        });
+        match resolved {
+            Some((c, used)) => {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                rest = &after[used..];
+            }
+            None => {
+                // Not a reference XML knows: kept as written.
+                out.push(b'&');
+                rest = after;
+            }
+        }
+    }
+    out.extend_from_slice(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(xml: &str) -> Result<Vec<Token<'_>>, String> {
+        let mut scan = Scanner::new(xml.as_bytes());
+        let mut out = Vec::new();
+        while let Some(t) = scan.next()? {
+            out.push(t);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn tags_text_and_sections() {
+        let xml = "<?xml version=\"1.0\"?>\n<!-- note --><x:a k='1>2' j=\"q\"><b/>t&amp;<![CDATA[<raw>]]></x:a>";
+        let got = tokens(xml).unwrap();
+        assert_eq!(
+            got,
+            [
+                Token::Text(b"\n"),
+                Token::Start {
+                    name: b"a",
+                    attrs: b" k='1>2' j=\"q\"",
+                    empty: false
+                },
+                Token::Start {
+                    name: b"b",
+                    attrs: b"",
+                    empty: true
+                },
+                Token::Text(b"t&amp;"),
+                Token::CData(b"<raw>"),
+                Token::End(b"a"),
+            ]
+        );
+    }
+
+    #[test]
+    fn mismatched_and_unclosed_elements_are_errors() {
+        assert!(tokens("<a><b></a>")
+            .unwrap_err()
+            .contains("</a> where </b>"));
+        assert!(tokens("<a><b>").unwrap_err().contains("<b> is not closed"));
+        assert!(tokens("</a>").unwrap_err().contains("closes nothing"));
+        assert!(tokens("<a k=\"1></a>").is_err());
+        assert!(tokens("<a><!-- x </a>").is_err());
+        assert!(tokens("<a>x<").is_err());
+    }
+
+    #[test]
+    fn attributes_by_local_name() {
+        let attrs = br#" xmlns:r="ns" r="B2" s="3" x:t='s' rt = "no""#;
+        assert_eq!(attr(attrs, b"r"), Some(&b"B2"[..]));
+        assert_eq!(attr(attrs, b"t"), Some(&b"s"[..]));
+        assert_eq!(attr(attrs, b"s"), Some(&b"3"[..]));
+        assert_eq!(attr(attrs, b"rt"), Some(&b"no"[..]));
+        assert_eq!(attr(attrs, b"x"), None);
+        assert_eq!(attr(b"", b"r"), None);
+    }
+
+    #[test]
+    fn text_resolves_references_and_line_ends() {
+        let mut out = Vec::new();
+        push_text(
+            "a &lt;b&gt; &amp; &quot;c&apos; &#x4E2D;&#25991; &bogus; &\r\nz\r".as_bytes(),
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a <b> & \"c' 中文 &bogus; &\nz\n"
+        );
+        let mut out = Vec::new();
+        push_text(b"x&#13;y", &mut out);
+        assert_eq!(out, b"x\ry");
+    }
+
+    proptest::proptest! {
+        /// Any bytes, however broken, give tokens or an error, never a panic.
+        #[test]
+        fn never_panics(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "<", ">", "/", "<c r=\"A1\" t=\"s\">", "</c>", "<v>", "</v>", "'", "\"",
+                "<!--", "-->", "<![CDATA[", "]]>", "<?", "?>", "&amp;", "&#x", ";", "=", " ", "x:", "中",
+            ]),
+            0..40,
+        )) {
+            let xml = parts.concat();
+            let mut scan = Scanner::new(xml.as_bytes());
+            let mut out = Vec::new();
+            while let Ok(Some(token)) = scan.next() {
+                if let Token::Text(raw) = token {
+                    push_text(raw, &mut out);
+                }
+                if let Token::Start { attrs, .. } = token {
+                    let _ = attr(attrs, b"r");
+                }
+            }
+        }
+    }
+}
