@@ -434,11 +434,21 @@ impl Kinds {
     pub fn new(grid: &Grid, matcher: &Matcher) -> Kinds {
         let mut kinds = FxHashMap::default();
         let mut buf = String::new();
+        // A text held by several cells (a workbook's shared string: the
+        // labels of every form on the sheet) is classified once.
+        let mut shared: FxHashMap<*const u8, Option<CellKind>> = FxHashMap::default();
         for (pos, v) in grid.cells() {
             let crate::grid::CellValue::Text(t) = v else {
                 continue;
             };
-            if let Some(kind) = matcher.kind(t, &mut buf) {
+            let kind = if std::sync::Arc::strong_count(t) > 1 {
+                *shared
+                    .entry(t.as_ptr())
+                    .or_insert_with(|| matcher.kind(t, &mut buf))
+            } else {
+                matcher.kind(t, &mut buf)
+            };
+            if let Some(kind) = kind {
                 kinds.insert(pos, kind);
             }
         }

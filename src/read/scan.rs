@@ -10,7 +10,7 @@
 //! Text is handed out as bytes: the caller checks UTF-8 only for the text it
 //! keeps.
 
-use memchr::{memchr, memchr3, memmem};
+use memchr::{memchr, memmem};
 
 /// One token of a document.
 #[derive(Debug, PartialEq, Eq)]
@@ -129,20 +129,23 @@ impl<'a> Scanner<'a> {
                     if name.is_empty() {
                         return Err(self.error(start, "a tag without a name"));
                     }
-                    // The end of the tag: the first `>` outside a quoted value.
-                    let mut i = name_len;
+                    // The end of the tag: the first `>` outside a quoted
+                    // value. Tags are short: a byte loop beats a search.
+                    let (mut i, mut quote) = (name_len, 0u8);
                     let close = loop {
-                        let Some(j) = memchr3(b'>', b'"', b'\'', &rest[i..]) else {
+                        let Some(&b) = rest.get(i) else {
                             return Err(self.error(start, "a tag is not closed"));
                         };
-                        let k = i + j;
-                        if rest[k] == b'>' {
-                            break k;
+                        if quote != 0 {
+                            if b == quote {
+                                quote = 0;
+                            }
+                        } else if b == b'>' {
+                            break i;
+                        } else if b == b'"' || b == b'\'' {
+                            quote = b;
                         }
-                        let Some(q) = memchr(rest[k], &rest[k + 1..]) else {
-                            return Err(self.error(start, "an attribute value is not closed"));
-                        };
-                        i = k + 1 + q + 1;
+                        i += 1;
                     };
                     let empty = rest[close - 1] == b'/';
                     let attrs_end = if empty { close - 1 } else { close };
@@ -165,7 +168,8 @@ impl<'a> Scanner<'a> {
 
 /// The local part of a qualified name (`x:c` → `c`).
 fn local(name: &[u8]) -> &[u8] {
-    match memchr::memrchr(b':', name) {
+    // Names are a few bytes: a plain loop, not a vectorised search.
+    match name.iter().rposition(|b| *b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     }
@@ -175,22 +179,34 @@ fn local(name: &[u8]) -> &[u8] {
 /// namespace declarations are skipped). Values of the attributes read here
 /// (`r`, `t`, `ref`) never hold entities.
 pub(super) fn attr<'a>(attrs: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut rest = attrs;
-    loop {
-        rest = rest.trim_ascii_start();
-        let eq = memchr(b'=', rest)?;
-        let name = rest[..eq].trim_ascii_end();
-        let after = rest[eq + 1..].trim_ascii_start();
-        let quote = *after.first()?;
-        if quote != b'"' && quote != b'\'' {
-            return None;
+    Attrs(attrs).find(|(name, _)| *name == key).map(|(_, v)| v)
+}
+
+/// The attributes of a start tag in order: (local name, raw value).
+/// Namespace declarations are left out; it stops at the first thing that
+/// is not `name="value"` or `name='value'`.
+pub(super) struct Attrs<'a>(pub(super) &'a [u8]);
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rest = self.0.trim_ascii_start();
+            let eq = rest.iter().position(|b| *b == b'=')?;
+            let name = rest[..eq].trim_ascii_end();
+            let after = rest[eq + 1..].trim_ascii_start();
+            let quote = *after.first()?;
+            if quote != b'"' && quote != b'\'' {
+                self.0 = &[];
+                return None;
+            }
+            let len = after[1..].iter().position(|b| *b == quote)?;
+            self.0 = &after[1 + len + 1..];
+            if !name.starts_with(b"xmlns") {
+                return Some((local(name), &after[1..1 + len]));
+            }
         }
-        let len = memchr(quote, &after[1..])?;
-        let value = &after[1..1 + len];
-        if local(name) == key && !name.starts_with(b"xmlns") {
-            return Some(value);
-        }
-        rest = &after[1 + len + 1..];
     }
 }
 

@@ -13,8 +13,7 @@ use std::io::{Cursor, Read};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::scan::{attr, push_text, Scanner, Token};
-use super::xml;
+use super::scan::{attr, push_text, Attrs, Scanner, Token};
 use super::{FileContent, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
 
@@ -42,11 +41,6 @@ impl Package<'_> {
         Ok(&self.buf)
     }
 
-    fn text(&mut self, name: &str) -> Result<String, String> {
-        let bytes = self.part(name)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| format!("part {name} is not UTF-8"))
-    }
-
     /// The relationships of a part: (id, type, resolved target).
     fn rels(&mut self, of: &str) -> Result<Vec<(String, String, String)>, String> {
         let (dir, file) = of.rsplit_once('/').unwrap_or(("", of));
@@ -55,19 +49,41 @@ impl Package<'_> {
         } else {
             format!("{dir}/_rels/{file}.rels")
         };
-        let nodes = xml::parse(&self.text(&path)?)?;
-        Ok(nodes
-            .iter()
-            .filter_map(|n| {
-                let target = n.attr("Target")?;
+        let xml = self.part(&path)?;
+        Ok(start_tags(xml, b"Relationship")?
+            .into_iter()
+            .filter_map(|attrs| {
+                let target = attr_text(attrs, b"Target")?;
                 Some((
-                    n.attr("Id").unwrap_or_default().to_string(),
-                    n.attr("Type").unwrap_or_default().to_string(),
-                    resolve(dir, target),
+                    attr_text(attrs, b"Id").unwrap_or_default(),
+                    attr_text(attrs, b"Type").unwrap_or_default(),
+                    resolve(dir, &target),
                 ))
             })
             .collect())
     }
+}
+
+/// The attributes of every start tag named `tag` in a small part (the
+/// relationships, the workbook).
+fn start_tags<'x>(xml: &'x [u8], tag: &[u8]) -> Result<Vec<&'x [u8]>, String> {
+    let mut scan = Scanner::new(xml);
+    let mut out = Vec::new();
+    while let Some(token) = scan.next()? {
+        if let Token::Start { name, attrs, .. } = token {
+            if name == tag {
+                out.push(attrs);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An attribute's value with references resolved (`&amp;` in a sheet name).
+fn attr_text(attrs: &[u8], key: &[u8]) -> Option<String> {
+    let mut out = Vec::new();
+    push_text(attr(attrs, key)?, &mut out);
+    String::from_utf8(out).ok()
 }
 
 /// A relationship target relative to the folder `dir` of its source part.
@@ -105,7 +121,20 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         .find(|(_, t, _)| t.ends_with("/officeDocument"))
         .map(|(_, _, target)| target)
         .ok_or_else(|| NotRead("no workbook part".to_string()))?;
-    let book = xml::parse(&pkg.text(&book_path).map_err(fail)?).map_err(fail)?;
+    // The sheets in workbook order: (name, relationship id).
+    let book: Vec<(String, Option<String>)> = {
+        let xml = pkg.part(&book_path).map_err(fail)?;
+        start_tags(xml, b"sheet")
+            .map_err(fail)?
+            .into_iter()
+            .map(|attrs| {
+                (
+                    attr_text(attrs, b"name").unwrap_or_default(),
+                    attr_text(attrs, b"id"),
+                )
+            })
+            .collect()
+    };
     let rels = pkg.rels(&book_path).map_err(fail)?;
     let shared = match rels.iter().find(|(_, t, _)| t.ends_with("/sharedStrings")) {
         Some((_, _, path)) => {
@@ -115,17 +144,8 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         None => Vec::new(),
     };
     let mut content = FileContent::default();
-    for node in &book {
-        let xml::Node::Open { name, .. } = node else {
-            continue;
-        };
-        if name != "sheet" {
-            continue;
-        }
-        let sheet = node.attr("name").unwrap_or_default().to_string();
-        let rel = node
-            .attr("id")
-            .and_then(|id| rels.iter().find(|(rid, _, _)| rid == id));
+    for (sheet, id) in book {
+        let rel = id.and_then(|id| rels.iter().find(|(rid, _, _)| *rid == id));
         let Some((_, kind, path)) = rel else {
             content.sheet_errors.push(ReadError::Sheet {
                 sheet,
@@ -261,11 +281,19 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
         match token {
             Token::Start { name, attrs, empty } => match name {
                 b"c" => {
-                    pos = attr(attrs, b"r")
+                    let (mut r, mut t) = (None, None);
+                    for (name, value) in Attrs(attrs) {
+                        match name {
+                            b"r" => r = Some(value),
+                            b"t" => t = Some(value),
+                            _ => {}
+                        }
+                    }
+                    pos = r
                         .and_then(Pos::parse_a1_bytes)
                         .unwrap_or(Pos::new(row, col));
                     col = pos.col + 1;
-                    kind = CellType::of(attr(attrs, b"t"));
+                    kind = CellType::of(t);
                     value.clear();
                 }
                 b"v" if !empty => in_v = true,
