@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::grid::Grid;
+use crate::grid::{CellRange, CellValue, Grid, Pos};
 
 /// File extensions jixiao reads. `.et` is WPS's spreadsheet format, an
 /// `.xls` or `.xlsx` file underneath; the format is always taken from the
@@ -49,6 +49,20 @@ pub enum ReadError {
 pub struct FileContent {
     pub grids: Vec<Grid>,
     pub sheet_errors: Vec<ReadError>,
+}
+
+/// One sheet as a reader gives it: its cells and merged ranges.
+type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
+
+impl FileContent {
+    /// Adds a sheet read from file `display`: its grid, or why it could
+    /// not be read.
+    fn push_sheet(&mut self, display: &str, sheet: String, read: Result<SheetData, String>) {
+        match read {
+            Ok((cells, merges)) => self.grids.push(Grid::new(display, &sheet, cells, merges)),
+            Err(reason) => self.sheet_errors.push(ReadError::Sheet { sheet, reason }),
+        }
+    }
 }
 
 /// An input file and the name it carries in outputs.

@@ -15,8 +15,8 @@ use calamine::{
 
 use super::Kind;
 
-use super::{FileContent, ReadError};
-use crate::grid::{CellRange, CellValue, Grid, Pos};
+use super::{FileContent, ReadError, SheetData};
+use crate::grid::{CellRange, CellValue, Pos};
 
 /// Opens the workbook with the reader its content calls for, so a file's
 /// own error (a truncated archive) is reported rather than "unknown format".
@@ -65,19 +65,11 @@ fn with_calamine(
     })?;
     let mut content = FileContent::default();
     for sheet in book.sheet_names() {
-        match read_sheet(&mut book, &sheet) {
-            Ok((cells, merges)) => content
-                .grids
-                .push(Grid::new(display, &sheet, cells, merges)),
-            Err(reason) => content
-                .sheet_errors
-                .push(ReadError::Sheet { sheet, reason }),
-        }
+        let read = read_sheet(&mut book, &sheet);
+        content.push_sheet(display, sheet, read);
     }
     Ok(content)
 }
-
-type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 
 /// calamine's reasons, said for a person who has to fix the file.
 fn explain(reason: &str) -> String {
@@ -219,7 +211,9 @@ mod tests {
             assert!(own.sheet_errors.is_empty() && cal.sheet_errors.is_empty());
             for (a, b) in own.grids.iter().zip(&cal.grids) {
                 assert_eq!(a.sheet, b.sheet, "{f}");
-                let cells = |g: &Grid| g.cells().map(|(p, v)| (p, v.clone())).collect::<Vec<_>>();
+                let cells = |g: &crate::grid::Grid| {
+                    g.cells().map(|(p, v)| (p, v.clone())).collect::<Vec<_>>()
+                };
                 assert_eq!(cells(a), cells(b), "{f} › {}", a.sheet);
                 assert!(!a.merges().is_empty(), "{f} › {} has merged cells", a.sheet);
                 assert_eq!(a.merges(), b.merges(), "{f} › {}", a.sheet);

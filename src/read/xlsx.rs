@@ -8,14 +8,13 @@
 //! (no workbook part where the relationships say) is handed back, and the
 //! caller reads it with calamine instead.
 
-use std::io::{Cursor, Read};
-
 use std::borrow::Cow;
+use std::io::{Cursor, Read};
 use std::sync::Arc;
 
 use super::scan::{attr, push_text, Attrs, Scanner, Token};
-use super::{FileContent, ReadError};
-use crate::grid::{CellRange, CellValue, Grid, Pos};
+use super::{FileContent, ReadError, SheetData};
+use crate::grid::{CellRange, CellValue, Pos};
 
 /// Why the package could not be read here.
 #[derive(Debug)]
@@ -158,14 +157,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
             continue; // a chart sheet or dialog sheet: no cells
         }
         let parsed = pkg.part(path).and_then(|xml| sheet_cells(xml, &shared));
-        match parsed {
-            Ok((cells, merges)) => content
-                .grids
-                .push(Grid::new(display, &sheet, cells, merges)),
-            Err(reason) => content
-                .sheet_errors
-                .push(ReadError::Sheet { sheet, reason }),
-        }
+        content.push_sheet(display, sheet, parsed);
     }
     Ok(content)
 }
@@ -258,8 +250,6 @@ fn decode_escapes(s: &str) -> Cow<'_, str> {
     out.push_str(rest);
     Cow::Owned(out)
 }
-
-type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 
 /// One sheet's cells and merged ranges, in one pass over its XML.
 fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
