@@ -498,13 +498,7 @@ pub fn from_frame(
                 }
             }
             dt if dt.is_integer() => Values::Int(s.cast(&DataType::Int64)?.i64()?.iter().collect()),
-            _ => Values::Str(
-                s.cast(&DataType::String)?
-                    .str()?
-                    .iter()
-                    .map(|v| v.map(str::to_string))
-                    .collect(),
-            ),
+            _ => Values::Str(s.cast(&DataType::String)?.str()?.iter().collect()),
         };
         columns.push(OutColumn {
             name: cname,

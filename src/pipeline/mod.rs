@@ -366,8 +366,8 @@ pub fn run_summary(s: &Summary) -> crate::write::Table {
     Table {
         name: "run_summary".to_string(),
         columns: vec![
-            column("metric", Values::Str(metric)),
-            column("unit_code", Values::Str(unit)),
+            column("metric", Values::Str(metric.into_iter().collect())),
+            column("unit_code", Values::Str(unit.into_iter().collect())),
             column("count", Values::Int(count)),
             column(
                 "amount",

@@ -139,7 +139,7 @@ pub fn to_frame(table: &Table) -> Result<DataFrame, PolarsError> {
     for c in &table.columns {
         let name = PlSmallStr::from(c.name.as_str());
         let series = match &c.values {
-            Values::Str(v) => Series::new(name, v.iter().map(|s| s.as_deref()).collect::<Vec<_>>()),
+            Values::Str(v) => StringChunked::from_iter_options(name, v.iter()).into_series(),
             Values::Int(v) => Series::new(name, v.clone()),
             Values::Dec {
                 values,

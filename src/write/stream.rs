@@ -417,7 +417,7 @@ impl CsvOut {
             for (c, guard) in table.columns.iter().zip(&self.guard) {
                 self.text.clear();
                 let field: &str = match &c.values {
-                    Values::Str(v) => match v[row].as_deref() {
+                    Values::Str(v) => match v.get(row) {
                         Some(s) if *guard => {
                             if let std::borrow::Cow::Owned(g) = guard_formula(s) {
                                 self.text = g;

@@ -5,10 +5,83 @@ use rust_decimal::Decimal;
 
 use crate::model::{Records, Source};
 
+/// A text column: every value's bytes in one buffer, so that building,
+/// writing and converting a column touches memory in order and allocates
+/// once per column, not once per value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Strs {
+    text: String,
+    /// Where each value ends in `text`.
+    ends: Vec<usize>,
+    /// Whether each value is present (a null is not the empty string).
+    present: Vec<bool>,
+}
+
+impl Strs {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn push(&mut self, value: Option<&str>) {
+        if let Some(v) = value {
+            self.text.push_str(v);
+        }
+        self.ends.push(self.text.len());
+        self.present.push(value.is_some());
+    }
+
+    /// The value of row `i` (panics when `i` is out of range, like a slice).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if !self.present[i] {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..self.ends[i]])
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Moves the values of `other` to the end.
+    fn append(&mut self, other: &mut Strs) {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.present.append(&mut other.present);
+        other.clear();
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.present.clear();
+    }
+
+    /// About how many bytes the column takes in memory.
+    fn approx_bytes(&self) -> usize {
+        self.text.len() + self.ends.len() * 9
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<Option<S>> for Strs {
+    fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Strs {
+        let mut strs = Strs::default();
+        for v in iter {
+            strs.push(v.as_ref().map(AsRef::as_ref));
+        }
+        strs
+    }
+}
+
 /// A column's values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
-    Str(Vec<Option<String>>),
+    Str(Strs),
     Int(Vec<Option<i64>>),
     /// Exact decimals; `min_scale` is the fewest decimals the CSV shows
     /// (2 for money: `20.00`).
@@ -91,10 +164,7 @@ impl Table {
         self.columns
             .iter()
             .map(|c| match &c.values {
-                Values::Str(v) => v
-                    .iter()
-                    .map(|s| 24 + s.as_ref().map_or(0, String::len))
-                    .sum(),
+                Values::Str(v) => v.approx_bytes(),
                 Values::Int(v) => v.len() * 16,
                 Values::Dec { values, .. } => values.len() * 20,
             })
@@ -123,8 +193,13 @@ impl<'a, T> Builder<'a, T> {
         }
     }
 
-    fn str(mut self, name: &str, f: impl Fn(&T) -> Option<String>) -> Self {
-        let values = self.rows.iter().map(f).collect();
+    fn str(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
+        let mut values = Strs::default();
+        values.ends.reserve(self.rows.len());
+        values.present.reserve(self.rows.len());
+        for r in self.rows {
+            values.push(f(r));
+        }
         self.columns.push(Column {
             name: name.to_string(),
             values: Values::Str(values),
@@ -134,7 +209,7 @@ impl<'a, T> Builder<'a, T> {
     }
 
     /// A text column whose values are jixiao's own vocabulary.
-    fn vocab(mut self, name: &str, f: impl Fn(&T) -> Option<String>) -> Self {
+    fn vocab(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
         self = self.str(name, f);
         if let Some(c) = self.columns.last_mut() {
             c.vocabulary = true;
@@ -143,7 +218,7 @@ impl<'a, T> Builder<'a, T> {
     }
 
     fn raw(self, name: &str, f: impl Fn(&T) -> &str) -> Self {
-        self.str(name, move |r| Some(f(r).to_string()))
+        self.str(name, move |r| Some(f(r)))
     }
 
     fn int(mut self, name: &str, f: impl Fn(&T) -> Option<i64>) -> Self {
@@ -243,33 +318,33 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
     let projects = || {
         let mut projects = Builder::new(&records.projects)
             .int("year", |p| p.year.map(i64::from))
-            .str("dept_code", |p| p.dept_code.clone())
-            .str("unit_code", |p| p.unit_code.clone())
-            .str("unit_name", |p| p.unit_name.clone())
+            .str("dept_code", |p| p.dept_code.as_deref())
+            .str("unit_code", |p| p.unit_code.as_deref())
+            .str("unit_name", |p| p.unit_name.as_deref())
             .raw("unit_raw", |p| &p.unit_raw)
-            .str("project_code", |p| p.project_code.clone())
+            .str("project_code", |p| p.project_code.as_deref())
             .raw("project_code_raw", |p| &p.project_code_raw);
         for (i, g) in code_groups.iter().enumerate() {
             projects = projects.str(&format!("code_{g}"), move |p| {
-                p.code_parts.get(i).cloned().flatten()
+                p.code_parts.get(i).and_then(|c| c.as_deref())
             });
         }
         let projects = projects
-            .str("category_name", |p| p.category_name.clone())
-            .str("func_class_code", |p| p.func_class_code.clone())
-            .str("func_class_name", |p| p.func_class_name.clone())
+            .str("category_name", |p| p.category_name.as_deref())
+            .str("func_class_code", |p| p.func_class_code.as_deref())
+            .str("func_class_name", |p| p.func_class_name.as_deref())
             .raw("func_class_raw", |p| &p.func_class_raw)
-            .str("project_name", |p| p.project_name.clone())
-            .str("title", |p| p.title.clone())
+            .str("project_name", |p| p.project_name.as_deref())
+            .str("title", |p| p.title.as_deref())
             .dec("budget_total", money, |p| p.budget_total)
             .dec("budget_fiscal", money, |p| p.budget_fiscal)
             .dec("budget_other", money, |p| p.budget_other)
             .raw("budget_total_raw", |p| &p.budget_total_raw)
             .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
             .raw("budget_other_raw", |p| &p.budget_other_raw)
-            .vocab("amount_unit", |p| Some(p.amount_unit.clone()))
+            .vocab("amount_unit", |p| Some(&p.amount_unit))
             .raw("amount_unit_raw", |p| &p.amount_unit_raw)
-            .str("purpose", |p| p.purpose.clone())
+            .str("purpose", |p| p.purpose.as_deref())
             .int("indicator_count", |p| Some(i64::from(p.indicator_count)))
             .int("goal_count", |p| Some(i64::from(p.goal_count)))
             .source(|p| &p.source)
@@ -279,21 +354,21 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
     let indicators = || {
         let indicators = Builder::new(&records.indicators)
             .int("year", |i| i.year.map(i64::from))
-            .str("dept_code", |i| i.dept_code.clone())
-            .str("unit_code", |i| i.unit_code.clone())
-            .str("project_code", |i| i.project_code.clone())
+            .str("dept_code", |i| i.dept_code.as_deref())
+            .str("unit_code", |i| i.unit_code.as_deref())
+            .str("project_code", |i| i.project_code.as_deref())
             .int("seq", |i| Some(i64::from(i.seq)))
-            .str("level1", |i| i.level1.clone())
-            .str("level2", |i| i.level2.clone())
-            .str("level3", |i| i.level3.clone())
+            .str("level1", |i| i.level1.as_deref())
+            .str("level2", |i| i.level2.as_deref())
+            .str("level3", |i| i.level3.as_deref())
             .raw("level1_raw", |i| &i.level1_raw)
             .raw("level2_raw", |i| &i.level2_raw)
-            .str("description", |i| i.description.clone())
+            .str("description", |i| i.description.as_deref())
             .raw("target_raw", |i| &i.target_raw)
-            .vocab("target_op", |i| i.target_op.clone())
+            .vocab("target_op", |i| i.target_op.as_deref())
             .dec("target_value", (0, RATIO_SCALE), |i| i.target_value)
-            .str("target_unit", |i| i.target_unit.clone())
-            .str("basis", |i| i.basis.clone())
+            .str("target_unit", |i| i.target_unit.as_deref())
+            .str("basis", |i| i.basis.as_deref())
             .source(|i| &i.source)
             .finish("indicators");
         indicators
@@ -301,9 +376,9 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
     let goals = || {
         let goals = Builder::new(&records.goals)
             .int("year", |g| g.year.map(i64::from))
-            .str("dept_code", |g| g.dept_code.clone())
-            .str("unit_code", |g| g.unit_code.clone())
-            .str("project_code", |g| g.project_code.clone())
+            .str("dept_code", |g| g.dept_code.as_deref())
+            .str("unit_code", |g| g.unit_code.as_deref())
+            .str("project_code", |g| g.project_code.as_deref())
             .int("seq", |g| Some(i64::from(g.seq)))
             .raw("goal", |g| &g.goal)
             .source(|g| &g.source)
@@ -313,9 +388,9 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
     let plan = || {
         let plan = Builder::new(&records.plan)
             .int("year", |p| p.year.map(i64::from))
-            .str("dept_code", |p| p.dept_code.clone())
-            .str("unit_code", |p| p.unit_code.clone())
-            .str("project_code", |p| p.project_code.clone())
+            .str("dept_code", |p| p.dept_code.as_deref())
+            .str("unit_code", |p| p.unit_code.as_deref())
+            .str("project_code", |p| p.project_code.as_deref())
             .raw("checkpoint_label", |p| &p.checkpoint_label)
             .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
             .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
@@ -327,11 +402,11 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
     };
     let issues = || {
         let issues = Builder::new(&records.issues)
-            .vocab("severity", |i| Some(i.severity.as_str().to_string()))
-            .vocab("code", |i| Some(i.code.to_string()))
+            .vocab("severity", |i| Some(i.severity.as_str()))
+            .vocab("code", |i| Some(i.code))
             .raw("message", |i| &i.message)
-            .str("unit_code", |i| i.unit_code.clone())
-            .str("project_code", |i| i.project_code.clone())
+            .str("unit_code", |i| i.unit_code.as_deref())
+            .str("project_code", |i| i.project_code.as_deref())
             .source(|i| &i.source)
             .finish("issues");
         issues
@@ -368,6 +443,21 @@ mod tests {
         assert_eq!(format_decimal(d("0.1234560"), 2), "0.123456");
         assert_eq!(format_decimal(d("100.00"), 0), "100");
         assert_eq!(format_decimal(d("20.11") + d("3.50"), 2), "23.61");
+    }
+
+    #[test]
+    fn text_columns_keep_nulls_apart_from_empty_strings() {
+        let mut a: Strs = [Some("项目"), None, Some("")].into_iter().collect();
+        let mut b: Strs = [Some("x"), None].into_iter().collect();
+        a.append(&mut b);
+        assert!(b.is_empty());
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            [Some("项目"), None, Some(""), Some("x"), None]
+        );
+        a.clear();
+        a.push(Some("y"));
+        assert_eq!(a.get(0), Some("y"));
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl Book {
                 let c = c as u16;
                 match &column.values {
                     Values::Str(v) => {
-                        if let Some(s) = &v[row] {
+                        if let Some(s) = v.get(row) {
                             let s: std::borrow::Cow<str> = if s.len() > MAX_CELL {
                                 s.chars().take(MAX_CELL).collect::<String>().into()
                             } else {
