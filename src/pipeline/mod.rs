@@ -147,6 +147,11 @@ fn each_file_in_order<R: Send>(
     mut take: impl FnMut(R) -> Result<(), PipelineError> + Send,
 ) -> Result<(), PipelineError> {
     use rayon::prelude::*;
+    if rayon::current_num_threads() == 1 {
+        // One thread: each file's results are taken while they are still
+        // in the cache.
+        return files.iter().try_for_each(|f| take(work(f)));
+    }
     let mut pending: Vec<R> = Vec::new();
     for chunk in files.chunks(CHUNK) {
         let (done, taken) = rayon::join(
