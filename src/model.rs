@@ -1,12 +1,15 @@
 //! The records the normalise stage produces and later stages consume.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
 /// Where a record or finding came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
 pub struct Source {
-    pub file: String,
-    pub sheet: String,
+    /// Shared by every record of a form (one allocation, not one per row).
+    pub file: Arc<str>,
+    pub sheet: Arc<str>,
     /// A1 reference, empty when the finding is about a whole file or sheet.
     pub cell: String,
 }
@@ -14,8 +17,17 @@ pub struct Source {
 impl Source {
     pub fn new(file: &str, sheet: &str, cell: impl Into<String>) -> Source {
         Source {
-            file: file.to_string(),
-            sheet: sheet.to_string(),
+            file: file.into(),
+            sheet: sheet.into(),
+            cell: cell.into(),
+        }
+    }
+
+    /// A source in a file and sheet already held by another source.
+    pub fn shared(file: &Arc<str>, sheet: &Arc<str>, cell: impl Into<String>) -> Source {
+        Source {
+            file: Arc::clone(file),
+            sheet: Arc::clone(sheet),
             cell: cell.into(),
         }
     }
@@ -23,7 +35,7 @@ impl Source {
     /// `file`, `file › sheet` or `file › sheet!A1`, for messages.
     pub fn describe(&self) -> String {
         match (self.sheet.is_empty(), self.cell.is_empty()) {
-            (true, _) => self.file.clone(),
+            (true, _) => self.file.to_string(),
             (false, true) => format!("{} › {}", self.file, self.sheet),
             (false, false) => format!("{} › {}!{}", self.file, self.sheet, self.cell),
         }

@@ -73,6 +73,10 @@ impl MoneyUnit {
 /// Finds a stated money unit in a cell such as `单位：万元`, `金额单位:元`
 /// or a label such as `项目资金（元）`.
 pub fn find_money_unit(s: &str) -> Option<MoneyUnit> {
+    // Neither `单位:` nor a parenthesis: no unit (and no allocation).
+    if !s.contains(['单', '(', '（']) {
+        return None;
+    }
     let folded: String = fold_width(s)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -188,5 +192,7 @@ mod tests {
         );
         assert_eq!(find_money_unit("资金支出计划（%）"), None);
         assert_eq!(find_money_unit("项目名称"), None);
+        assert_eq!(find_money_unit("单 位：万 元"), Some(MoneyUnit::Wanyuan));
+        assert_eq!(find_money_unit("预算数(元)"), Some(MoneyUnit::Yuan));
     }
 }

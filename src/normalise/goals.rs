@@ -1,6 +1,6 @@
 //! Numbered goals: `1、促进残疾人增收\n2、保障…` into one goal per number.
 
-use super::text::fold_width;
+use super::text::{fold_char, fold_width};
 
 /// Splits a goals cell on its numbering (`1、` `2.` `（1）` `(2)` `①`),
 /// returning the goals without their numbers. Text without numbering is one
@@ -58,8 +58,7 @@ fn strip_number(s: &str) -> Option<&str> {
     if ('①'..='⑳').contains(&first) {
         return Some(s[first.len_utf8()..].trim_start());
     }
-    let folded_first = fold_width(&first.to_string());
-    if folded_first == "(" {
+    if fold_char(first) == '(' {
         // (1) / （1）
         let inner_start = first.len_utf8();
         let close = s[inner_start..].find([')', '）'])? + inner_start;
@@ -73,11 +72,7 @@ fn strip_number(s: &str) -> Option<&str> {
     // 1、 1. 1． 1)
     let digits_end = s
         .char_indices()
-        .find(|(_, c)| {
-            !fold_width(&c.to_string())
-                .chars()
-                .all(|d| d.is_ascii_digit())
-        })
+        .find(|(_, c)| !fold_char(*c).is_ascii_digit())
         .map(|(i, _)| i)?;
     if digits_end == 0 || s[..digits_end].chars().count() > 2 {
         return None;

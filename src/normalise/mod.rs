@@ -98,8 +98,8 @@ fn non_empty(s: &str) -> Option<String> {
 /// could not be read.
 pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
     let mut out = Records::default();
-    let src = |f: Option<&RawField>| Source::new(&raw.file, &raw.sheet, cell(f));
     let anchor = Source::new(&raw.file, &raw.sheet, raw.anchor.a1());
+    let src = |f: Option<&RawField>| Source::shared(&anchor.file, &anchor.sheet, cell(f));
 
     // Unit and department.
     let unit = unit::split_unit(text(&raw.unit));

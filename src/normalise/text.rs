@@ -3,14 +3,20 @@
 /// Full-width ASCII forms (`７６２－０５０４`, `（`, `：`) to their half-width
 /// characters, the ideographic space to a plain space. Everything else is
 /// kept as it is.
-pub fn fold_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+pub fn fold_width(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().all(|c| fold_char(c) == c) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.chars().map(fold_char).collect())
+}
+
+/// [`fold_width`] of one character.
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
 }
 
 /// The key a label is compared by: full-width folded, all white space
@@ -42,7 +48,11 @@ pub fn fold_label_into(s: &str, out: &mut String) {
 /// Free text (names, purposes, goals, descriptions): trimmed, with Windows
 /// line ends made `\n`; never otherwise rewritten.
 pub fn clean_text(s: &str) -> String {
-    s.replace("\r\n", "\n").trim().to_string()
+    if s.contains('\r') {
+        s.replace("\r\n", "\n").trim().to_string()
+    } else {
+        s.trim().to_string()
+    }
 }
 
 #[cfg(test)]
@@ -53,6 +63,15 @@ mod tests {
     fn full_width_digits_and_dashes_fold() {
         assert_eq!(fold_width("７６２－０５０４"), "762-0504");
         assert_eq!(fold_width("资金支出计划（％）"), "资金支出计划(%)");
+    }
+
+    #[test]
+    fn text_without_full_width_forms_is_not_copied() {
+        assert!(matches!(
+            fold_width("762-0504 项目"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(fold_width("项目\u{3000}编码：１"), "项目 编码:1");
     }
 
     #[test]

@@ -13,6 +13,16 @@ pub struct Unit {
 /// name (the rest, trimmed).
 pub fn split_unit(raw: &str) -> Unit {
     let folded = fold_width(raw);
+    let (code, name) = unit_parts(&folded);
+    Unit {
+        code: code.map(str::to_string),
+        name: name.map(str::to_string),
+    }
+}
+
+/// The code (3 digits or more) and the name of a unit statement whose
+/// full-width characters are already folded.
+fn unit_parts(folded: &str) -> (Option<&str>, Option<&str>) {
     let s = folded.trim();
     let s = s
         .strip_prefix("单位名称")
@@ -21,30 +31,21 @@ pub fn split_unit(raw: &str) -> Unit {
         .map(|r| r.trim_start_matches([':', ' ']))
         .unwrap_or(s);
     let inner = s.trim_start_matches(['[', '【', '(']);
-    let digits: String = inner.chars().take_while(|c| c.is_ascii_digit()).collect();
-    if digits.len() < 3 {
-        return Unit {
-            code: None,
-            name: (!s.is_empty()).then(|| s.to_string()),
-        };
+    let digits = inner.bytes().take_while(u8::is_ascii_digit).count();
+    if digits < 3 {
+        return (None, (!s.is_empty()).then_some(s));
     }
-    let rest = inner[digits.len()..]
-        .trim_start_matches([']', '】', ')'])
-        .trim();
-    Unit {
-        code: Some(digits),
-        name: (!rest.is_empty()).then(|| rest.to_string()),
-    }
+    let rest = inner[digits..].trim_start_matches([']', '】', ')']).trim();
+    (Some(&inner[..digits]), (!rest.is_empty()).then_some(rest))
 }
 
 /// True when a cell looks like a unit: a code of 5 to 12 digits, optionally
 /// bracketed, followed by a name, or a code alone. `2020年…` is a year.
 pub fn looks_like_unit(raw: &str) -> bool {
-    let u = split_unit(raw);
-    u.code.as_ref().is_some_and(|c| (5..=12).contains(&c.len()))
-        && u.name
-            .as_deref()
-            .is_none_or(|n| !n.starts_with(['年', '.', '%']))
+    let folded = fold_width(raw);
+    let (code, name) = unit_parts(&folded);
+    code.is_some_and(|c| (5..=12).contains(&c.len()))
+        && name.is_none_or(|n| !n.starts_with(['年', '.', '%']))
 }
 
 #[cfg(test)]

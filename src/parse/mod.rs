@@ -223,9 +223,9 @@ pub fn year_of(text: &str) -> Option<i32> {
         .trim()
         .trim_start_matches(['(', '[', '【', '〔'])
         .trim_start();
-    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-    if digits.len() == 4 && s[4..].starts_with('年') {
-        let y: i32 = digits.parse().ok()?;
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 4 && s[4..].starts_with('年') {
+        let y: i32 = s[..4].parse().ok()?;
         return (1990..=2100).contains(&y).then_some(y);
     }
     None

@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].code, "file_unreadable");
         assert_eq!(issues[0].severity, Severity::Error);
-        assert_eq!(issues[0].source.file, "in/x.xlsx");
+        assert_eq!(&*issues[0].source.file, "in/x.xlsx");
         assert!(
             issues[0].message.contains("reader bug"),
             "{}",

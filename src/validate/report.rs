@@ -13,7 +13,7 @@ use crate::pipeline::Summary;
 fn by_file(issues: &[Issue]) -> Vec<(&str, Vec<&Issue>)> {
     let mut groups: Vec<(&str, Vec<&Issue>)> = Vec::new();
     for i in issues {
-        match groups.iter_mut().find(|(f, _)| *f == i.source.file) {
+        match groups.iter_mut().find(|(f, _)| **f == *i.source.file) {
             Some((_, list)) => list.push(i),
             None => groups.push((&i.source.file, vec![i])),
         }
@@ -27,7 +27,7 @@ fn by_file(issues: &[Issue]) -> Vec<(&str, Vec<&Issue>)> {
 fn place(i: &Issue) -> String {
     match (i.source.sheet.is_empty(), i.source.cell.is_empty()) {
         (true, _) => "(file)".to_string(),
-        (false, true) => i.source.sheet.clone(),
+        (false, true) => i.source.sheet.to_string(),
         (false, false) => format!("{}!{}", i.source.sheet, i.source.cell),
     }
 }
