@@ -14,7 +14,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -120,44 +119,69 @@ pub fn write_csv(path: &Path, table: &Table, options: &WriteOptions) -> Result<(
     out.flush()
 }
 
-/// The smallest scale that holds every value of a decimal column exactly
-/// (at least `min_scale`).
-fn decimal_scale(values: &[Option<Decimal>], min_scale: u32) -> u32 {
-    values
-        .iter()
-        .flatten()
-        .map(|d| d.normalize().scale())
-        .max()
-        .unwrap_or(0)
-        .max(min_scale)
-}
-
 /// A table as a polars frame: strings as String, integers as Int64,
 /// decimals as Decimal(38, scale) holding every value exactly.
 pub fn to_frame(table: &Table) -> Result<DataFrame, PolarsError> {
-    let mut columns = Vec::with_capacity(table.columns.len());
-    for c in &table.columns {
+    to_frame_parts(std::slice::from_ref(table))
+}
+
+/// Tables with the same columns, one after the other, as one polars frame
+/// (see [`to_frame`]): the values are read once, into the frame's columns.
+pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
+    let Some(first) = parts.first() else {
+        return DataFrame::new_infer_height(Vec::new());
+    };
+    let mut columns = Vec::with_capacity(first.columns.len());
+    for (i, c) in first.columns.iter().enumerate() {
         let name = PlSmallStr::from(c.name.as_str());
+        let values = || parts.iter().map(move |t| &t.columns[i].values);
         let series = match &c.values {
-            Values::Str(v) => StringChunked::from_iter_options(name, v.iter()).into_series(),
-            Values::Int(v) => Series::new(name, v.clone()),
-            Values::Dec {
-                values,
-                min_scale,
-                scale,
-            } => {
-                let scale = scale.unwrap_or_else(|| decimal_scale(values, *min_scale));
-                let mantissas: Vec<Option<i128>> = values
-                    .iter()
-                    .map(|d| {
-                        d.map(|d| {
-                            let mut d = d;
-                            d.rescale(scale);
-                            d.mantissa()
-                        })
+            Values::Str(_) => StringChunked::from_iter_options(
+                name,
+                values().flat_map(|v| {
+                    match v {
+                        Values::Str(s) => Some(s.iter()),
+                        _ => None,
+                    }
+                    .into_iter()
+                    .flatten()
+                }),
+            )
+            .into_series(),
+            Values::Int(_) => {
+                let ints: Vec<Option<i64>> = values()
+                    .flat_map(|v| match v {
+                        Values::Int(v) => v.as_slice(),
+                        _ => &[],
                     })
+                    .copied()
                     .collect();
-                Int128Chunked::from_iter_options(name, mantissas.into_iter())
+                Series::new(name, ints)
+            }
+            Values::Dec {
+                min_scale, scale, ..
+            } => {
+                let decimals = || {
+                    values().flat_map(|v| match v {
+                        Values::Dec { values, .. } => values.as_slice(),
+                        _ => &[],
+                    })
+                };
+                let scale = scale.unwrap_or_else(|| {
+                    decimals()
+                        .flatten()
+                        .map(|d| d.normalize().scale())
+                        .max()
+                        .unwrap_or(0)
+                        .max(*min_scale)
+                });
+                let mantissas = decimals().map(|d| {
+                    d.map(|mut d| {
+                        d.rescale(scale);
+                        d.mantissa()
+                    })
+                });
+                Int128Chunked::from_iter_options(name, mantissas)
                     .into_decimal(38, scale as usize)?
                     .into_series()
             }

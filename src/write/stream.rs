@@ -20,8 +20,8 @@ use polars::prelude::*;
 
 use super::xlsx::Book;
 use super::{
-    guard_formula, to_frame, write_csv, write_dataset, write_parquet, Format, Table, Values,
-    WriteError, WriteOptions, PARTITIONED_TABLES, XLSX_NAME,
+    guard_formula, to_frame, to_frame_parts, write_csv, write_dataset, write_parquet, Format,
+    Table, Values, WriteError, WriteOptions, PARTITIONED_TABLES, XLSX_NAME,
 };
 
 /// A record table's rows are buffered until they take about this many
@@ -45,8 +45,11 @@ struct ParquetOut {
     path: PathBuf,
     role: ParquetRole,
     writer: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
-    buffer: Table,
-    /// About how many bytes the buffered rows take.
+    /// The tables of the files since the last row group (moved in, not
+    /// copied: they are read once, when the row group is written).
+    buffer: Vec<Table>,
+    /// How many rows, and about how many bytes, the buffered tables hold.
+    buffered_rows: usize,
     buffered: usize,
 }
 
@@ -184,13 +187,12 @@ impl Output {
                     .set_parallel(false)
                     .batched(&schema)
                     .map_err(polars_err(&table.name))?;
-                let mut buffer = table.clone();
-                buffer.clear();
                 Some(ParquetOut {
                     path,
                     role,
                     writer: Some(writer),
-                    buffer,
+                    buffer: Vec::new(),
+                    buffered_rows: 0,
                     buffered: 0,
                 })
             }
@@ -218,7 +220,7 @@ impl Output {
     /// Appends rows to the record tables: `chunk` holds one table per
     /// record table, in the order they were opened.
     pub fn append(&mut self, chunk: Vec<Table>) -> Result<(), WriteError> {
-        for (out, mut rows) in self.tables.iter_mut().zip(chunk) {
+        for (out, rows) in self.tables.iter_mut().zip(chunk) {
             if rows.rows() == 0 {
                 continue;
             }
@@ -231,8 +233,9 @@ impl Output {
             }
             if let Some(p) = &mut out.parquet {
                 p.buffered += rows.approx_bytes();
-                p.buffer.append(&mut rows);
-                if p.buffered >= ROW_GROUP_BYTES || p.buffer.rows() >= ROW_GROUP_ROWS {
+                p.buffered_rows += rows.rows();
+                p.buffer.push(rows);
+                if p.buffered >= ROW_GROUP_BYTES || p.buffered_rows >= ROW_GROUP_ROWS {
                     p.flush()?;
                 }
             }
@@ -439,7 +442,7 @@ impl CsvOut {
                         values, min_scale, ..
                     } => {
                         if let Some(d) = values[row] {
-                            self.text = super::table::format_decimal(d, *min_scale);
+                            super::table::write_decimal(&mut self.text, d, *min_scale);
                         }
                         &self.text
                     }
@@ -467,15 +470,16 @@ impl CsvOut {
 impl ParquetOut {
     /// Writes the buffered rows as a row group.
     fn flush(&mut self) -> Result<(), WriteError> {
-        if self.buffer.rows() == 0 {
+        let Some(first) = self.buffer.first() else {
             return Ok(());
-        }
-        let name = self.buffer.name.clone();
-        let df = to_frame(&self.buffer).map_err(polars_err(&name))?;
+        };
+        let name = first.name.clone();
+        let df = to_frame_parts(&self.buffer).map_err(polars_err(&name))?;
         if let Some(w) = &mut self.writer {
             w.write_batch(&df).map_err(polars_err(&name))?;
         }
         self.buffer.clear();
+        self.buffered_rows = 0;
         self.buffered = 0;
         Ok(())
     }

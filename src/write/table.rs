@@ -423,11 +423,19 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
 /// A decimal as text with at least `min_scale` decimals and no trailing
 /// zeros beyond them: `20` → `20.00`, `0.1234560` → `0.123456`.
 pub fn format_decimal(d: Decimal, min_scale: u32) -> String {
+    let mut text = String::new();
+    write_decimal(&mut text, d, min_scale);
+    text
+}
+
+/// [`format_decimal`] appended to `out`.
+pub fn write_decimal(out: &mut String, d: Decimal, min_scale: u32) {
+    use std::fmt::Write as _;
     let mut n = d.normalize();
     if n.scale() < min_scale {
         n.rescale(min_scale);
     }
-    n.to_string()
+    let _ = write!(out, "{n}");
 }
 
 #[cfg(test)]
