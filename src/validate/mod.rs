@@ -320,6 +320,8 @@ pub struct BatchCheck {
     /// Each (unit, project code) seen, by a 128-bit hash: the content's
     /// fingerprint and where it was first read.
     first_seen: HashMap<u128, (u128, Box<str>)>,
+    /// Scratch space for the bytes a hash is taken of.
+    bytes: Vec<u8>,
 }
 
 impl BatchCheck {
@@ -334,9 +336,9 @@ impl BatchCheck {
             out.append(form);
             return;
         };
-        let print = fingerprint(&mut form);
+        let print = fingerprint(&mut form, &mut self.bytes);
         let p = &form.projects[0];
-        let key = hash128(&(&unit, &code));
+        let key = hash128(&(&unit, &code), &mut self.bytes);
         let Some((earlier, also_at)) = self.first_seen.get(&key) else {
             self.first_seen
                 .insert(key, (print, p.source.describe().into_boxed_str()));
@@ -367,9 +369,9 @@ impl BatchCheck {
 /// A 128-bit hash of `value` (XXH3-128: fast, and collisions are out of
 /// reach for any batch). The value's bytes are gathered first and hashed in
 /// one call, which is much faster than feeding XXH3 field by field.
-fn hash128(value: &impl std::hash::Hash) -> u128 {
-    struct Bytes(Vec<u8>);
-    impl std::hash::Hasher for Bytes {
+fn hash128(value: &impl std::hash::Hash, scratch: &mut Vec<u8>) -> u128 {
+    struct Bytes<'a>(&'a mut Vec<u8>);
+    impl std::hash::Hasher for Bytes<'_> {
         fn write(&mut self, bytes: &[u8]) {
             self.0.extend_from_slice(bytes);
         }
@@ -377,14 +379,15 @@ fn hash128(value: &impl std::hash::Hash) -> u128 {
             0
         }
     }
-    let mut bytes = Bytes(Vec::with_capacity(4096));
+    scratch.clear();
+    let mut bytes = Bytes(scratch);
     value.hash(&mut bytes);
     xxhash_rust::xxh3::xxh3_128(&bytes.0)
 }
 
 /// A 128-bit fingerprint of a form's content (project and rows), wherever
 /// it was read: sources are left out.
-fn fingerprint(form: &mut Records) -> u128 {
+fn fingerprint(form: &mut Records, scratch: &mut Vec<u8>) -> u128 {
     fn take<T>(rows: &mut [T], source: impl Fn(&mut T) -> &mut Source) -> Vec<Source> {
         rows.iter_mut().map(|r| std::mem::take(source(r))).collect()
     }
@@ -401,7 +404,10 @@ fn fingerprint(form: &mut Records) -> u128 {
         take(&mut form.goals, |r| &mut r.source),
         take(&mut form.plan, |r| &mut r.source),
     );
-    let print = hash128(&(&form.projects, &form.indicators, &form.goals, &form.plan));
+    let print = hash128(
+        &(&form.projects, &form.indicators, &form.goals, &form.plan),
+        scratch,
+    );
     put(&mut form.projects, p, |r| &mut r.source);
     put(&mut form.indicators, i, |r| &mut r.source);
     put(&mut form.goals, g, |r| &mut r.source);
