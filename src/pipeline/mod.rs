@@ -165,7 +165,9 @@ fn each_file_in_order<R: Send>(
 }
 
 /// One file's forms and its own findings.
-type FileResult = (Vec<Records>, Vec<Issue>);
+/// Each form comes with its content fingerprint for the duplicate check,
+/// taken by the thread that read it.
+type FileResult = (Vec<(Records, u128)>, Vec<Issue>);
 
 /// The batch-level steps, fed file by file in order: the duplicate check,
 /// the rule levels, and the counts of the summary.
@@ -200,7 +202,7 @@ impl<'a> Batch<'a> {
         };
         self.summary.forms += forms.len();
         for form in forms {
-            self.check.push(form, &mut out);
+            self.check.push_printed(form.0, form.1, &mut out);
         }
         apply_rules(&mut out.issues, self.rules);
         let s = &mut self.summary;
@@ -245,6 +247,14 @@ fn work<'a>(
             forms: forms.len(),
             issues: issues.len() + found,
         });
+        let mut scratch = Vec::new();
+        let forms = forms
+            .into_iter()
+            .map(|mut f| {
+                let print = crate::validate::fingerprint(&mut f, &mut scratch);
+                (f, print)
+            })
+            .collect();
         (forms, issues)
     }
 }

@@ -328,6 +328,13 @@ impl BatchCheck {
     /// Checks `form` against the forms before it and appends what is kept
     /// (and any finding) to `out`.
     pub fn push(&mut self, mut form: Records, out: &mut Records) {
+        let print = fingerprint(&mut form, &mut self.bytes);
+        self.push_printed(form, print, out);
+    }
+
+    /// [`BatchCheck::push`] of a form whose [`fingerprint`] is already
+    /// taken (by the thread that read it).
+    pub fn push_printed(&mut self, form: Records, print: u128, out: &mut Records) {
         let Some((unit, code)) = form
             .projects
             .first()
@@ -336,7 +343,6 @@ impl BatchCheck {
             out.append(form);
             return;
         };
-        let print = fingerprint(&mut form, &mut self.bytes);
         let p = &form.projects[0];
         let key = hash128(&(&unit, &code), &mut self.bytes);
         let Some((earlier, also_at)) = self.first_seen.get(&key) else {
@@ -387,7 +393,7 @@ fn hash128(value: &impl std::hash::Hash, scratch: &mut Vec<u8>) -> u128 {
 
 /// A 128-bit fingerprint of a form's content (project and rows), wherever
 /// it was read: sources are left out.
-fn fingerprint(form: &mut Records, scratch: &mut Vec<u8>) -> u128 {
+pub fn fingerprint(form: &mut Records, scratch: &mut Vec<u8>) -> u128 {
     fn take<T>(rows: &mut [T], source: impl Fn(&mut T) -> &mut Source) -> Vec<Source> {
         rows.iter_mut().map(|r| std::mem::take(source(r))).collect()
     }
