@@ -388,7 +388,7 @@ fn hash128(value: &impl std::hash::Hash, scratch: &mut Vec<u8>) -> u128 {
     scratch.clear();
     let mut bytes = Bytes(scratch);
     value.hash(&mut bytes);
-    xxhash_rust::xxh3::xxh3_128(&bytes.0)
+    xxhash_rust::xxh3::xxh3_128(bytes.0)
 }
 
 /// A 128-bit fingerprint of a form's content (project and rows), wherever
