@@ -47,15 +47,6 @@ impl Strs {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    /// Moves the values of `other` to the end.
-    fn append(&mut self, other: &mut Strs) {
-        let base = self.text.len();
-        self.text.push_str(&other.text);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
-        self.present.append(&mut other.present);
-        other.clear();
-    }
-
     fn clear(&mut self) {
         self.text.clear();
         self.ends.clear();
@@ -108,16 +99,6 @@ impl Values {
         self.len() == 0
     }
 
-    /// Moves the values of `other` (of the same kind) to the end.
-    fn append(&mut self, other: &mut Values) {
-        match (self, other) {
-            (Values::Str(a), Values::Str(b)) => a.append(b),
-            (Values::Int(a), Values::Int(b)) => a.append(b),
-            (Values::Dec { values: a, .. }, Values::Dec { values: b, .. }) => a.append(b),
-            (a, b) => unreachable!("appending {b:?} to a column of another kind {a:?}"),
-        }
-    }
-
     fn clear(&mut self) {
         match self {
             Values::Str(v) => v.clear(),
@@ -150,13 +131,6 @@ impl Table {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
-    }
-
-    /// Moves the rows of `other`, a table with the same columns, to the end.
-    pub fn append(&mut self, other: &mut Table) {
-        for (a, b) in self.columns.iter_mut().zip(&mut other.columns) {
-            a.values.append(&mut b.values);
-        }
     }
 
     /// About how many bytes the values take in memory.
@@ -455,10 +429,9 @@ mod tests {
 
     #[test]
     fn text_columns_keep_nulls_apart_from_empty_strings() {
-        let mut a: Strs = [Some("项目"), None, Some("")].into_iter().collect();
-        let mut b: Strs = [Some("x"), None].into_iter().collect();
-        a.append(&mut b);
-        assert!(b.is_empty());
+        let mut a: Strs = [Some("项目"), None, Some(""), Some("x"), None]
+            .into_iter()
+            .collect();
         assert_eq!(
             a.iter().collect::<Vec<_>>(),
             [Some("项目"), None, Some(""), Some("x"), None]
