@@ -47,11 +47,11 @@ impl Source {
 pub struct Project {
     pub source: Source,
     pub year: Option<i32>,
-    pub dept_code: Option<String>,
-    pub unit_code: Option<String>,
+    pub dept_code: Option<Arc<str>>,
+    pub unit_code: Option<Arc<str>>,
     pub unit_name: Option<String>,
     pub unit_raw: String,
-    pub project_code: Option<String>,
+    pub project_code: Option<Arc<str>>,
     pub project_code_raw: String,
     /// One value per named group of the code pattern, in pattern order.
     pub code_parts: Vec<Option<String>>,
@@ -85,9 +85,9 @@ pub struct Indicator {
     pub source: Source,
     /// The project's year and department, for partitioning and summaries.
     pub year: Option<i32>,
-    pub dept_code: Option<String>,
-    pub unit_code: Option<String>,
-    pub project_code: Option<String>,
+    pub dept_code: Option<Arc<str>>,
+    pub unit_code: Option<Arc<str>>,
+    pub project_code: Option<Arc<str>>,
     pub seq: u32,
     pub level1: Option<String>,
     pub level2: Option<String>,
@@ -110,9 +110,9 @@ pub struct Goal {
     pub source: Source,
     /// The project's year and department, for partitioning and summaries.
     pub year: Option<i32>,
-    pub dept_code: Option<String>,
-    pub unit_code: Option<String>,
-    pub project_code: Option<String>,
+    pub dept_code: Option<Arc<str>>,
+    pub unit_code: Option<Arc<str>>,
+    pub project_code: Option<Arc<str>>,
     pub seq: u32,
     pub goal: String,
 }
@@ -123,9 +123,9 @@ pub struct PlanPoint {
     pub source: Source,
     /// The project's year and department, for partitioning and summaries.
     pub year: Option<i32>,
-    pub dept_code: Option<String>,
-    pub unit_code: Option<String>,
-    pub project_code: Option<String>,
+    pub dept_code: Option<Arc<str>>,
+    pub unit_code: Option<Arc<str>>,
+    pub project_code: Option<Arc<str>>,
     pub checkpoint_label: String,
     pub checkpoint_month: Option<u8>,
     pub cumulative_pct_raw: String,
@@ -180,8 +180,8 @@ pub struct Issue {
     /// A stable code such as `budget_sum_mismatch` (see the README).
     pub code: &'static str,
     pub message: String,
-    pub unit_code: Option<String>,
-    pub project_code: Option<String>,
+    pub unit_code: Option<Arc<str>>,
+    pub project_code: Option<Arc<str>>,
     pub source: Source,
 }
 

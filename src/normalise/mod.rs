@@ -14,6 +14,8 @@ pub mod target;
 pub mod text;
 pub mod unit;
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
@@ -123,12 +125,15 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             .collect();
         (Some(c.code), parts)
     };
+    // The keys every row of the form repeats: one allocation each per form.
+    let unit_code: Option<Arc<str>> = unit.code.as_deref().map(Arc::from);
+    let project_key: Option<Arc<str>> = project_code.as_deref().map(Arc::from);
     let issue = |severity, code, message: String, source: Source| Issue {
         severity,
         code,
         message,
-        unit_code: unit.code.clone(),
-        project_code: project_code.clone(),
+        unit_code: unit_code.clone(),
+        project_code: project_key.clone(),
         source,
     };
     if !code_raw.trim().is_empty() && code_parts.iter().all(Option::is_none) && !groups.is_empty() {
@@ -248,11 +253,11 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         year: settings
             .year
             .or_else(|| raw.year.as_ref().and_then(|y| year_of(&y.text))),
-        dept_code,
-        unit_code: unit.code.clone(),
+        dept_code: dept_code.as_deref().map(Arc::from),
+        unit_code: unit_code.clone(),
         unit_name: unit.name.clone(),
         unit_raw: text(&raw.unit).to_string(),
-        project_code: project_code.clone(),
+        project_code: project_key.clone(),
         project_code_raw: code_raw.clone(),
         code_parts,
         category_name: category.map(|c| c.name.clone()),
@@ -281,8 +286,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
                 source: src(Some(g)),
                 year: project.year,
                 dept_code: project.dept_code.clone(),
-                unit_code: unit.code.clone(),
-                project_code: project_code.clone(),
+                unit_code: unit_code.clone(),
+                project_code: project_key.clone(),
                 seq: i as u32 + 1,
                 goal,
             });
@@ -340,8 +345,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             source: src(Some(&cp.value)),
             year: project.year,
             dept_code: project.dept_code.clone(),
-            unit_code: unit.code.clone(),
-            project_code: project_code.clone(),
+            unit_code: unit_code.clone(),
+            project_code: project_key.clone(),
             checkpoint_label: cp.label.text.clone(),
             checkpoint_month: month,
             cumulative_pct_raw: cp.value.text.clone(),
@@ -391,8 +396,8 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             source: Source::new(&raw.file, &raw.sheet, r.row.a1()),
             year: project.year,
             dept_code: project.dept_code.clone(),
-            unit_code: unit.code.clone(),
-            project_code: project_code.clone(),
+            unit_code: unit_code.clone(),
+            project_code: project_key.clone(),
             seq: i as u32 + 1,
             level1: level1.or_else(|| non_empty(&r.level1.text)),
             level2: level2.or_else(|| non_empty(&r.level2.text)),

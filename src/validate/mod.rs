@@ -63,7 +63,7 @@ fn issue(
 fn name_of(p: &Project) -> String {
     p.project_name
         .clone()
-        .or_else(|| p.project_code.clone())
+        .or_else(|| p.project_code.as_deref().map(str::to_string))
         .unwrap_or_else(|| format!("the form at {}", p.source.cell))
 }
 
@@ -138,7 +138,7 @@ fn dept_matches_unit(p: &Project, code_groups: &[String], out: &mut Vec<Issue>) 
         .position(|g| g == "dept")
         .and_then(|i| p.code_parts.get(i).cloned().flatten());
     if let (Some(code_dept), Some(unit_dept)) = (code_dept, &p.dept_code) {
-        if !unit_dept.starts_with(&code_dept) && !code_dept.starts_with(unit_dept.as_str()) {
+        if !unit_dept.starts_with(&code_dept) && !code_dept.starts_with(&**unit_dept) {
             out.push(issue(
                 p,
                 Severity::Warning,
