@@ -14,9 +14,8 @@ pub mod target;
 pub mod text;
 pub mod unit;
 
-use std::sync::Arc;
-
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -393,7 +392,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             t.value = Some(v);
         }
         out.indicators.push(Indicator {
-            source: Source::new(&raw.file, &raw.sheet, r.row.a1()),
+            source: Source::shared(&anchor.file, &anchor.sheet, r.row.a1()),
             year: project.year,
             dept_code: project.dept_code.clone(),
             unit_code: unit_code.clone(),

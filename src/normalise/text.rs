@@ -34,14 +34,10 @@ pub fn fold_label(s: &str) -> String {
 /// [`fold_label`] appended to `out`, trailing colons kept: one pass, no
 /// allocation when `out` has room.
 pub fn fold_label_into(s: &str, out: &mut String) {
-    for c in s.chars() {
-        let c = match c {
-            '\u{3000}' => continue,
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c if c.is_whitespace() => continue,
-            c => c,
-        };
-        out.push(c.to_ascii_lowercase());
+    for c in s.chars().map(fold_char) {
+        if !c.is_whitespace() {
+            out.push(c.to_ascii_lowercase());
+        }
     }
 }
 

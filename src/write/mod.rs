@@ -138,23 +138,18 @@ pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
         let series = match &c.values {
             Values::Str(_) => StringChunked::from_iter_options(
                 name,
-                values().flat_map(|v| {
-                    match v {
-                        Values::Str(s) => Some(s.iter()),
-                        _ => None,
-                    }
-                    .into_iter()
-                    .flatten()
+                values().flat_map(|v| match v {
+                    Values::Str(s) => s.iter(),
+                    other => unreachable!("{other:?} in the text column {}", c.name),
                 }),
             )
             .into_series(),
             Values::Int(_) => {
                 let ints: Vec<Option<i64>> = values()
                     .flat_map(|v| match v {
-                        Values::Int(v) => v.as_slice(),
-                        _ => &[],
+                        Values::Int(v) => v.iter().copied(),
+                        other => unreachable!("{other:?} in the integer column {}", c.name),
                     })
-                    .copied()
                     .collect();
                 Series::new(name, ints)
             }
@@ -163,8 +158,8 @@ pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
             } => {
                 let decimals = || {
                     values().flat_map(|v| match v {
-                        Values::Dec { values, .. } => values.as_slice(),
-                        _ => &[],
+                        Values::Dec { values, .. } => values.iter().copied(),
+                        other => unreachable!("{other:?} in the decimal column {}", c.name),
                     })
                 };
                 let scale = scale.unwrap_or_else(|| {

@@ -48,8 +48,7 @@ struct ParquetOut {
     /// The tables of the files since the last row group (moved in, not
     /// copied: they are read once, when the row group is written).
     buffer: Vec<Table>,
-    /// How many rows, and about how many bytes, the buffered tables hold.
-    buffered_rows: usize,
+    /// About how many bytes the buffered tables hold.
     buffered: usize,
 }
 
@@ -192,7 +191,6 @@ impl Output {
                     role,
                     writer: Some(writer),
                     buffer: Vec::new(),
-                    buffered_rows: 0,
                     buffered: 0,
                 })
             }
@@ -233,9 +231,9 @@ impl Output {
             }
             if let Some(p) = &mut out.parquet {
                 p.buffered += rows.approx_bytes();
-                p.buffered_rows += rows.rows();
                 p.buffer.push(rows);
-                if p.buffered >= ROW_GROUP_BYTES || p.buffered_rows >= ROW_GROUP_ROWS {
+                let buffered_rows: usize = p.buffer.iter().map(Table::rows).sum();
+                if p.buffered >= ROW_GROUP_BYTES || buffered_rows >= ROW_GROUP_ROWS {
                     p.flush()?;
                 }
             }
@@ -479,7 +477,6 @@ impl ParquetOut {
             w.write_batch(&df).map_err(polars_err(&name))?;
         }
         self.buffer.clear();
-        self.buffered_rows = 0;
         self.buffered = 0;
         Ok(())
     }

@@ -61,7 +61,10 @@ impl Strs {
 
 impl<S: AsRef<str>> FromIterator<Option<S>> for Strs {
     fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Strs {
+        let iter = iter.into_iter();
         let mut strs = Strs::default();
+        strs.ends.reserve(iter.size_hint().0);
+        strs.present.reserve(iter.size_hint().0);
         for v in iter {
             strs.push(v.as_ref().map(AsRef::as_ref));
         }
@@ -168,12 +171,7 @@ impl<'a, T> Builder<'a, T> {
     }
 
     fn str(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
-        let mut values = Strs::default();
-        values.ends.reserve(self.rows.len());
-        values.present.reserve(self.rows.len());
-        for r in self.rows {
-            values.push(f(r));
-        }
+        let values = self.rows.iter().map(f).collect();
         self.columns.push(Column {
             name: name.to_string(),
             values: Values::Str(values),
