@@ -104,27 +104,55 @@ impl Pos {
 
     /// The A1 address of this cell (`C5`).
     pub fn a1(&self) -> String {
-        self.to_string()
+        self.a1_in(&mut [0; A1_MAX]).to_string()
     }
+
+    /// The A1 address written into `buf`, from its end (no allocation).
+    pub fn a1_in<'b>(&self, buf: &'b mut [u8; A1_MAX]) -> &'b str {
+        let mut i = buf.len();
+        let mut row = u64::from(self.row) + 1;
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (row % 10) as u8;
+            row /= 10;
+            if row == 0 {
+                break;
+            }
+        }
+        let letters = column_letters(self.col, &mut buf[..i]);
+        i -= letters;
+        std::str::from_utf8(&buf[i..]).expect("ASCII letters and digits")
+    }
+}
+
+/// The longest A1 address of a [`Pos`]: 7 letters (a `u32` column) and 10
+/// digits (a `u32` row).
+pub const A1_MAX: usize = 17;
+
+/// Writes the letters of 0-based column `col` at the end of `buf`; returns
+/// how many.
+fn column_letters(col: u32, buf: &mut [u8]) -> usize {
+    let mut n = u64::from(col) + 1;
+    let mut i = buf.len();
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'A' + ((n - 1) % 26) as u8;
+        n = (n - 1) / 26;
+    }
+    buf.len() - i
 }
 
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", column_name(self.col), self.row as u64 + 1)
+        f.write_str(self.a1_in(&mut [0; A1_MAX]))
     }
 }
 
 /// Spreadsheet column letters for a 0-based column: 0 → `A`, 26 → `AA`.
 pub fn column_name(col: u32) -> String {
-    let mut n = col as u64 + 1;
-    let mut out = Vec::new();
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        out.push(b'A' + rem);
-        n = (n - 1) / 26;
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ASCII letters")
+    let mut buf = [0; A1_MAX];
+    let n = column_letters(col, &mut buf);
+    String::from_utf8(buf[A1_MAX - n..].to_vec()).expect("ASCII letters")
 }
 
 /// An inclusive rectangle of cells, as a merged range.
@@ -360,6 +388,9 @@ mod tests {
         assert_eq!(Pos::new(9, 25).a1(), "Z10");
         assert_eq!(Pos::new(0, 26).a1(), "AA1");
         assert_eq!(Pos::new(1_048_575, 16_383).a1(), "XFD1048576");
+        assert_eq!(Pos::new(u32::MAX, u32::MAX).a1(), "MWLQKWV4294967296");
+        assert_eq!(format!("{}", Pos::new(4, 2)), "C5");
+        assert_eq!(column_name(27), "AB");
     }
 
     #[test]

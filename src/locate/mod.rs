@@ -179,7 +179,11 @@ impl Matcher {
         }
         Matcher {
             fields,
-            title_suffix: labels.title_suffix.iter().map(|s| fold_label(s)).collect(),
+            title_suffix: labels
+                .title_suffix
+                .iter()
+                .map(|s| fold_label(s).into_owned())
+                .collect(),
         }
     }
 
@@ -428,11 +432,13 @@ pub enum CellKind {
 
 /// The kinds of a grid's text cells, by position.
 #[derive(Debug, Clone, Default)]
-pub struct Kinds(FxHashMap<Pos, CellKind>);
+/// The classified cells, row-major (the grid's order), looked up by
+/// binary search.
+pub struct Kinds(Vec<(Pos, CellKind)>);
 
 impl Kinds {
     pub fn new(grid: &Grid, matcher: &Matcher) -> Kinds {
-        let mut kinds = FxHashMap::default();
+        let mut kinds = Vec::new();
         let mut buf = String::new();
         // A text held by several cells (a workbook's shared string: the
         // labels of every form on the sheet) is classified once.
@@ -449,32 +455,36 @@ impl Kinds {
                 matcher.kind(t, &mut buf)
             };
             if let Some(kind) = kind {
-                kinds.insert(pos, kind);
+                kinds.push((pos, kind));
             }
         }
         Kinds(kinds)
     }
 
+    fn get(&self, p: Pos) -> Option<CellKind> {
+        let i = self.0.binary_search_by_key(&p, |(pos, _)| *pos).ok()?;
+        Some(self.0[i].1)
+    }
+
     /// The field the cell at `p` (a stored cell, not inside a merge) labels.
     pub fn field(&self, p: Pos) -> Option<Field> {
-        match self.0.get(&p) {
-            Some(CellKind::Label(f)) => Some(*f),
+        match self.get(p) {
+            Some(CellKind::Label(f)) => Some(f),
             _ => None,
         }
     }
 
     pub fn is_title(&self, p: Pos) -> bool {
-        self.0.get(&p) == Some(&CellKind::Title)
+        self.get(p) == Some(CellKind::Title)
     }
 
     pub fn is_unit_marker(&self, p: Pos) -> bool {
-        self.0.get(&p) == Some(&CellKind::UnitMarker)
+        self.get(p) == Some(CellKind::UnitMarker)
     }
 
     /// Every label, in row-major order.
     pub fn labels(&self) -> Vec<Label> {
-        let mut out: Vec<Label> = self
-            .0
+        self.0
             .iter()
             .filter_map(|(pos, k)| match k {
                 CellKind::Label(field) => Some(Label {
@@ -483,8 +493,6 @@ impl Kinds {
                 }),
                 _ => None,
             })
-            .collect();
-        out.sort_by_key(|l| l.pos);
-        out
+            .collect()
     }
 }

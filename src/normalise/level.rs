@@ -52,7 +52,7 @@ impl Levels {
     /// each synonym maps to its canonical name, likewise.
     pub fn new(synonyms: impl IntoIterator<Item = (String, String)>) -> Levels {
         fn add(map: &mut HashMap<String, String>, written: &str, canonical: &str) {
-            let key = fold_label(written);
+            let key = fold_label(written).into_owned();
             let bare = key.strip_suffix("指标").unwrap_or(&key).to_string();
             map.insert(bare, canonical.to_string());
             map.insert(key, canonical.to_string());
@@ -77,12 +77,16 @@ impl Levels {
 
     /// The canonical level 1 for a written one, if known.
     pub fn level1(&self, raw: &str) -> Option<&str> {
-        self.level1.get(&fold_label(raw)).map(String::as_str)
+        self.level1
+            .get(fold_label(raw).as_ref())
+            .map(String::as_str)
     }
 
     /// The canonical level 2 for a written one, if known.
     pub fn level2(&self, raw: &str) -> Option<&str> {
-        self.level2.get(&fold_label(raw)).map(String::as_str)
+        self.level2
+            .get(fold_label(raw).as_ref())
+            .map(String::as_str)
     }
 }
 

@@ -21,14 +21,18 @@ pub fn fold_char(c: char) -> char {
 
 /// The key a label is compared by: full-width folded, all white space
 /// removed (so `项 目 名 称` matches 项目名称), a trailing colon dropped, and
-/// ASCII letters lower-cased.
-pub fn fold_label(s: &str) -> String {
+/// ASCII letters lower-cased. Borrows `s` when it is its own key.
+pub fn fold_label(s: &str) -> std::borrow::Cow<'_, str> {
+    let folds = |c: char| fold_char(c) != c || c.is_whitespace() || c.is_ascii_uppercase();
+    if !s.ends_with([':', '\u{FF1A}']) && !s.chars().any(folds) {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     fold_label_into(s, &mut out);
     while out.ends_with(':') {
         out.pop();
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// [`fold_label`] appended to `out`, trailing colons kept: one pass, no
@@ -76,6 +80,17 @@ mod tests {
         assert_eq!(fold_label(" 其中：财政资金 "), "其中:财政资金");
         assert_eq!(fold_label("项目编码："), "项目编码");
         assert_eq!(fold_label("项目编码\u{3000}"), "项目编码");
+    }
+
+    #[test]
+    fn labels_that_are_their_own_key_are_not_copied() {
+        assert!(matches!(
+            fold_label("项目名称"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(fold_label("项目名称："), "项目名称");
+        assert_eq!(fold_label("Ａ类"), "a类");
+        assert_eq!(fold_label("A类"), "a类");
     }
 
     #[test]

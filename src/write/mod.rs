@@ -67,7 +67,7 @@ pub const XLSX_NAME: &str = "tables.xlsx";
 /// How tables are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteOptions {
-    /// Guard CSV text cells against formula injection (see [`guard_formula`]).
+    /// Guard CSV text cells against formula injection (see [`needs_formula_guard`]).
     pub csv_formula_guard: bool,
     /// Start CSV files with a UTF-8 byte order mark.
     pub csv_bom: bool,
@@ -100,16 +100,12 @@ pub fn write_all(
     Output::create(dir, &[], formats, options, &[])?.finish(tables)
 }
 
-/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`,
-/// `@`, or a tab or carriage return first) gets a leading `'`, which Excel
-/// and LibreOffice show as text. Applied to CSV only; Parquet keeps the
+/// True for a text cell that a spreadsheet would run as a formula (`=`,
+/// `+`, `-`, `@`, or a tab or carriage return first). CSV writes it with a
+/// leading `'`, which Excel and LibreOffice show as text; Parquet keeps the
 /// exact text.
-pub fn guard_formula(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
+pub fn needs_formula_guard(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// UTF-8 CSV with a header row; decimals exactly as computed.
@@ -280,11 +276,11 @@ mod tests {
 
     #[test]
     fn formulas_are_guarded() {
-        assert_eq!(guard_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(guard_formula("+1"), "'+1");
-        assert_eq!(guard_formula("-1"), "'-1");
-        assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(guard_formula("项目"), "项目");
-        assert_eq!(guard_formula("1-2"), "1-2");
+        for s in ["=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(needs_formula_guard(s), "{s}");
+        }
+        for s in ["项目", "1-2", "", " =1"] {
+            assert!(!needs_formula_guard(s), "{s}");
+        }
     }
 }

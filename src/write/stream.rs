@@ -20,8 +20,8 @@ use polars::prelude::*;
 
 use super::xlsx::Book;
 use super::{
-    guard_formula, to_frame, to_frame_parts, write_csv, write_dataset, write_parquet, Format,
-    Table, Values, WriteError, WriteOptions, PARTITIONED_TABLES, XLSX_NAME,
+    to_frame, to_frame_parts, write_csv, write_dataset, write_parquet, Format, Table, Values,
+    WriteError, WriteOptions, PARTITIONED_TABLES, XLSX_NAME,
 };
 
 /// A record table's rows are buffered until they take about this many
@@ -54,10 +54,12 @@ struct ParquetOut {
 
 pub(super) struct CsvOut {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    file: BufWriter<File>,
     /// Per column: apply the formula guard.
     guard: Vec<bool>,
-    /// A number's text, or a guarded text.
+    /// The record being written.
+    line: Vec<u8>,
+    /// A number's text.
     text: String,
 }
 
@@ -387,9 +389,7 @@ impl CsvOut {
         }
         let mut out = CsvOut {
             path: path.to_path_buf(),
-            writer: csv::WriterBuilder::new()
-                .buffer_capacity(1 << 16)
-                .from_writer(file),
+            file,
             guard: table
                 .columns
                 .iter()
@@ -397,72 +397,96 @@ impl CsvOut {
                     matches!(c.values, Values::Str(_)) && options.csv_formula_guard && !c.vocabulary
                 })
                 .collect(),
+            line: Vec::with_capacity(1 << 10),
             text: String::new(),
         };
-        let header = table.columns.iter().map(|c| c.name.as_str());
-        out.writer.write_record(header).map_err(|e| out.err(e))?;
+        for (i, c) in table.columns.iter().enumerate() {
+            if i > 0 {
+                out.line.push(b',');
+            }
+            csv_field(&mut out.line, c.name.as_bytes());
+        }
+        out.end_record(table.columns.len())?;
         Ok(out)
     }
 
-    fn err(&self, source: csv::Error) -> WriteError {
-        WriteError::Csv {
-            path: self.path.clone(),
-            source,
+    /// Ends the record in `line` and hands it to the file. A record of one
+    /// empty field is written `""`, so it still reads as a record.
+    fn end_record(&mut self, fields: usize) -> Result<(), WriteError> {
+        if fields == 1 && self.line.is_empty() {
+            self.line.extend_from_slice(b"\"\"");
         }
+        self.line.push(b'\n');
+        let written = self.file.write_all(&self.line);
+        self.line.clear();
+        written.map_err(io(&self.path))
     }
 
     /// Appends `table`'s rows, field by field (no copy of a text value).
     pub(super) fn write(&mut self, table: &Table) -> Result<(), WriteError> {
-        use std::fmt::Write as _;
         for row in 0..table.rows() {
-            for (c, guard) in table.columns.iter().zip(&self.guard) {
-                self.text.clear();
-                let field: &str = match &c.values {
+            for (i, (c, guard)) in table.columns.iter().zip(&self.guard).enumerate() {
+                if i > 0 {
+                    self.line.push(b',');
+                }
+                match &c.values {
                     Values::Str(v) => match v.get(row) {
-                        Some(s) if *guard => {
-                            if let std::borrow::Cow::Owned(g) = guard_formula(s) {
-                                self.text = g;
-                                &self.text
-                            } else {
-                                s
-                            }
+                        Some(s) if *guard && super::needs_formula_guard(s) => {
+                            self.text.clear();
+                            self.text.push('\'');
+                            self.text.push_str(s);
+                            csv_field(&mut self.line, self.text.as_bytes());
                         }
-                        Some(s) => s,
-                        None => "",
+                        Some(s) => csv_field(&mut self.line, s.as_bytes()),
+                        None => {}
                     },
                     Values::Int(v) => {
                         if let Some(n) = v[row] {
-                            let _ = write!(self.text, "{n}");
+                            use std::io::Write as _;
+                            let _ = write!(self.line, "{n}");
                         }
-                        &self.text
                     }
                     Values::Dec {
                         values, min_scale, ..
                     } => {
                         if let Some(d) = values[row] {
+                            self.text.clear();
                             super::table::write_decimal(&mut self.text, d, *min_scale);
+                            self.line.extend_from_slice(self.text.as_bytes());
                         }
-                        &self.text
                     }
-                };
-                self.writer
-                    .write_field(field)
-                    .map_err(|e| WriteError::Csv {
-                        path: self.path.clone(),
-                        source: e,
-                    })?;
+                }
             }
-            self.writer
-                .write_record(None::<&[u8]>)
-                .map_err(|e| self.err(e))?;
+            self.end_record(table.columns.len())?;
         }
         Ok(())
     }
 
     /// Flushes the file.
     pub(super) fn flush(&mut self) -> Result<(), WriteError> {
-        self.writer.flush().map_err(io(&self.path))
+        self.file.flush().map_err(io(&self.path))
     }
+}
+
+/// Appends one CSV field as the `csv` crate writes it by default (RFC 4180):
+/// quoted, with quotes doubled, when it holds a comma, a quote or a line
+/// break; as it is otherwise.
+fn csv_field(line: &mut Vec<u8>, field: &[u8]) {
+    if !field
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        line.extend_from_slice(field);
+        return;
+    }
+    line.push(b'"');
+    for part in field.split_inclusive(|&b| b == b'"') {
+        line.extend_from_slice(part);
+        if part.ends_with(b"\"") {
+            line.push(b'"');
+        }
+    }
+    line.push(b'"');
 }
 
 impl ParquetOut {
@@ -515,4 +539,57 @@ fn swap_in(dir: &Path, staging: &Path, tables: &[&str]) -> Result<(), WriteError
     std::fs::rename(staging, dir).map_err(io(dir))?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::Strategy as _;
+
+    /// A record as `csv_field` and `CsvOut::end_record` lay it out.
+    fn ours(fields: &[String]) -> Vec<u8> {
+        let mut line = Vec::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            csv_field(&mut line, f.as_bytes());
+        }
+        if fields.len() == 1 && line.is_empty() {
+            line.extend_from_slice(b"\"\"");
+        }
+        line.push(b'\n');
+        line
+    }
+
+    fn csv_crate(fields: &[String]) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(fields).expect("in memory");
+        w.into_inner().expect("in memory")
+    }
+
+    #[test]
+    fn quoted_fields_are_written_as_the_csv_crate_writes_them() {
+        for fields in [
+            vec!["a,b".to_string(), "say \"hi\"".into(), "".into()],
+            vec!["两行\n文本".into(), "cr\rlf\r\n".into(), "\"".into()],
+            vec!["".into()],
+            vec!["762-0504-JQN-MTUQ".into(), "≥95%".into()],
+        ] {
+            assert_eq!(ours(&fields), csv_crate(&fields), "{fields:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_record_is_written_as_the_csv_crate_writes_it(fields in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::sample::select(vec!["a", ",", "\"", "\n", "\r", " ", "项目", "'", "=1", ""]),
+                0..6,
+            ).prop_map(|parts| parts.concat()),
+            1..5,
+        )) {
+            proptest::prop_assert_eq!(ours(&fields), csv_crate(&fields));
+        }
+    }
 }
