@@ -43,9 +43,9 @@ fn main() {
     let t = Instant::now();
     let groups = pipeline.settings.code_groups();
     let forms: Vec<Vec<Records>> = raws
-        .iter()
+        .into_iter()
         .map(|file| {
-            file.iter()
+            file.into_iter()
                 .map(|raw| {
                     let mut r = jixiao::normalise::normalise_form(raw, &pipeline.settings);
                     let found = validate_form(&r, &groups);
@@ -56,7 +56,6 @@ fn main() {
         })
         .collect();
     lap("normalise + validate", t);
-    drop(raws);
 
     let t = Instant::now();
     let mut check = BatchCheck::default();

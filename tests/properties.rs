@@ -189,7 +189,7 @@ proptest! {
         prop_assert_eq!(forms.len(), scene.forms.len());
         for (raw, i) in forms.iter().zip(&scene.forms) {
             let seed = &SEED[*i];
-            let r = normalise_form(raw, &Settings::default());
+            let r = normalise_form(raw.clone(), &Settings::default());
             let p = &r.projects[0];
             prop_assert_eq!(p.project_code.as_deref(), Some(seed.code));
             prop_assert_eq!(p.project_name.as_deref(), Some(seed.name));

@@ -90,14 +90,30 @@ fn text(field: &Option<RawField>) -> &str {
     field.as_ref().map_or("", |f| f.text.as_str())
 }
 
+/// The text of an optional field, moved out of it.
+fn take_text(field: &mut Option<RawField>) -> String {
+    field
+        .as_mut()
+        .map(|f| std::mem::take(&mut f.text))
+        .unwrap_or_default()
+}
+
+/// [`non_empty`] of a text that is usually clean already: kept, not copied.
+fn non_empty_owned(s: String) -> Option<String> {
+    if s.contains('\r') || s.trim().len() != s.len() {
+        return non_empty(&s);
+    }
+    (!s.is_empty()).then_some(s)
+}
+
 fn non_empty(s: &str) -> Option<String> {
     let t = text::clean_text(s);
     (!t.is_empty()).then_some(t)
 }
 
 /// Turns one parsed form into records, with an issue for every value that
-/// could not be read.
-pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
+/// could not be read. The raw texts move into the records.
+pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
     let mut out = Records::default();
     let anchor = Source::new(&raw.file, &raw.sheet, raw.anchor.a1());
     let src = |f: Option<&RawField>| Source::shared(&anchor.file, &anchor.sheet, cell(f));
@@ -254,26 +270,26 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             .or_else(|| raw.year.as_ref().and_then(|y| year_of(&y.text))),
         dept_code: dept_code.as_deref().map(Arc::from),
         unit_code: unit_code.clone(),
-        unit_name: unit.name.clone(),
-        unit_raw: text(&raw.unit).to_string(),
+        unit_name: unit.name,
+        unit_raw: take_text(&mut raw.unit),
         project_code: project_key.clone(),
-        project_code_raw: code_raw.clone(),
+        project_code_raw: code_raw,
         code_parts,
         category_name: category.map(|c| c.name.clone()),
         func_class_code,
         func_class_name,
         func_class_raw: fc_raw,
-        project_name: non_empty(text(&raw.name)),
-        title: raw.title.as_ref().and_then(|t| non_empty(&t.text)),
+        project_name: non_empty_owned(take_text(&mut raw.name)),
+        title: non_empty_owned(take_text(&mut raw.title)),
         budget_total,
         budget_fiscal,
         budget_other: budget_other.or(Some(Decimal::ZERO).filter(|_| budget_total.is_some())),
-        budget_total_raw: text(&raw.budget_total).to_string(),
-        budget_fiscal_raw: text(&raw.budget_fiscal).to_string(),
-        budget_other_raw: text(&raw.budget_other).to_string(),
+        budget_total_raw: take_text(&mut raw.budget_total),
+        budget_fiscal_raw: take_text(&mut raw.budget_fiscal),
+        budget_other_raw: take_text(&mut raw.budget_other),
         amount_unit: settings.amount_unit.name().to_string(),
-        amount_unit_raw: text(&raw.amount_unit).to_string(),
-        purpose: non_empty(text(&raw.purpose)),
+        amount_unit_raw: take_text(&mut raw.amount_unit),
+        purpose: non_empty_owned(take_text(&mut raw.purpose)),
         indicator_count: 0,
         goal_count: 0,
     };
@@ -327,7 +343,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
         }
     }
     let filled = plan::fill_cumulative(&pcts);
-    for (cp, pct) in raw.plan.iter().zip(filled) {
+    for (cp, pct) in std::mem::take(&mut raw.plan).into_iter().zip(filled) {
         let month = plan::checkpoint_month(&cp.label.text);
         if month.is_none() {
             out.issues.push(issue(
@@ -346,9 +362,9 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             dept_code: project.dept_code.clone(),
             unit_code: unit_code.clone(),
             project_code: project_key.clone(),
-            checkpoint_label: cp.label.text.clone(),
+            checkpoint_label: cp.label.text,
             checkpoint_month: month,
-            cumulative_pct_raw: cp.value.text.clone(),
+            cumulative_pct_raw: cp.value.text,
             cumulative_pct: pct,
             cumulative_amount: match (pct, project.budget_total) {
                 // Derived, so rounded to the 分 without a finding.
@@ -359,7 +375,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
     }
 
     // Indicators.
-    for (i, r) in raw.indicators.iter().enumerate() {
+    for (i, r) in std::mem::take(&mut raw.indicators).into_iter().enumerate() {
         let level1 = settings.levels.level1(&r.level1.text).map(str::to_string);
         let level2 = settings.levels.level2(&r.level2.text).map(str::to_string);
         for (raw_level, known, which) in [(&r.level1, &level1, "1"), (&r.level2, &level2, "2")] {
@@ -391,6 +407,7 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             }
             t.value = Some(v);
         }
+        let target_cell = cell(Some(&r.target));
         out.indicators.push(Indicator {
             source: Source::shared(&anchor.file, &anchor.sheet, r.row.a1()),
             year: project.year,
@@ -400,16 +417,16 @@ pub fn normalise_form(raw: &RawForm, settings: &Settings) -> Records {
             seq: i as u32 + 1,
             level1: level1.or_else(|| non_empty(&r.level1.text)),
             level2: level2.or_else(|| non_empty(&r.level2.text)),
-            level3: non_empty(&r.level3.text),
-            level1_raw: r.level1.text.clone(),
-            level2_raw: r.level2.text.clone(),
-            description: non_empty(&r.description.text),
-            target_raw: r.target.text.clone(),
-            target_cell: cell(Some(&r.target)),
+            level3: non_empty_owned(r.level3.text),
+            level1_raw: r.level1.text,
+            level2_raw: r.level2.text,
+            description: non_empty_owned(r.description.text),
+            target_raw: r.target.text,
+            target_cell,
             target_op: (!t.op.is_empty()).then_some(t.op),
             target_value: t.value,
             target_unit: t.unit,
-            basis: non_empty(&r.basis.text),
+            basis: non_empty_owned(r.basis.text),
         });
     }
 
@@ -509,7 +526,7 @@ mod tests {
 
     #[test]
     fn a_variant_form_comes_out_canonical_with_raw_kept() {
-        let r = normalise_form(&form(), &Settings::default());
+        let r = normalise_form(form(), &Settings::default());
         let p = &r.projects[0];
         assert_eq!(p.project_code.as_deref(), Some("762-0504-JQN-MTUQ"));
         assert_eq!(p.project_code_raw, "７６２０５０４jqnmtuq");
@@ -547,7 +564,7 @@ mod tests {
         raw.code = f("76-05", 2, 1);
         raw.budget_fiscal = f("二十万", 3, 4);
         raw.indicators[0].level1.text = "其他指标".into();
-        let r = normalise_form(&raw, &Settings::default());
+        let r = normalise_form(raw.clone(), &Settings::default());
         let codes: Vec<_> = r.issues.iter().map(|i| i.code).collect();
         assert_eq!(codes, ["code_format", "amount_not_number", "unknown_level"]);
         assert_eq!(r.projects[0].project_code.as_deref(), Some("76-05"));
@@ -561,7 +578,7 @@ mod tests {
             amount_unit: MoneyUnit::Yuan,
             ..Settings::default()
         };
-        let r = normalise_form(&form(), &settings);
+        let r = normalise_form(form(), &settings);
         assert_eq!(r.projects[0].budget_total, Some(d("1050000")));
         assert_eq!(r.projects[0].amount_unit, "元");
     }

@@ -218,6 +218,9 @@ fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
 
 /// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
 pub fn year_of(text: &str) -> Option<i32> {
+    if !text.contains('年') {
+        return None;
+    }
     let folded = crate::normalise::text::fold_width(text);
     let s = folded
         .trim()

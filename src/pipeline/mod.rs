@@ -452,7 +452,7 @@ fn extract_with(
             })
             .collect();
         for raw in crate::parse::parse_file(&content.grids, matcher) {
-            let mut records = normalise_form(&raw, &pipeline.settings);
+            let mut records = normalise_form(raw, &pipeline.settings);
             let found = validate_form(&records, &groups);
             records.issues.extend(found);
             forms.push(records);

@@ -81,9 +81,12 @@ pub struct Output {
     xlsx: Option<Book>,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError {
-    let path = path.to_path_buf();
-    move |source| WriteError::Io { path, source }
+/// The error of an I/O failure on `path` (the path is copied only then).
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn polars_err(table: &str) -> impl FnOnce(PolarsError) -> WriteError {
