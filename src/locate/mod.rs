@@ -202,8 +202,11 @@ impl Matcher {
         if let Some(f) = self.fields.get(unit_stripped(key)) {
             return Some(*f);
         }
+        if !key.ends_with(')') {
+            return None;
+        }
         let open = key.rfind('(')?;
-        (key.ends_with(')') && open > 0)
+        (open > 0)
             .then(|| self.fields.get(&key[..open]).copied())
             .flatten()
     }
@@ -241,12 +244,13 @@ impl Matcher {
 
 /// A folded label without a trailing parenthesised unit (`(%)`, `(万元)`).
 fn unit_stripped(key: &str) -> &str {
+    if !key.ends_with(')') {
+        return key;
+    }
     if let Some(open) = key.rfind('(') {
-        if key.ends_with(')') {
-            let inner = &key[open + 1..key.len() - 1];
-            if inner == "%" || MoneyUnit::parse(inner).is_some() {
-                return &key[..open];
-            }
+        let inner = &key[open + 1..key.len() - 1];
+        if inner == "%" || MoneyUnit::parse(inner).is_some() {
+            return &key[..open];
         }
     }
     key

@@ -74,7 +74,7 @@ impl<'a> Scanner<'a> {
                 };
             }
             if xml[start] != b'<' {
-                let end = memchr(b'<', &xml[start..]).map_or(xml.len(), |i| start + i);
+                let end = find_byte(b'<', &xml[start..]).map_or(xml.len(), |i| start + i);
                 self.at = end;
                 return Ok(Some(Token::Text(&xml[start..end])));
             }
@@ -95,7 +95,7 @@ impl<'a> Scanner<'a> {
                         .ok_or_else(|| self.error(start, "a declaration is not closed"))?
                 }
                 Some(b'/') => {
-                    let close = memchr(b'>', rest)
+                    let close = find_byte(b'>', rest)
                         .ok_or_else(|| self.error(start, "an end tag is not closed"))?;
                     let name = rest[1..close].trim_ascii_end();
                     match self.open.pop() {
@@ -166,13 +166,36 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// How far [`find_byte`] looks byte by byte before it calls `memchr`.
+const SHORT: usize = 16;
+
+/// The first `needle` in `hay`. A sheet's texts and end tags are a few
+/// bytes (`0</v>`), where a plain loop beats `memchr`'s set-up; longer
+/// spans go to `memchr`.
+#[inline]
+fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    let head = &hay[..hay.len().min(SHORT)];
+    if let Some(i) = head.iter().position(|b| *b == needle) {
+        return Some(i);
+    }
+    if hay.len() <= SHORT {
+        return None;
+    }
+    memchr(needle, &hay[SHORT..]).map(|i| i + SHORT)
+}
+
 /// The local part of a qualified name (`x:c` → `c`).
 fn local(name: &[u8]) -> &[u8] {
-    // Names are a few bytes: a plain loop, not a vectorised search.
-    match name.iter().rposition(|b| *b == b':') {
-        Some(i) => &name[i + 1..],
-        None => name,
+    // Names are a few bytes: a plain loop (`rposition` on bytes calls
+    // `memrchr`, whose set-up costs more than the search).
+    let mut i = name.len();
+    while i > 0 {
+        i -= 1;
+        if name[i] == b':' {
+            return &name[i + 1..];
+        }
     }
+    name
 }
 
 /// An attribute's raw value by local name (`t` finds `t="s"` and `x:t='s'`;
@@ -214,6 +237,10 @@ impl<'a> Iterator for Attrs<'a> {
 /// resolved and line ends normalised (`\r\n` and a lone `\r` read as `\n`,
 /// as XML requires; a `&#13;` reference stays a carriage return).
 pub(super) fn push_text(raw: &[u8], out: &mut Vec<u8>) {
+    if raw.len() <= SHORT && !raw.iter().any(|b| matches!(b, b'&' | b'\r')) {
+        out.extend_from_slice(raw);
+        return;
+    }
     let mut rest = raw;
     while let Some(i) = memchr::memchr2(b'&', b'\r', rest) {
         out.extend_from_slice(&rest[..i]);
@@ -338,6 +365,19 @@ mod tests {
         let mut out = Vec::new();
         push_text(b"x&#13;y", &mut out);
         assert_eq!(out, b"x\ry");
+    }
+
+    #[test]
+    fn find_byte_agrees_with_memchr_around_the_short_span() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut hay = vec![b'x'; len];
+                if at < len {
+                    hay[at] = b'>';
+                }
+                assert_eq!(find_byte(b'>', &hay), memchr(b'>', &hay), "{len} {at}");
+            }
+        }
     }
 
     proptest::proptest! {
