@@ -55,6 +55,11 @@ pub fn format_number(n: f64) -> String {
         // Also maps -0.0 to "0".
         return "0".to_string();
     }
+    // Whole numbers (most numeric cells) print as integers, the same digits
+    // `f64`'s `Display` gives and several times faster.
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        return (n as i64).to_string();
+    }
     format!("{n}")
 }
 
@@ -320,6 +325,8 @@ impl Grid {
     pub fn text(&self, p: Pos) -> Cow<'_, str> {
         match self.value(p).text() {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+            // A number's text has no white space to trim.
+            Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
             Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
         }
     }
@@ -413,6 +420,16 @@ mod tests {
         assert_eq!(CellValue::Number(85100.0).text(), "85100");
         assert_eq!(CellValue::Number(-0.0).text(), "0");
         assert_eq!(CellValue::Number(1e20).text(), "100000000000000000000");
+        for n in [
+            1.0,
+            -1.0,
+            85100.0,
+            4503599627370496.0,
+            8999999999999998.0,
+            -123456789.0,
+        ] {
+            assert_eq!(CellValue::Number(n).text(), format!("{n}"), "{n}");
+        }
     }
 
     #[test]
