@@ -38,11 +38,25 @@ pub fn fold_label(s: &str) -> std::borrow::Cow<'_, str> {
 /// [`fold_label`] appended to `out`, trailing colons kept: one pass, no
 /// allocation when `out` has room.
 pub fn fold_label_into(s: &str, out: &mut String) {
-    for c in s.chars().map(fold_char) {
-        if !c.is_whitespace() {
-            out.push(c.to_ascii_lowercase());
+    // Runs of characters the key keeps as they are are copied whole.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        // CJK punctuation, kana and ideographs (U+3001–U+FF00), the bulk of
+        // a label, neither fold nor are white space: no table lookup.
+        if ('\u{3001}'..='\u{FF00}').contains(&c) {
+            continue;
+        }
+        let f = fold_char(c);
+        if f == c && !c.is_whitespace() && !c.is_ascii_uppercase() {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        if !f.is_whitespace() {
+            out.push(f.to_ascii_lowercase());
         }
     }
+    out.push_str(&s[run..]);
 }
 
 /// Free text (names, purposes, goals, descriptions): trimmed, with Windows
@@ -91,6 +105,28 @@ mod tests {
         assert_eq!(fold_label("项目名称："), "项目名称");
         assert_eq!(fold_label("Ａ类"), "a类");
         assert_eq!(fold_label("A类"), "a类");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fold_label_into_folds_each_character(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a", "Z", " ", "\t", "\u{b}", "\u{85}", "\u{a0}", "\u{3000}", "\u{3001}",
+                "：", "：", "Ａ", "ｚ", "７", "～", "\u{ff00}", "\u{ff5f}", "项目", "€", ":",
+            ]),
+            0..12,
+        )) {
+            let s = parts.concat();
+            let mut fast = String::new();
+            fold_label_into(&s, &mut fast);
+            let each: String = s
+                .chars()
+                .map(fold_char)
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            proptest::prop_assert_eq!(fast, each);
+        }
     }
 
     #[test]
