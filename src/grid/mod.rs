@@ -82,6 +82,27 @@ impl Pos {
 
     /// [`Pos::parse_a1`] over bytes (an attribute of sheet XML).
     pub fn parse_a1_bytes(s: &[u8]) -> Option<Pos> {
+        // What sheet XML writes (`B4`): capitals, then at most 9 digits.
+        let letters = s.iter().take_while(|b| b.is_ascii_uppercase()).count();
+        let digits = &s[letters..];
+        if (1..=3).contains(&letters)
+            && (1..=9).contains(&digits.len())
+            && digits.iter().all(u8::is_ascii_digit)
+        {
+            let col = s[..letters]
+                .iter()
+                .fold(0u32, |c, b| c * 26 + u32::from(b - b'A' + 1));
+            let row = digits
+                .iter()
+                .fold(0u32, |r, b| r * 10 + u32::from(b - b'0'));
+            return (row >= 1).then(|| Pos::new(row - 1, col - 1));
+        }
+        Pos::parse_a1_any(s)
+    }
+
+    /// [`Pos::parse_a1_bytes`] of anything else: spaces around, `$`
+    /// anywhere, small letters.
+    fn parse_a1_any(s: &[u8]) -> Option<Pos> {
         let mut bytes = s
             .trim_ascii()
             .iter()
@@ -411,6 +432,15 @@ mod tests {
         assert_eq!(Pos::parse_a1("A0"), None);
         assert_eq!(Pos::parse_a1("5"), None);
         assert_eq!(Pos::parse_a1("AB"), None);
+        assert_eq!(Pos::parse_a1("c5"), Some(Pos::new(4, 2)));
+        assert_eq!(Pos::parse_a1_bytes(b"C5$"), Some(Pos::new(4, 2)));
+        assert_eq!(Pos::parse_a1_bytes(b"A0"), None);
+        assert_eq!(
+            Pos::parse_a1_bytes(b"A1234567890"),
+            Some(Pos::new(1_234_567_889, 0))
+        );
+        assert_eq!(Pos::parse_a1_bytes(b"A99999999999"), None);
+        assert_eq!(Pos::parse_a1_bytes(b"ABCD1"), None);
     }
 
     #[test]
