@@ -16,6 +16,9 @@ use super::scan::{attr, push_text, Attrs, Scanner, Token};
 use super::{FileContent, ReadError, SheetData};
 use crate::grid::{CellRange, CellValue, Pos};
 
+/// The most [`Package::part`] reserves ahead from a part's stated size.
+const PART_HINT_MAX: usize = 64 << 20;
+
 /// Why the package could not be read here.
 #[derive(Debug)]
 pub(super) struct NotRead(#[allow(dead_code)] pub String);
@@ -34,6 +37,11 @@ impl Package<'_> {
             .zip
             .by_name(name)
             .map_err(|e| format!("the package has no part {name} ({e})"))?;
+        // The size the package states, so the buffer does not grow by
+        // doubling (and copying) through a large sheet; only a hint, capped
+        // so a false size cannot reserve much.
+        self.buf
+            .reserve(usize::try_from(entry.size()).map_or(0, |n| n.min(PART_HINT_MAX)));
         entry
             .read_to_end(&mut self.buf)
             .map_err(|e| format!("part {name} cannot be read: {e}"))?;
