@@ -127,26 +127,36 @@ pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
     let Some(first) = parts.first() else {
         return DataFrame::new_infer_height(Vec::new());
     };
+    let rows = parts.iter().map(Table::rows).sum();
     let mut columns = Vec::with_capacity(first.columns.len());
     for (i, c) in first.columns.iter().enumerate() {
         let name = PlSmallStr::from(c.name.as_str());
         let values = || parts.iter().map(move |t| &t.columns[i].values);
         let series = match &c.values {
-            Values::Str(_) => StringChunked::from_iter_options(
-                name,
-                values().flat_map(|v| match v {
-                    Values::Str(s) => s.iter(),
-                    other => unreachable!("{other:?} in the text column {}", c.name),
-                }),
-            )
-            .into_series(),
+            Values::Str(_) => {
+                // Sized up front: the values of all parts in one array.
+                let mut texts = StringChunkedBuilder::new(name, rows);
+                for v in values() {
+                    let Values::Str(v) = v else {
+                        unreachable!("{v:?} in the text column {}", c.name)
+                    };
+                    for s in v.iter() {
+                        match s {
+                            Some(s) => texts.append_value(s),
+                            None => texts.append_null(),
+                        }
+                    }
+                }
+                texts.finish().into_series()
+            }
             Values::Int(_) => {
-                let ints: Vec<Option<i64>> = values()
-                    .flat_map(|v| match v {
-                        Values::Int(v) => v.iter().copied(),
-                        other => unreachable!("{other:?} in the integer column {}", c.name),
-                    })
-                    .collect();
+                let mut ints: Vec<Option<i64>> = Vec::with_capacity(rows);
+                for v in values() {
+                    let Values::Int(v) = v else {
+                        unreachable!("{v:?} in the integer column {}", c.name)
+                    };
+                    ints.extend_from_slice(v);
+                }
                 Series::new(name, ints)
             }
             Values::Dec {
