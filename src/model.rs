@@ -4,40 +4,48 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::grid::Pos;
+
 /// Where a record or finding came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
 pub struct Source {
     /// Shared by every record of a form (one allocation, not one per row).
     pub file: Arc<str>,
     pub sheet: Arc<str>,
-    /// A1 reference, empty when the finding is about a whole file or sheet.
-    pub cell: String,
+    /// The cell (written as an A1 reference), `None` when the finding is
+    /// about a whole file or sheet.
+    pub cell: Option<Pos>,
 }
 
 impl Source {
-    pub fn new(file: &str, sheet: &str, cell: impl Into<String>) -> Source {
+    pub fn new(file: &str, sheet: &str, cell: Option<Pos>) -> Source {
         Source {
             file: file.into(),
             sheet: sheet.into(),
-            cell: cell.into(),
+            cell,
         }
     }
 
     /// A source in a file and sheet already held by another source.
-    pub fn shared(file: &Arc<str>, sheet: &Arc<str>, cell: impl Into<String>) -> Source {
+    pub fn shared(file: &Arc<str>, sheet: &Arc<str>, cell: Option<Pos>) -> Source {
         Source {
             file: Arc::clone(file),
             sheet: Arc::clone(sheet),
-            cell: cell.into(),
+            cell,
         }
+    }
+
+    /// The cell's A1 reference, or the empty string.
+    pub fn a1(&self) -> String {
+        self.cell.map(|c| c.a1()).unwrap_or_default()
     }
 
     /// `file`, `file › sheet` or `file › sheet!A1`, for messages.
     pub fn describe(&self) -> String {
-        match (self.sheet.is_empty(), self.cell.is_empty()) {
+        match (self.sheet.is_empty(), self.cell) {
             (true, _) => self.file.to_string(),
-            (false, true) => format!("{} › {}", self.file, self.sheet),
-            (false, false) => format!("{} › {}!{}", self.file, self.sheet, self.cell),
+            (false, None) => format!("{} › {}", self.file, self.sheet),
+            (false, Some(cell)) => format!("{} › {}!{cell}", self.file, self.sheet),
         }
     }
 }
@@ -96,8 +104,8 @@ pub struct Indicator {
     pub level2_raw: String,
     pub description: Option<String>,
     pub target_raw: String,
-    /// A1 address of the target cell, for findings about the target.
-    pub target_cell: String,
+    /// The target cell, for findings about the target.
+    pub target_cell: Option<Pos>,
     pub target_op: Option<String>,
     pub target_value: Option<Decimal>,
     pub target_unit: Option<String>,

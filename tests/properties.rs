@@ -202,7 +202,7 @@ proptest! {
             let rows: Vec<String> = r
                 .indicators
                 .iter()
-                .map(|i| format!("{} {} {:?} {:?} {}", i.source.cell, i.level1_raw, i.level2, i.level3, i.target_raw))
+                .map(|i| format!("{} {} {:?} {:?} {}", i.source.a1(), i.level1_raw, i.level2, i.level3, i.target_raw))
                 .collect();
             prop_assert_eq!(r.indicators.len(), 3, "{:?}", rows);
             for (ind, want) in r.indicators.iter().zip(&seed.indicators) {

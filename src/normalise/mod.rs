@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use crate::grid::Pos;
 use crate::model::{Goal, Indicator, Issue, PlanPoint, Project, Records, Severity, Source};
 use crate::parse::{year_of, RawField, RawForm};
 use amount::{find_money_unit, fit_scale, parse_decimal, MoneyUnit, RATIO_SCALE};
@@ -79,11 +80,8 @@ impl Default for Settings {
 pub const DEFAULT_CODE_PATTERN: &str =
     r"^(?P<dept>\d{3})-(?P<category>\d{4})-(?P<batch>[A-Z]{3})-(?P<serial>[A-Z0-9]{4})$";
 
-fn cell(field: Option<&RawField>) -> String {
-    field
-        .and_then(|f| f.pos)
-        .map(|p| p.a1())
-        .unwrap_or_default()
+fn cell(field: Option<&RawField>) -> Option<Pos> {
+    field.and_then(|f| f.pos)
 }
 
 fn text(field: &Option<RawField>) -> &str {
@@ -115,7 +113,7 @@ fn non_empty(s: &str) -> Option<String> {
 /// could not be read. The raw texts move into the records.
 pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
     let mut out = Records::default();
-    let anchor = Source::new(&raw.file, &raw.sheet, raw.anchor.a1());
+    let anchor = Source::new(&raw.file, &raw.sheet, Some(raw.anchor));
     let src = |f: Option<&RawField>| Source::shared(&anchor.file, &anchor.sheet, cell(f));
 
     // Unit and department.
@@ -409,7 +407,7 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         }
         let target_cell = cell(Some(&r.target));
         out.indicators.push(Indicator {
-            source: Source::shared(&anchor.file, &anchor.sheet, r.row.a1()),
+            source: Source::shared(&anchor.file, &anchor.sheet, Some(r.row)),
             year: project.year,
             dept_code: project.dept_code.clone(),
             unit_code: unit_code.clone(),
@@ -540,7 +538,7 @@ mod tests {
         assert_eq!(p.budget_total, Some(d("105")));
         assert_eq!(p.budget_other, Some(Decimal::ZERO), "blank 其他资金 is 0");
         assert_eq!(p.budget_total_raw, "1,050,000.00");
-        assert_eq!(p.source.cell, "B3");
+        assert_eq!(p.source.a1(), "B3");
         let months: Vec<_> = r.plan.iter().map(|c| c.checkpoint_month).collect();
         assert_eq!(months, [Some(3), Some(6), Some(12)]);
         let pcts: Vec<_> = r.plan.iter().map(|c| c.cumulative_pct).collect();
@@ -568,7 +566,7 @@ mod tests {
         let codes: Vec<_> = r.issues.iter().map(|i| i.code).collect();
         assert_eq!(codes, ["code_format", "amount_not_number", "unknown_level"]);
         assert_eq!(r.projects[0].project_code.as_deref(), Some("76-05"));
-        assert_eq!(r.issues[1].source.cell, "E4");
+        assert_eq!(r.issues[1].source.a1(), "E4");
         assert_eq!(r.indicators[0].level1.as_deref(), Some("其他指标"));
     }
 

@@ -410,7 +410,7 @@ fn file_issue(
         message,
         unit_code: None,
         project_code: None,
-        source: Source::new(&file.display, sheet, ""),
+        source: Source::new(&file.display, sheet, None),
     }
 }
 

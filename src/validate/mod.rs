@@ -64,7 +64,7 @@ fn name_of(p: &Project) -> String {
     p.project_name
         .clone()
         .or_else(|| p.project_code.as_deref().map(str::to_string))
-        .unwrap_or_else(|| format!("the form at {}", p.source.cell))
+        .unwrap_or_else(|| format!("the form at {}", p.source.a1()))
 }
 
 /// Checks the records of one form (one project and its rows).
@@ -286,7 +286,7 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
             None => continue,
         };
         let source = Source {
-            cell: i.target_cell.clone(),
+            cell: i.target_cell,
             ..i.source.clone()
         };
         out.push(issue(
@@ -556,9 +556,9 @@ mod tests {
     #[test]
     fn a_project_submitted_twice() {
         let mut a = good();
-        a.projects[0].source = Source::new("a.xlsx", "S", "B3");
+        a.projects[0].source = Source::new("a.xlsx", "S", crate::grid::Pos::parse_a1("B3"));
         let mut same = good();
-        same.projects[0].source = Source::new("b.xlsx", "S", "B3");
+        same.projects[0].source = Source::new("b.xlsx", "S", crate::grid::Pos::parse_a1("B3"));
         let merged = validate_batch(vec![a.clone(), same]);
         assert_eq!(merged.projects.len(), 1, "identical copy dropped");
         assert_eq!(merged.indicators.len(), 3);

@@ -25,10 +25,10 @@ fn by_file(issues: &[Issue]) -> Vec<(&str, Vec<&Issue>)> {
 }
 
 fn place(i: &Issue) -> String {
-    match (i.source.sheet.is_empty(), i.source.cell.is_empty()) {
+    match (i.source.sheet.is_empty(), i.source.cell) {
         (true, _) => "(file)".to_string(),
-        (false, true) => i.source.sheet.to_string(),
-        (false, false) => format!("{}!{}", i.source.sheet, i.source.cell),
+        (false, None) => i.source.sheet.to_string(),
+        (false, Some(cell)) => format!("{}!{cell}", i.source.sheet),
     }
 }
 
@@ -81,7 +81,7 @@ pub fn json(records: &Records, summary: &Summary) -> String {
                 "project_code": i.project_code,
                 "file": i.source.file,
                 "sheet": i.source.sheet,
-                "cell": i.source.cell,
+                "cell": i.source.a1(),
             })
         })
         .collect();
@@ -109,7 +109,7 @@ mod tests {
             message: format!("{code} found"),
             unit_code: None,
             project_code: Some("762-0504-JQN-MTUQ".into()),
-            source: Source::new(file, "S", "B3"),
+            source: Source::new(file, "S", crate::grid::Pos::parse_a1("B3")),
         }
     }
 

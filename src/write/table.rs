@@ -226,7 +226,25 @@ impl<'a, T> Builder<'a, T> {
         let f = &f;
         self.raw("source_file", move |r| &f(r).file)
             .raw("source_sheet", move |r| &f(r).sheet)
-            .raw("source_cell", move |r| &f(r).cell)
+            .cell("source_cell", move |r| f(r).cell)
+    }
+
+    /// A column of A1 references, the empty string for none (written
+    /// straight into the column's buffer).
+    fn cell(mut self, name: &str, f: impl Fn(&T) -> Option<crate::grid::Pos>) -> Self {
+        let mut values = Strs::default();
+        values.ends.reserve(self.rows.len());
+        values.present.reserve(self.rows.len());
+        let mut buf = [0; crate::grid::A1_MAX];
+        for r in self.rows {
+            values.push(Some(f(r).map_or("", |p| p.a1_in(&mut buf))));
+        }
+        self.columns.push(Column {
+            name: name.to_string(),
+            values: Values::Str(values),
+            vocabulary: false,
+        });
+        self
     }
 
     fn finish(self, name: &str) -> Table {
