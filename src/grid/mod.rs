@@ -42,7 +42,7 @@ impl CellValue {
     pub fn is_blank(&self) -> bool {
         match self {
             CellValue::Empty => true,
-            CellValue::Text(s) => s.trim().is_empty(),
+            CellValue::Text(s) => s.chars().all(char::is_whitespace),
             _ => false,
         }
     }

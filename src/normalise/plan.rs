@@ -7,8 +7,16 @@ use super::text::fold_label;
 /// The month a checkpoint label names: `3月底` → 3, `12月末` → 12,
 /// `三月底` → 3, `一季度末` → 3, `上半年` → 6, `全年` → 12.
 pub fn checkpoint_month(label: &str) -> Option<u8> {
-    let s = fold_label(label);
-    let s = s.trim_start_matches("截至").trim_start_matches("截止");
+    let folded = fold_label(label);
+    // `strip_prefix`, not `trim_start_matches`, which builds a substring
+    // searcher on every call.
+    let mut s = folded.as_ref();
+    while let Some(rest) = s.strip_prefix("截至") {
+        s = rest;
+    }
+    while let Some(rest) = s.strip_prefix("截止") {
+        s = rest;
+    }
     for (name, month) in [
         ("一季度", 3),
         ("第一季度", 3),
