@@ -95,8 +95,17 @@ pub fn find_money_unit(s: &str) -> Option<MoneyUnit> {
 /// separators removed (`1,050,000.00`), exact. Blank is `Ok(None)`.
 pub fn parse_decimal(raw: &str) -> Result<Option<Decimal>, String> {
     let folded = fold_width(raw);
-    let s: String = folded
-        .trim()
+    let t = folded.trim();
+    if t.is_ascii() && !t.bytes().any(|b| b == b',' || b.is_ascii_whitespace()) {
+        // Nothing to take out (the usual `20.11`): parsed in place.
+        if t.is_empty() {
+            return Ok(None);
+        }
+        return Decimal::from_str(t)
+            .map(Some)
+            .map_err(|_| format!("'{}' is not a number", raw.trim()));
+    }
+    let s: String = t
         .chars()
         .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
         .collect();

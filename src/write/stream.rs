@@ -445,8 +445,7 @@ impl CsvOut {
                     },
                     Values::Int(v) => {
                         if let Some(n) = v[row] {
-                            use std::io::Write as _;
-                            let _ = write!(self.line, "{n}");
+                            push_int(&mut self.line, n);
                         }
                     }
                     Values::Dec {
@@ -469,6 +468,26 @@ impl CsvOut {
     pub(super) fn flush(&mut self) -> Result<(), WriteError> {
         self.file.flush().map_err(io(&self.path))
     }
+}
+
+/// Appends the decimal digits of `n` (what `{n}` prints, without the
+/// formatting machinery).
+fn push_int(line: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        line.push(b'-');
+    }
+    line.extend_from_slice(&digits[i..]);
 }
 
 /// Appends one CSV field as the `csv` crate writes it by default (RFC 4180):
@@ -569,6 +588,15 @@ mod tests {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(fields).expect("in memory");
         w.into_inner().expect("in memory")
+    }
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        for n in [0, 7, -7, 10, 2020, -100, i64::MAX, i64::MIN] {
+            let mut line = Vec::new();
+            push_int(&mut line, n);
+            assert_eq!(String::from_utf8(line).unwrap(), n.to_string());
+        }
     }
 
     #[test]
