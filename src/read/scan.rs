@@ -58,6 +58,26 @@ impl<'a> Scanner<'a> {
             .ok_or_else(|| self.error(from, format!("{what} is not closed")))
     }
 
+    /// Just after an opening `<c …>` tag: when the cell is written the
+    /// plain way, `<v>TEXT</v></c>`, reads its value text (raw, entities
+    /// not yet resolved) and the closing `</c>` in one step, as the five
+    /// tokens would; `None` (nothing consumed) for any other form, which
+    /// the caller reads token by token.
+    pub(super) fn plain_value(&mut self) -> Option<&'a [u8]> {
+        const CLOSE: &[u8] = b"</v></c>";
+        if self.open.last() != Some(&&b"c"[..]) {
+            return None;
+        }
+        let rest = self.xml[self.at..].strip_prefix(b"<v>")?;
+        let end = find_byte(b'<', rest)?;
+        if !rest[end..].starts_with(CLOSE) {
+            return None;
+        }
+        self.open.pop();
+        self.at += 3 + end + CLOSE.len();
+        Some(&rest[..end])
+    }
+
     /// The next token, `None` at the end of a well-formed document.
     #[allow(clippy::should_implement_trait)] // fallible: not an Iterator
     pub(super) fn next(&mut self) -> Result<Option<Token<'a>>, String> {

@@ -293,6 +293,14 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
                     col = pos.col + 1;
                     kind = CellType::of(t);
                     value.clear();
+                    // Most cells are `<v>…</v></c>`: read in one step.
+                    if let Some(raw) = scan.plain_value() {
+                        push_text(raw, &mut value);
+                        if let Some(v) = cell_value(kind, &value, shared, pos)? {
+                            cells.push((pos, v));
+                        }
+                        value.clear();
+                    }
                 }
                 b"v" if !empty => in_v = true,
                 b"row" => {
@@ -442,5 +450,29 @@ mod tests {
             )]
         );
         assert!(sheet_cells(b"<worksheet><sheetData><row></worksheet>", &shared).is_err());
+    }
+
+    #[test]
+    fn plain_and_other_ways_of_writing_a_value_read_the_same() {
+        let shared: Vec<Arc<str>> = vec!["甲".into()];
+        let sheet = |cells: &str| {
+            format!("<worksheet><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>")
+        };
+        let expected = vec![
+            (Pos::new(0, 0), CellValue::Text("甲".into())),
+            (Pos::new(0, 1), CellValue::Text("a&b\nc".into())),
+            (Pos::new(0, 2), CellValue::Number(85100.0)),
+        ];
+        for cells in [
+            // The plain form, read in one step.
+            r#"<c r="A1" t="s"><v>0</v></c><c r="B1" t="str"><v>a&amp;b&#10;c</v></c><c r="C1"><v>85100</v></c><c r="D1"><v></v></c>"#,
+            // Prefixed, spaced, CDATA: read token by token.
+            r#"<x:c r="A1" t="s"><x:v>0</x:v></x:c><c r="B1" t="str"> <v>a&amp;b&#10;c</v> </c><c r="C1"><v><![CDATA[85100]]></v></c><c r="D1"><v></v> </c>"#,
+        ] {
+            let (got, _) = sheet_cells(sheet(cells).as_bytes(), &shared).unwrap();
+            assert_eq!(got, expected, "{cells}");
+        }
+        // A plain-looking cell that is not closed is still an error.
+        assert!(sheet_cells(sheet(r#"<c r="A1"><v>1</v></row>"#).as_bytes(), &shared).is_err());
     }
 }
