@@ -136,17 +136,8 @@ impl Pos {
     /// The A1 address written into `buf`, from its end (no allocation).
     pub fn a1_in<'b>(&self, buf: &'b mut [u8; A1_MAX]) -> &'b str {
         let mut i = buf.len();
-        let mut row = u64::from(self.row) + 1;
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (row % 10) as u8;
-            row /= 10;
-            if row == 0 {
-                break;
-            }
-        }
-        let letters = column_letters(self.col, &mut buf[..i]);
-        i -= letters;
+        i -= decimal_digits(u64::from(self.row) + 1, &mut buf[..i]);
+        i -= column_letters(self.col, &mut buf[..i]);
         std::str::from_utf8(&buf[i..]).expect("ASCII letters and digits")
     }
 }
@@ -154,6 +145,21 @@ impl Pos {
 /// The longest A1 address of a [`Pos`]: 7 letters (a `u32` column) and 10
 /// digits (a `u32` row).
 pub const A1_MAX: usize = 17;
+
+/// Writes the decimal digits of `n` at the end of `buf` (20 bytes hold any
+/// `u64`); returns how many.
+pub fn decimal_digits(mut n: u64, buf: &mut [u8]) -> usize {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.len() - i
+}
 
 /// Writes the letters of 0-based column `col` at the end of `buf`; returns
 /// how many.

@@ -434,10 +434,9 @@ pub enum CellKind {
     UnitMarker,
 }
 
-/// The kinds of a grid's text cells, by position.
+/// The kinds of a grid's text cells, by position: the classified cells,
+/// row-major (the grid's order), looked up by binary search.
 #[derive(Debug, Clone, Default)]
-/// The classified cells, row-major (the grid's order), looked up by
-/// binary search.
 pub struct Kinds(Vec<(Pos, CellKind)>);
 
 impl Kinds {

@@ -11,11 +11,10 @@ pub fn checkpoint_month(label: &str) -> Option<u8> {
     // `strip_prefix`, not `trim_start_matches`, which builds a substring
     // searcher on every call.
     let mut s = folded.as_ref();
-    while let Some(rest) = s.strip_prefix("截至") {
-        s = rest;
-    }
-    while let Some(rest) = s.strip_prefix("截止") {
-        s = rest;
+    for prefix in ["截至", "截止"] {
+        while let Some(rest) = s.strip_prefix(prefix) {
+            s = rest;
+        }
     }
     for (name, month) in [
         ("一季度", 3),

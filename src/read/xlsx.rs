@@ -296,10 +296,7 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
                     // Most cells are `<v>…</v></c>`: read in one step.
                     if let Some(raw) = scan.plain_value() {
                         push_text(raw, &mut value);
-                        if let Some(v) = cell_value(kind, &value, shared, pos)? {
-                            cells.push((pos, v));
-                        }
-                        value.clear();
+                        end_cell(kind, &mut value, shared, pos, &mut cells)?;
                     }
                 }
                 b"v" if !empty => in_v = true,
@@ -329,12 +326,7 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
             },
             Token::End(name) => match name {
                 b"v" => in_v = false,
-                b"c" => {
-                    if let Some(v) = cell_value(kind, &value, shared, pos)? {
-                        cells.push((pos, v));
-                    }
-                    value.clear();
-                }
+                b"c" => end_cell(kind, &mut value, shared, pos, &mut cells)?,
                 b"is" => in_is = false,
                 b"t" => in_t = false,
                 b"rPh" => phonetic = phonetic.saturating_sub(1),
@@ -346,6 +338,22 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
         }
     }
     Ok((cells, merges))
+}
+
+/// Ends the cell at `pos`: keeps its value, if it has one, and clears the
+/// text read for it.
+fn end_cell(
+    kind: CellType,
+    value: &mut Vec<u8>,
+    shared: &[Arc<str>],
+    pos: Pos,
+    cells: &mut Vec<(Pos, CellValue)>,
+) -> Result<(), String> {
+    if let Some(v) = cell_value(kind, value, shared, pos)? {
+        cells.push((pos, v));
+    }
+    value.clear();
+    Ok(())
 }
 
 /// A row number (`r="12"`).

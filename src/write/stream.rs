@@ -403,23 +403,17 @@ impl CsvOut {
             line: Vec::with_capacity(1 << 10),
             text: String::new(),
         };
-        for (i, c) in table.columns.iter().enumerate() {
-            if i > 0 {
-                out.line.push(b',');
-            }
-            csv_field(&mut out.line, c.name.as_bytes());
-        }
+        csv_record(
+            &mut out.line,
+            table.columns.iter().map(|c| c.name.as_bytes()),
+        );
         out.end_record(table.columns.len())?;
         Ok(out)
     }
 
-    /// Ends the record in `line` and hands it to the file. A record of one
-    /// empty field is written `""`, so it still reads as a record.
+    /// Ends the record in `line` and hands it to the file.
     fn end_record(&mut self, fields: usize) -> Result<(), WriteError> {
-        if fields == 1 && self.line.is_empty() {
-            self.line.extend_from_slice(b"\"\"");
-        }
-        self.line.push(b'\n');
+        end_line(&mut self.line, fields);
         let written = self.file.write_all(&self.line);
         self.line.clear();
         written.map_err(io(&self.path))
@@ -474,20 +468,30 @@ impl CsvOut {
 /// formatting machinery).
 fn push_int(line: &mut Vec<u8>, n: i64) {
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut m = n.unsigned_abs();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
+    let len = crate::grid::decimal_digits(n.unsigned_abs(), &mut digits);
     if n < 0 {
         line.push(b'-');
     }
-    line.extend_from_slice(&digits[i..]);
+    line.extend_from_slice(&digits[digits.len() - len..]);
+}
+
+/// Appends the fields of a record, comma-separated.
+fn csv_record<'f>(line: &mut Vec<u8>, fields: impl IntoIterator<Item = &'f [u8]>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        csv_field(line, field);
+    }
+}
+
+/// Ends a record of `fields` fields laid out in `line`. A record of one
+/// empty field is written `""`, so it still reads as a record.
+fn end_line(line: &mut Vec<u8>, fields: usize) {
+    if fields == 1 && line.is_empty() {
+        line.extend_from_slice(b"\"\"");
+    }
+    line.push(b'\n');
 }
 
 /// Appends one CSV field as the `csv` crate writes it by default (RFC 4180):
@@ -568,19 +572,11 @@ mod tests {
     use super::*;
     use proptest::strategy::Strategy as _;
 
-    /// A record as `csv_field` and `CsvOut::end_record` lay it out.
+    /// A record as `CsvOut` lays it out.
     fn ours(fields: &[String]) -> Vec<u8> {
         let mut line = Vec::new();
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                line.push(b',');
-            }
-            csv_field(&mut line, f.as_bytes());
-        }
-        if fields.len() == 1 && line.is_empty() {
-            line.extend_from_slice(b"\"\"");
-        }
-        line.push(b'\n');
+        csv_record(&mut line, fields.iter().map(|f| f.as_bytes()));
+        end_line(&mut line, fields.len());
         line
     }
 

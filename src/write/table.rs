@@ -18,6 +18,15 @@ pub struct Strs {
 }
 
 impl Strs {
+    /// Room for `n` values.
+    pub fn with_capacity(n: usize) -> Strs {
+        Strs {
+            text: String::new(),
+            ends: Vec::with_capacity(n),
+            present: Vec::with_capacity(n),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -62,9 +71,7 @@ impl Strs {
 impl<S: AsRef<str>> FromIterator<Option<S>> for Strs {
     fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Strs {
         let iter = iter.into_iter();
-        let mut strs = Strs::default();
-        strs.ends.reserve(iter.size_hint().0);
-        strs.present.reserve(iter.size_hint().0);
+        let mut strs = Strs::with_capacity(iter.size_hint().0);
         for v in iter {
             strs.push(v.as_ref().map(AsRef::as_ref));
         }
@@ -232,9 +239,7 @@ impl<'a, T> Builder<'a, T> {
     /// A column of A1 references, the empty string for none (written
     /// straight into the column's buffer).
     fn cell(mut self, name: &str, f: impl Fn(&T) -> Option<crate::grid::Pos>) -> Self {
-        let mut values = Strs::default();
-        values.ends.reserve(self.rows.len());
-        values.present.reserve(self.rows.len());
+        let mut values = Strs::with_capacity(self.rows.len());
         let mut buf = [0; crate::grid::A1_MAX];
         for r in self.rows {
             values.push(Some(f(r).map_or("", |p| p.a1_in(&mut buf))));
