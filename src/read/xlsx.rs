@@ -23,15 +23,71 @@ const PART_HINT_MAX: usize = 64 << 20;
 #[derive(Debug)]
 pub(super) struct NotRead(#[allow(dead_code)] pub String);
 
+/// The largest part inflated in one call into a buffer of its stated size;
+/// a larger one (or a false size) goes through the streaming reader.
+const ONE_SHOT_MAX: u64 = 256 << 20;
+
 /// The ZIP package and a reusable buffer for its parts.
 struct Package<'a> {
+    bytes: &'a [u8],
     zip: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// Holds the last part read (its length only grows: a part is read into
+    /// its first bytes, so the buffer is not zeroed again for each part).
     buf: Vec<u8>,
+    inflater: libdeflater::Decompressor,
 }
 
 impl Package<'_> {
-    /// The bytes of one part (`xl/workbook.xml`).
+    /// The bytes of one part (`xl/workbook.xml`). A deflated part is
+    /// inflated in one call from the package's bytes into a buffer of the
+    /// size the package states, and its CRC checked; other parts (stored,
+    /// encrypted, very large) go through the `zip` crate's reader.
     fn part(&mut self, name: &str) -> Result<&[u8], String> {
+        let bytes = self.bytes;
+        let entry = self
+            .zip
+            .by_name_raw(name.as_bytes())
+            .map_err(|e| format!("the package has no part {name} ({e})"))?;
+        let one_shot = entry.compression() == zip::CompressionMethod::Deflated
+            && !entry.encrypted()
+            && entry.size() <= ONE_SHOT_MAX;
+        let data = entry.data_start().and_then(|start| {
+            let start = usize::try_from(start).ok()?;
+            let len = usize::try_from(entry.compressed_size()).ok()?;
+            bytes.get(start..start.checked_add(len)?)
+        });
+        if let (true, Some(data)) = (one_shot, data) {
+            // Both fit in usize: size ≤ ONE_SHOT_MAX.
+            let size = entry.size() as usize;
+            let crc = entry.crc32();
+            if self.buf.len() < size {
+                self.buf.resize(size, 0);
+            }
+            let out = &mut self.buf[..size];
+            let n = self.inflater.deflate_decompress(data, out).map_err(|e| {
+                let why = match e {
+                    libdeflater::DecompressionError::BadData => {
+                        "its compressed data is damaged".to_string()
+                    }
+                    libdeflater::DecompressionError::InsufficientSpace => {
+                        format!("it holds more than the {size} bytes the package states")
+                    }
+                };
+                format!("part {name} cannot be read: {why}")
+            })?;
+            if n != size {
+                return Err(format!(
+                    "part {name} cannot be read: it holds {n} bytes, the package states {size}"
+                ));
+            }
+            if libdeflater::crc32(&self.buf[..n]) != crc {
+                return Err(format!(
+                    "part {name} cannot be read: its checksum does not match (damaged data)"
+                ));
+            }
+            return Ok(&self.buf[..n]);
+        }
+        drop(entry);
         self.buf.clear();
         let mut entry = self
             .zip
@@ -118,8 +174,10 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
     let fail = NotRead;
     let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(e.to_string()))?;
     let mut pkg = Package {
+        bytes,
         zip,
         buf: Vec::new(),
+        inflater: libdeflater::Decompressor::new(),
     };
     let book_path = pkg
         .rels("")
@@ -406,6 +464,126 @@ fn cell_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A package of two sheets as rust_xlsxwriter writes it (parts
+    /// deflated): "一" with 甲 in A1, "二" with 2 in B2.
+    fn two_sheets() -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet()
+            .set_name("一")
+            .unwrap()
+            .write_string(0, 0, "甲")
+            .unwrap();
+        book.add_worksheet()
+            .set_name("二")
+            .unwrap()
+            .write_number(1, 1, 2)
+            .unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    /// Where part `name`'s compressed bytes lie in `package`.
+    fn data_of(package: &[u8], name: &str) -> std::ops::Range<usize> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(package)).unwrap();
+        let entry = zip.by_name_raw(name.as_bytes()).unwrap();
+        let start = entry.data_start().unwrap() as usize;
+        start..start + entry.compressed_size() as usize
+    }
+
+    /// (sheet, A1, text) of every cell read.
+    fn cells(content: &FileContent) -> Vec<(String, String, String)> {
+        content
+            .grids
+            .iter()
+            .flat_map(|g| {
+                g.cells()
+                    .map(|(p, v)| (g.sheet.to_string(), p.a1(), v.text().into_owned()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn deflated_parts_are_read_whole() {
+        let content = read(&two_sheets(), "t.xlsx").unwrap();
+        assert!(content.sheet_errors.is_empty());
+        assert_eq!(
+            cells(&content),
+            [("一", "A1", "甲"), ("二", "B2", "2")].map(|(s, c, t)| (
+                s.to_string(),
+                c.to_string(),
+                t.to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn stored_parts_are_read_like_deflated_ones() {
+        // The same parts, stored without compression (as some writers do):
+        // they go through the zip crate's reader.
+        use std::io::Write;
+        let deflated = two_sheets();
+        let mut zip = zip::ZipArchive::new(Cursor::new(&deflated[..])).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            out.start_file(entry.name().unwrap(), stored).unwrap();
+            out.write_all(&data).unwrap();
+        }
+        let stored = out.finish().unwrap().into_inner();
+        assert_eq!(
+            cells(&read(&stored, "s.xlsx").unwrap()),
+            cells(&read(&deflated, "t.xlsx").unwrap())
+        );
+    }
+
+    #[test]
+    fn a_damaged_sheet_part_is_that_sheets_error_and_the_others_are_read() {
+        let mut package = two_sheets();
+        let range = data_of(&package, "xl/worksheets/sheet2.xml");
+        for b in &mut package[range] {
+            *b ^= 0x5a;
+        }
+        let content = read(&package, "t.xlsx").unwrap();
+        assert_eq!(
+            cells(&content),
+            [("一", "A1", "甲")].map(|(s, c, t)| (s.to_string(), c.to_string(), t.to_string()))
+        );
+        let errors: Vec<String> = content.sheet_errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with(
+                "sheet '二' cannot be read: part xl/worksheets/sheet2.xml cannot be read"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_sheet_part_whose_checksum_does_not_match_is_an_error() {
+        // The CRC-32 the central directory states for sheet1 is changed:
+        // the part inflates, but its bytes are not the ones stored.
+        let mut package = two_sheets();
+        let name = b"xl/worksheets/sheet1.xml";
+        let at = package
+            .windows(name.len())
+            .enumerate()
+            .filter(|(i, w)| *w == name && *i >= 46 && package[i - 46..i - 42] == *b"PK\x01\x02")
+            .map(|(i, _)| i - 46)
+            .next()
+            .expect("sheet1 in the central directory");
+        package[at + 16] ^= 0xff;
+        let content = read(&package, "t.xlsx").unwrap();
+        let errors: Vec<String> = content.sheet_errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            errors,
+            ["sheet '一' cannot be read: part xl/worksheets/sheet1.xml cannot be read: its checksum does not match (damaged data)"]
+        );
+        assert_eq!(content.grids.len(), 1);
+    }
 
     #[test]
     fn targets_resolve_against_their_folder() {
