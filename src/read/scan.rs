@@ -225,6 +225,33 @@ pub(super) fn attr<'a>(attrs: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     Attrs(attrs).find(|(name, _)| *name == key).map(|(_, v)| v)
 }
 
+/// A cell's `r` and `t` attribute values, if it has them.
+pub(super) type CellAttrs<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// The `r` and `t` attributes of a cell's start tag when it is written the
+/// common way: each attribute ` x="…"` with a one-letter name, one space
+/// before it, double quotes (`r="B2" s="3" t="s"`). `None` when written any
+/// other way (a prefix, a longer name, other spacing, single quotes); then
+/// [`Attrs`] reads it.
+pub(super) fn plain_cell_attrs(mut attrs: &[u8]) -> Option<CellAttrs<'_>> {
+    let (mut r, mut t) = (None, None);
+    loop {
+        match attrs {
+            [] => return Some((r, t)),
+            [b' ', name, b'=', b'"', rest @ ..] => {
+                let len = rest.iter().position(|b| *b == b'"')?;
+                match name {
+                    b'r' => r = Some(&rest[..len]),
+                    b't' => t = Some(&rest[..len]),
+                    _ => {}
+                }
+                attrs = &rest[len + 1..];
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// The attributes of a start tag in order: (local name, raw value).
 /// Namespace declarations are left out; it stops at the first thing that
 /// is not `name="value"` or `name='value'`.
@@ -385,6 +412,44 @@ mod tests {
         let mut out = Vec::new();
         push_text(b"x&#13;y", &mut out);
         assert_eq!(out, b"x\ry");
+    }
+
+    #[test]
+    fn plain_cell_attributes_read_as_the_general_reader_does() {
+        // The common forms take the fast path...
+        let plain: [&[u8]; 5] = [
+            b"",
+            br#" r="B2""#,
+            br#" r="B2" s="3" t="s""#,
+            br#" t="inlineStr" r="AA10""#,
+            br#" s="1""#,
+        ];
+        // ...the others fall back to Attrs.
+        let other: [&[u8]; 7] = [
+            br#" r="C3" cm="1""#,
+            br#" x:r="C3""#,
+            br#"  r="C3""#,
+            br" r='C3'",
+            br#" r = "C3""#,
+            br#" r="C3" "#,
+            br#" r="C3"#,
+        ];
+        for attrs in plain {
+            assert_eq!(
+                plain_cell_attrs(attrs),
+                Some((attr(attrs, b"r"), attr(attrs, b"t"))),
+                "{}",
+                String::from_utf8_lossy(attrs)
+            );
+        }
+        for attrs in other {
+            assert_eq!(
+                plain_cell_attrs(attrs),
+                None,
+                "{}",
+                String::from_utf8_lossy(attrs)
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::io::{Cursor, Read};
 use std::sync::Arc;
 
-use super::scan::{attr, push_text, Attrs, Scanner, Token};
+use super::scan::{attr, plain_cell_attrs, push_text, Attrs, Scanner, Token};
 use super::{FileContent, ReadError, SheetData};
 use crate::grid::{CellRange, CellValue, Pos};
 
@@ -337,14 +337,17 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
         match token {
             Token::Start { name, attrs, empty } => match name {
                 b"c" => {
-                    let (mut r, mut t) = (None, None);
-                    for (name, value) in Attrs(attrs) {
-                        match name {
-                            b"r" => r = Some(value),
-                            b"t" => t = Some(value),
-                            _ => {}
+                    let (r, t) = plain_cell_attrs(attrs).unwrap_or_else(|| {
+                        let (mut r, mut t) = (None, None);
+                        for (name, value) in Attrs(attrs) {
+                            match name {
+                                b"r" => r = Some(value),
+                                b"t" => t = Some(value),
+                                _ => {}
+                            }
                         }
-                    }
+                        (r, t)
+                    });
                     pos = r
                         .and_then(Pos::parse_a1_bytes)
                         .unwrap_or(Pos::new(row, col));
