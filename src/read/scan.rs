@@ -30,6 +30,17 @@ pub(super) enum Token<'a> {
     CData(&'a [u8]),
 }
 
+/// A cell read whole by [`Scanner::plain_cell`].
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct PlainCell<'a> {
+    /// Its `r` attribute (`B4`).
+    pub r: Option<&'a [u8]>,
+    /// Its `t` attribute (`s`).
+    pub t: Option<&'a [u8]>,
+    /// Its value text as written; `None` for a cell without one (`<c …/>`).
+    pub value: Option<&'a [u8]>,
+}
+
 /// Reads tokens from a document in order.
 pub(super) struct Scanner<'a> {
     xml: &'a [u8],
@@ -76,6 +87,49 @@ impl<'a> Scanner<'a> {
         self.open.pop();
         self.at += 3 + end + CLOSE.len();
         Some(&rest[..end])
+    }
+
+    /// At a cell written the common way, reads it whole: `<c`, attributes
+    /// ` x="…"` with one-letter names (see [`plain_cell_attrs`]), then `/>`
+    /// (no value) or `><v>TEXT</v></c>`. Gives its `r`, its `t` and its raw
+    /// value text (entities not yet resolved); `None`, with nothing
+    /// consumed, for anything else, which [`Scanner::next`] reads.
+    pub(super) fn plain_cell(&mut self) -> Option<PlainCell<'a>> {
+        const CLOSE: &[u8] = b"</v></c>";
+        let rest = self.xml[self.at..].strip_prefix(b"<c")?;
+        let (mut r, mut t) = (None, None);
+        let mut i = 0;
+        loop {
+            match &rest[i..] {
+                [b' ', name, b'=', b'"', tail @ ..] => {
+                    let len = find_byte(b'"', tail)?;
+                    match name {
+                        b'r' => r = Some(&tail[..len]),
+                        b't' => t = Some(&tail[..len]),
+                        _ => {}
+                    }
+                    i += 4 + len + 1;
+                }
+                [b'/', b'>', ..] => {
+                    self.at += 2 + i + 2;
+                    return Some(PlainCell { r, t, value: None });
+                }
+                [b'>', after @ ..] => {
+                    let body = after.strip_prefix(b"<v>")?;
+                    let end = find_byte(b'<', body)?;
+                    if !body[end..].starts_with(CLOSE) {
+                        return None;
+                    }
+                    self.at += 2 + i + 1 + 3 + end + CLOSE.len();
+                    return Some(PlainCell {
+                        r,
+                        t,
+                        value: Some(&body[..end]),
+                    });
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// The next token, `None` at the end of a well-formed document.

@@ -333,7 +333,24 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
     let mut kind = CellType::Number;
     let mut value: Vec<u8> = Vec::new();
     let (mut in_v, mut in_is, mut in_t, mut phonetic) = (false, false, false, 0u32);
-    while let Some(token) = scan.next()? {
+    loop {
+        // Most cells are `<c r=".." t=".."><v>…</v></c>`: read whole.
+        if let Some(cell) = scan.plain_cell() {
+            pos = cell
+                .r
+                .and_then(Pos::parse_a1_bytes)
+                .unwrap_or(Pos::new(row, col));
+            col = pos.col + 1;
+            if let Some(raw) = cell.value {
+                value.clear();
+                push_text(raw, &mut value);
+                end_cell(CellType::of(cell.t), &mut value, shared, pos, &mut cells)?;
+            }
+            continue;
+        }
+        let Some(token) = scan.next()? else {
+            break;
+        };
         match token {
             Token::Start { name, attrs, empty } => match name {
                 b"c" => {
@@ -354,7 +371,8 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
                     col = pos.col + 1;
                     kind = CellType::of(t);
                     value.clear();
-                    // Most cells are `<v>…</v></c>`: read in one step.
+                    // A cell whose tag is written some other way may still
+                    // hold its value the plain way.
                     if let Some(raw) = scan.plain_value() {
                         push_text(raw, &mut value);
                         end_cell(kind, &mut value, shared, pos, &mut cells)?;
@@ -661,6 +679,29 @@ mod tests {
             let (got, _) = sheet_cells(sheet(cells).as_bytes(), &shared).unwrap();
             assert_eq!(got, expected, "{cells}");
         }
+        // Cells without `r` follow the one before them, also after a cell
+        // without a value, read whole or token by token.
+        for cells in [
+            r#"<c r="B1" s="2"/><c t="s"><v>0</v></c><c><v>2</v></c>"#,
+            r#"<c r="B1" s="2" /><c  t="s"><v>0</v></c><c ><v>2</v></c>"#,
+        ] {
+            let (got, _) = sheet_cells(sheet(cells).as_bytes(), &shared).unwrap();
+            assert_eq!(
+                got,
+                [
+                    (Pos::new(0, 2), CellValue::Text("甲".into())),
+                    (Pos::new(0, 3), CellValue::Number(2.0))
+                ],
+                "{cells}"
+            );
+        }
+        // Other elements starting with `c` are not cells.
+        let (got, _) = sheet_cells(
+            sheet(r#"<cx r="A1"><v>1</v></cx><c r="B1"><v>1</v></c>"#).as_bytes(),
+            &shared,
+        )
+        .unwrap();
+        assert_eq!(got, [(Pos::new(0, 1), CellValue::Number(1.0))]);
         // A plain-looking cell that is not closed is still an error.
         assert!(sheet_cells(sheet(r#"<c r="A1"><v>1</v></row>"#).as_bytes(), &shared).is_err());
     }
