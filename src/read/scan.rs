@@ -132,6 +132,63 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// At a row's start tag written the common way — `<row`, attributes
+    /// ` name="…"` (one space before each, double quotes; `x14ac:dyDescent`
+    /// as Excel writes it), then `>` or
+    /// `/>` — reads it and gives its `r` attribute (`Some(None)` when it has
+    /// none); the row is then open, as after [`Scanner::next`]. `None`, with
+    /// nothing consumed, for anything else.
+    pub(super) fn plain_row(&mut self) -> Option<Option<&'a [u8]>> {
+        let xml = self.xml;
+        let rest = xml[self.at..].strip_prefix(b"<row")?;
+        let mut r = None;
+        let mut i = 0;
+        loop {
+            match &rest[i..] {
+                [b' ', tail @ ..] => {
+                    let eq = find_byte(b'=', tail)?;
+                    let name = &tail[..eq];
+                    if name.is_empty()
+                        || !name.iter().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.')
+                        })
+                    {
+                        return None;
+                    }
+                    let value = tail[eq + 1..].strip_prefix(b"\"")?;
+                    let len = find_byte(b'"', value)?;
+                    if local(name) == b"r" {
+                        r = Some(&value[..len]);
+                    }
+                    i += 1 + eq + 2 + len + 1;
+                }
+                [b'/', b'>', ..] => {
+                    self.at += 4 + i + 2;
+                    return Some(r);
+                }
+                [b'>', ..] => {
+                    let start = self.at;
+                    self.open.push(&xml[start + 1..start + 4]);
+                    self.at += 4 + i + 1;
+                    return Some(r);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// At `</row>` closing the open row, reads it: true. False, with nothing
+    /// consumed, for anything else.
+    pub(super) fn row_end(&mut self) -> bool {
+        const END: &[u8] = b"</row>";
+        if !self.xml[self.at..].starts_with(END) || self.open.last() != Some(&&b"row"[..]) {
+            return false;
+        }
+        self.open.pop();
+        self.at += END.len();
+        true
+    }
+
     /// The next token, `None` at the end of a well-formed document.
     #[allow(clippy::should_implement_trait)] // fallible: not an Iterator
     pub(super) fn next(&mut self) -> Result<Option<Token<'a>>, String> {

@@ -348,6 +348,13 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
             }
             continue;
         }
+        if scan.row_end() {
+            continue;
+        }
+        if let Some(r) = scan.plain_row() {
+            start_row(r, &mut row, &mut col, &mut first_row);
+            continue;
+        }
         let Some(token) = scan.next()? else {
             break;
         };
@@ -379,15 +386,7 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
                     }
                 }
                 b"v" if !empty => in_v = true,
-                b"row" => {
-                    row = match attr(attrs, b"r").and_then(parse_u32) {
-                        Some(r) if r > 0 => r - 1,
-                        _ if first_row => 0,
-                        _ => row + 1,
-                    };
-                    first_row = false;
-                    col = 0;
-                }
+                b"row" => start_row(attr(attrs, b"r"), &mut row, &mut col, &mut first_row),
                 b"is" if !empty => in_is = true,
                 b"t" if in_is && !empty => in_t = phonetic == 0,
                 b"rPh" if !empty => phonetic += 1,
@@ -417,6 +416,18 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
         }
     }
     Ok((cells, merges))
+}
+
+/// Starts a row: `r` its number as written (`12`); without one, the row
+/// after the last (the first row: row 1).
+fn start_row(r: Option<&[u8]>, row: &mut u32, col: &mut u32, first_row: &mut bool) {
+    *row = match r.and_then(parse_u32) {
+        Some(r) if r > 0 => r - 1,
+        _ if *first_row => 0,
+        _ => *row + 1,
+    };
+    *first_row = false;
+    *col = 0;
 }
 
 /// Ends the cell at `pos`: keeps its value, if it has one, and clears the
@@ -695,6 +706,38 @@ mod tests {
                 "{cells}"
             );
         }
+        // Rows written the common way (Excel's prefixed attributes among
+        // them) and any other way number their cells alike.
+        let rows = |tags: [&str; 3]| {
+            format!(
+                "<worksheet><sheetData>{}<c r=\"A3\"><v>1</v></c></row>{}{}<c><v>2</v></c></row><rowBreaks/></sheetData></worksheet>",
+                tags[0], tags[1], tags[2]
+            )
+        };
+        for tags in [
+            [
+                r#"<row r="3" spans="1:2" x14ac:dyDescent="0.25">"#,
+                r#"<row r="4"/>"#,
+                "<row>",
+            ],
+            [r#"<row  r="3">"#, r#"<row r='4' />"#, "<row >"],
+        ] {
+            let (got, _) = sheet_cells(rows(tags).as_bytes(), &shared).unwrap();
+            assert_eq!(
+                got,
+                [
+                    (Pos::new(2, 0), CellValue::Number(1.0)),
+                    (Pos::new(4, 0), CellValue::Number(2.0))
+                ],
+                "{tags:?}"
+            );
+        }
+        assert!(sheet_cells(
+            r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></sheetData></worksheet>"#
+                .as_bytes(),
+            &shared
+        )
+        .is_err());
         // Other elements starting with `c` are not cells.
         let (got, _) = sheet_cells(
             sheet(r#"<cx r="A1"><v>1</v></cx><c r="B1"><v>1</v></c>"#).as_bytes(),
