@@ -229,9 +229,9 @@ const MERGE_ROWS: u32 = 1024;
 #[derive(Debug, Clone)]
 pub struct Grid {
     /// The file as it is named in outputs (relative to its input root).
-    pub file: String,
+    pub file: Arc<str>,
     /// The sheet name, or `table N` for a document table.
-    pub sheet: String,
+    pub sheet: Arc<str>,
     cells: Vec<(Pos, CellValue)>,
     merges: Vec<CellRange>,
     /// Row → indices into `merges` of the ranges covering that row.
@@ -246,8 +246,8 @@ impl Grid {
     /// merged ranges whose value cell is blank are dropped too (they show
     /// nothing), and the rest are indexed for at most `MERGE_ROWS` rows.
     pub fn new(
-        file: impl Into<String>,
-        sheet: impl Into<String>,
+        file: impl Into<Arc<str>>,
+        sheet: impl Into<Arc<str>>,
         cells: impl IntoIterator<Item = (Pos, CellValue)>,
         merges: impl IntoIterator<Item = CellRange>,
     ) -> Grid {

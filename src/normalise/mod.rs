@@ -113,7 +113,7 @@ fn non_empty(s: &str) -> Option<String> {
 /// could not be read. The raw texts move into the records.
 pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
     let mut out = Records::default();
-    let anchor = Source::new(&raw.file, &raw.sheet, Some(raw.anchor));
+    let anchor = Source::shared(&raw.file, &raw.sheet, Some(raw.anchor));
     let src = |f: Option<&RawField>| Source::shared(&anchor.file, &anchor.sheet, cell(f));
 
     // Unit and department.

@@ -51,8 +51,8 @@ pub struct RawIndicator {
 /// Everything read from one form block, before normalisation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RawForm {
-    pub file: String,
-    pub sheet: String,
+    pub file: std::sync::Arc<str>,
+    pub sheet: std::sync::Arc<str>,
     /// The anchor label's cell.
     pub anchor: Pos,
     pub title: Option<RawField>,

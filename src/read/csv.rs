@@ -71,7 +71,7 @@ pub(super) fn read(bytes: &[u8], display: &str, ext: &str) -> Result<FileContent
     }
     let sheet = ext.to_string();
     Ok(FileContent {
-        grids: vec![Grid::new(display, &sheet, cells, Vec::new())],
+        grids: vec![Grid::new(display, sheet.as_str(), cells, Vec::new())],
         sheet_errors: Vec::new(),
     })
 }

@@ -31,7 +31,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
                 let sheet = format!("table {}", content.grids.len() + 1);
                 content
                     .grids
-                    .push(Grid::new(display, &sheet, cells, merges).with_captions(lines));
+                    .push(Grid::new(display, sheet.as_str(), cells, merges).with_captions(lines));
                 i = next;
                 continue;
             }

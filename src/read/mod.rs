@@ -59,7 +59,7 @@ impl FileContent {
     /// not be read.
     fn push_sheet(&mut self, display: &str, sheet: String, read: Result<SheetData, String>) {
         match read {
-            Ok((cells, merges)) => self.grids.push(Grid::new(display, &sheet, cells, merges)),
+            Ok((cells, merges)) => self.grids.push(Grid::new(display, sheet, cells, merges)),
             Err(reason) => self.sheet_errors.push(ReadError::Sheet { sheet, reason }),
         }
     }

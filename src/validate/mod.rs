@@ -263,14 +263,14 @@ fn duplicate_goals(p: &Project, form: &Records, out: &mut Vec<Issue>) {
 fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     for i in &form.indicators {
         let Some(v) = i.target_value else { continue };
-        let name = i.level3.clone().unwrap_or_default();
+        let name = i.level3.as_deref().unwrap_or_default();
         let percent_like =
             i.target_unit.as_deref() == Some("%") || name.contains('率') || name.contains("满意度");
         let split = run_together(&i.target_raw);
         let what = if name.is_empty() {
-            "an indicator".to_string()
+            "an indicator"
         } else {
-            name.clone()
+            name
         };
         let message = match split {
             Some((a, b)) => format!(
