@@ -343,14 +343,25 @@ impl Grid {
     /// The value shown at `p`, with merged ranges resolved (every cell of a
     /// merged range shows the range's value).
     pub fn value(&self, p: Pos) -> &CellValue {
+        self.own_value(self.owner(p))
+    }
+
+    /// The value of the cell at `owner` itself, with no merged range looked
+    /// up.
+    fn own_value(&self, owner: Pos) -> &CellValue {
         static EMPTY: CellValue = CellValue::Empty;
-        self.find(self.owner(p))
-            .map_or(&EMPTY, |i| &self.cells[i].1)
+        self.find(owner).map_or(&EMPTY, |i| &self.cells[i].1)
     }
 
     /// The value at `p` as trimmed text (merged ranges resolved).
     pub fn text(&self, p: Pos) -> Cow<'_, str> {
-        match self.value(p).text() {
+        self.own_text(self.owner(p))
+    }
+
+    /// The trimmed text of the cell at `owner` itself, with no merged range
+    /// looked up: for a position already resolved by [`Grid::owner`].
+    pub fn own_text(&self, owner: Pos) -> Cow<'_, str> {
+        match self.own_value(owner).text() {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             // A number's text has no white space to trim.
             Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),

@@ -18,9 +18,15 @@ pub struct RawField {
 
 impl RawField {
     fn at(grid: &Grid, pos: Pos) -> RawField {
+        RawField::of_owner(grid, grid.owner(pos))
+    }
+
+    /// The field held by the cell at `owner` (a position [`Grid::owner`]
+    /// gave: its merged range already resolved).
+    fn of_owner(grid: &Grid, owner: Pos) -> RawField {
         RawField {
-            text: grid.text(pos).into_owned(),
-            pos: Some(grid.owner(pos)),
+            text: grid.own_text(owner).into_owned(),
+            pos: Some(owner),
         }
     }
 
@@ -238,14 +244,14 @@ pub fn year_of(text: &str) -> Option<i32> {
 /// range). A cell that is itself a label means the value is blank.
 fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
     let pos = Pos::new(label.row, grid.right_edge(label) + 1);
-    let field = RawField::at(grid, pos);
-    if kinds.field(grid.owner(pos)).is_some() {
+    let owner = grid.owner(pos);
+    if kinds.field(owner).is_some() {
         return RawField {
             text: String::new(),
             pos: Some(pos),
         };
     }
-    field
+    RawField::of_owner(grid, owner)
 }
 
 /// Reads a block's fields. Labels are taken from `from` (the row after the
