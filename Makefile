@@ -31,7 +31,8 @@ check-cargo:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs (1.88 or newer)"; exit 1; }
 
 ## bench: generate the synthetic corpora if absent (200 and BENCH_FILES workbooks),
-## then time the reading floor and jixiao (1 thread, all threads) on each (release build)
+## then time the reading floor and jixiao (1 thread, all threads) on each (release build),
+## in BENCH_ROUNDS interleaved rounds (default 5), reporting medians
 BENCH_FILES ?= 2000
 bench: check-cargo
 	$(CARGO) build --release --bin jixiao --example floor --example gen_corpus --example bench

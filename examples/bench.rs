@@ -3,6 +3,12 @@
 //! corpora; prints wall time, files/s, forms/s, peak RSS and the ratios,
 //! and checks that the outputs of 1 and all threads are byte-identical.
 //!
+//! A shared machine's speed drifts from second to second, so the three
+//! runs are repeated in rounds (floor, 1 thread, all threads; `BENCH_ROUNDS`,
+//! default 5) and each figure is a median: the wall time, and each ratio
+//! taken within a round (a run against the floor run just before it).
+//! Peak RSS is the largest of the rounds.
+//!
 //! `bench CORPUS_DIR...` (release binaries beside this one).
 
 use std::path::{Path, PathBuf};
@@ -11,6 +17,20 @@ use std::time::Instant;
 struct Measure {
     secs: f64,
     rss_kb: i64,
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
 }
 
 /// Runs a command, returning its wall time and peak RSS (from wait4).
@@ -79,17 +99,23 @@ fn main() {
             )
             .unwrap_or_default()
     );
+    let rounds_wanted: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(5);
+    println!("rounds: {rounds_wanted} (medians; vs floor: the median of each round's ratio)");
     println!(
-        "| corpus | files | forms | run | wall s | files/s | forms/s | peak RSS MB | vs floor |"
+        "| corpus | files | forms | run | wall s | range s | files/s | forms/s | peak RSS MB | vs floor |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for corpus in std::env::args().skip(1).map(PathBuf::from) {
         let files = files_in(&corpus);
         let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out_root);
-        let f = measure(std::process::Command::new(&floor).arg(&corpus));
         let run = |jobs: usize| {
             let out = out_root.join(format!("jobs{jobs}"));
+            let _ = std::fs::remove_dir_all(&out);
             let m = measure(
                 std::process::Command::new(&jixiao)
                     .args([
@@ -106,33 +132,55 @@ fn main() {
             );
             (m, out)
         };
-        let (one, out1) = run(1);
-        let (all, outn) = run(cores);
+        // Per round: floor, one thread, all threads.
+        let mut rounds: Vec<[Measure; 3]> = Vec::new();
+        let (mut out1, mut outn) = (PathBuf::new(), PathBuf::new());
+        for _ in 0..rounds_wanted {
+            let f = measure(std::process::Command::new(&floor).arg(&corpus));
+            let (one, o1) = run(1);
+            let (all, on) = run(cores);
+            (out1, outn) = (o1, on);
+            rounds.push([f, one, all]);
+        }
         let forms = std::fs::read_to_string(out1.join("projects.csv"))
             .map(|s| s.lines().count().saturating_sub(1))
             .unwrap_or(0);
         let name = corpus.file_name().unwrap().to_string_lossy();
-        for (label, m) in [
-            ("floor (calamine, 1 thread)", &f),
-            ("jixiao --jobs 1", &one),
-            (&*format!("jixiao --jobs {cores}"), &all),
-        ] {
+        let wall = |k: usize| median(rounds.iter().map(|r| r[k].secs).collect());
+        let ratio =
+            |k: usize, of: usize| median(rounds.iter().map(|r| r[k].secs / r[of].secs).collect());
+        let range = |k: usize| {
+            let secs = rounds.iter().map(|r| r[k].secs);
+            let lo = secs.clone().fold(f64::INFINITY, f64::min);
+            let hi = secs.fold(0.0, f64::max);
+            format!("{lo:.2}–{hi:.2}")
+        };
+        for (k, label) in [
+            "floor (calamine, 1 thread)".to_string(),
+            "jixiao --jobs 1".to_string(),
+            format!("jixiao --jobs {cores}"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let secs = wall(k);
+            let rss = rounds.iter().map(|r| r[k].rss_kb).max().unwrap_or(0);
             println!(
-                "| {name} | {files} | {forms} | {label} | {:.2} | {:.0} | {:.0} | {:.0} | {:.2}× |",
-                m.secs,
-                files as f64 / m.secs,
-                forms as f64 / m.secs,
-                m.rss_kb as f64 / 1024.0,
-                m.secs / f.secs
+                "| {name} | {files} | {forms} | {label} | {secs:.2} | {} | {:.0} | {:.0} | {:.0} | {:.2}× |",
+                range(k),
+                files as f64 / secs,
+                forms as f64 / secs,
+                rss as f64 / 1024.0,
+                ratio(k, 0)
             );
         }
         println!(
-            "| {name} | | | jobs {cores} / jobs 1 | {:.2}× | | | | |",
-            all.secs / one.secs
+            "| {name} | | | jobs {cores} / jobs 1 | {:.2}× | | | | | |",
+            ratio(2, 1)
         );
         let identical = same_tree(&out1, &outn);
         println!(
-            "| {name} | | | output of jobs 1 and {cores} byte-identical | {identical} | | | | |"
+            "| {name} | | | output of jobs 1 and {cores} byte-identical | {identical} | | | | | |"
         );
         let _ = std::fs::remove_dir_all(&out_root);
         if !identical {
