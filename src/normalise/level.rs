@@ -1,6 +1,7 @@
 //! Indicator levels: canonical level-1 and level-2 names, with synonyms.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::text::fold_label;
 
@@ -33,8 +34,10 @@ pub const DEFAULT_SYNONYMS: &[(&str, &str)] = &[
 /// Maps written levels to canonical ones.
 #[derive(Debug, Clone)]
 pub struct Levels {
-    level1: HashMap<String, String>,
-    level2: HashMap<String, String>,
+    /// Folded written name → canonical name, shared by every indicator that
+    /// carries it.
+    level1: HashMap<String, Arc<str>>,
+    level2: HashMap<String, Arc<str>>,
 }
 
 impl Default for Levels {
@@ -51,11 +54,12 @@ impl Levels {
     /// Canonical names map to themselves, with and without the 指标 suffix;
     /// each synonym maps to its canonical name, likewise.
     pub fn new(synonyms: impl IntoIterator<Item = (String, String)>) -> Levels {
-        fn add(map: &mut HashMap<String, String>, written: &str, canonical: &str) {
+        fn add(map: &mut HashMap<String, Arc<str>>, written: &str, canonical: &str) {
             let key = fold_label(written).into_owned();
             let bare = key.strip_suffix("指标").unwrap_or(&key).to_string();
-            map.insert(bare, canonical.to_string());
-            map.insert(key, canonical.to_string());
+            let canonical: Arc<str> = canonical.into();
+            map.insert(bare, canonical.clone());
+            map.insert(key, canonical);
         }
         let mut level1 = HashMap::new();
         let mut level2 = HashMap::new();
@@ -76,17 +80,13 @@ impl Levels {
     }
 
     /// The canonical level 1 for a written one, if known.
-    pub fn level1(&self, raw: &str) -> Option<&str> {
-        self.level1
-            .get(fold_label(raw).as_ref())
-            .map(String::as_str)
+    pub fn level1(&self, raw: &str) -> Option<&Arc<str>> {
+        self.level1.get(fold_label(raw).as_ref())
     }
 
     /// The canonical level 2 for a written one, if known.
-    pub fn level2(&self, raw: &str) -> Option<&str> {
-        self.level2
-            .get(fold_label(raw).as_ref())
-            .map(String::as_str)
+    pub fn level2(&self, raw: &str) -> Option<&Arc<str>> {
+        self.level2.get(fold_label(raw).as_ref())
     }
 }
 
@@ -97,16 +97,16 @@ mod tests {
     #[test]
     fn canonical_and_synonym_levels() {
         let l = Levels::default();
-        assert_eq!(l.level1("产出指标"), Some("产出指标"));
-        assert_eq!(l.level1("效果指标"), Some("效益指标"));
-        assert_eq!(l.level1("效 果"), Some("效益指标"));
-        assert_eq!(l.level1("满意度"), Some("满意度指标"));
-        assert_eq!(l.level2("环境效益指标"), Some("生态效益指标"));
+        assert_eq!(l.level1("产出指标").map(|s| &**s), Some("产出指标"));
+        assert_eq!(l.level1("效果指标").map(|s| &**s), Some("效益指标"));
+        assert_eq!(l.level1("效 果").map(|s| &**s), Some("效益指标"));
+        assert_eq!(l.level1("满意度").map(|s| &**s), Some("满意度指标"));
+        assert_eq!(l.level2("环境效益指标").map(|s| &**s), Some("生态效益指标"));
         assert_eq!(
-            l.level2("社会公众或服务对象满意度指标"),
+            l.level2("社会公众或服务对象满意度指标").map(|s| &**s),
             Some("服务对象满意度指标")
         );
-        assert_eq!(l.level2("时效"), Some("时效指标"));
-        assert_eq!(l.level1("其他指标"), None);
+        assert_eq!(l.level2("时效").map(|s| &**s), Some("时效指标"));
+        assert_eq!(l.level1("其他指标").map(|s| &**s), None);
     }
 }

@@ -374,8 +374,8 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
 
     // Indicators.
     for (i, r) in std::mem::take(&mut raw.indicators).into_iter().enumerate() {
-        let level1 = settings.levels.level1(&r.level1.text).map(str::to_string);
-        let level2 = settings.levels.level2(&r.level2.text).map(str::to_string);
+        let level1 = settings.levels.level1(&r.level1.text).cloned();
+        let level2 = settings.levels.level2(&r.level2.text).cloned();
         for (raw_level, known, which) in [(&r.level1, &level1, "1"), (&r.level2, &level2, "2")] {
             if known.is_none() && !raw_level.is_blank() {
                 out.issues.push(issue(
@@ -413,8 +413,8 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
             unit_code: unit_code.clone(),
             project_code: project_key.clone(),
             seq: i as u32 + 1,
-            level1: level1.or_else(|| non_empty(&r.level1.text)),
-            level2: level2.or_else(|| non_empty(&r.level2.text)),
+            level1: level1.or_else(|| non_empty(&r.level1.text).map(Arc::from)),
+            level2: level2.or_else(|| non_empty(&r.level2.text).map(Arc::from)),
             level3: non_empty_owned(r.level3.text),
             level1_raw: r.level1.text,
             level2_raw: r.level2.text,

@@ -145,7 +145,10 @@ mod tests {
             .contains("not a standard indicator level"));
         let ok = file("written,canonical\n效果指标,效益指标\n");
         assert_eq!(
-            level_synonyms(ok.path()).unwrap().level1("效果"),
+            level_synonyms(ok.path())
+                .unwrap()
+                .level1("效果")
+                .map(|s| &**s),
             Some("效益指标")
         );
     }

@@ -453,7 +453,7 @@ mod tests {
         let indicators = LEVEL1
             .iter()
             .map(|l| Indicator {
-                level1: Some(l.to_string()),
+                level1: Some((*l).into()),
                 level3: Some("完成率".into()),
                 target_raw: "100".into(),
                 target_value: d("100"),
