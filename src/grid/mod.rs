@@ -234,8 +234,10 @@ pub struct Grid {
     pub sheet: Arc<str>,
     cells: Vec<(Pos, CellValue)>,
     merges: Vec<CellRange>,
-    /// Row → indices into `merges` of the ranges covering that row.
-    merge_rows: rustc_hash::FxHashMap<u32, Vec<u32>>,
+    /// (row, index into `merges`) for each row a range covers (up to
+    /// `MERGE_ROWS`), sorted: a row's ranges are a run found by binary
+    /// search, in the order they were given.
+    merge_rows: Vec<(u32, u32)>,
     rows: (u32, u32),
     cols: (u32, u32),
     captions: Vec<String>,
@@ -260,7 +262,7 @@ impl Grid {
             sheet: sheet.into(),
             cells,
             merges: Vec::new(),
-            merge_rows: Default::default(),
+            merge_rows: Vec::new(),
             rows: (0, 0),
             cols: (0, 0),
             captions: Vec::new(),
@@ -283,12 +285,13 @@ impl Grid {
             let id = grid.merges.len() as u32;
             let indexed_last = m.last.row.min(m.first.row.saturating_add(MERGE_ROWS));
             for r in m.first.row..=indexed_last {
-                grid.merge_rows.entry(r).or_default().push(id);
+                grid.merge_rows.push((r, id));
             }
             last_row = last_row.max(indexed_last);
             last_col = last_col.max(m.last.col.min(m.first.col.saturating_add(MERGE_ROWS)));
             grid.merges.push(m);
         }
+        grid.merge_rows.sort_unstable();
         grid.rows = (first_row, last_row);
         grid.cols = (first_col, last_col);
         grid
@@ -327,10 +330,11 @@ impl Grid {
 
     /// The merged range covering `p`, if any.
     pub fn merge_at(&self, p: Pos) -> Option<CellRange> {
-        self.merge_rows
-            .get(&p.row)?
+        let start = self.merge_rows.partition_point(|(r, _)| *r < p.row);
+        self.merge_rows[start..]
             .iter()
-            .map(|id| self.merges[*id as usize])
+            .take_while(|(r, _)| *r == p.row)
+            .map(|(_, id)| self.merges[*id as usize])
             .find(|m| m.contains(p))
     }
 
