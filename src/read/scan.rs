@@ -75,61 +75,33 @@ impl<'a> Scanner<'a> {
     /// tokens would; `None` (nothing consumed) for any other form, which
     /// the caller reads token by token.
     pub(super) fn plain_value(&mut self) -> Option<&'a [u8]> {
-        const CLOSE: &[u8] = b"</v></c>";
         if self.open.last() != Some(&&b"c"[..]) {
             return None;
         }
-        let rest = self.xml[self.at..].strip_prefix(b"<v>")?;
-        let end = find_byte(b'<', rest)?;
-        if !rest[end..].starts_with(CLOSE) {
-            return None;
-        }
+        let (value, len) = plain_body(&self.xml[self.at..])?;
         self.open.pop();
-        self.at += 3 + end + CLOSE.len();
-        Some(&rest[..end])
+        self.at += len;
+        Some(value)
     }
 
     /// At a cell written the common way, reads it whole: `<c`, attributes
-    /// ` x="…"` with one-letter names (see [`plain_cell_attrs`]), then `/>`
-    /// (no value) or `><v>TEXT</v></c>`. Gives its `r`, its `t` and its raw
-    /// value text (entities not yet resolved); `None`, with nothing
-    /// consumed, for anything else, which [`Scanner::next`] reads.
+    /// as [`plain_cell_attrs`] reads them, then `/>` (no value) or `>` and
+    /// `<v>TEXT</v></c>`. Gives its `r`, its `t` and its raw value text
+    /// (entities not yet resolved); `None`, with nothing consumed, for
+    /// anything else, which [`Scanner::next`] reads.
     pub(super) fn plain_cell(&mut self) -> Option<PlainCell<'a>> {
-        const CLOSE: &[u8] = b"</v></c>";
-        let rest = self.xml[self.at..].strip_prefix(b"<c")?;
-        let (mut r, mut t) = (None, None);
-        let mut i = 0;
-        loop {
-            match &rest[i..] {
-                [b' ', name, b'=', b'"', tail @ ..] => {
-                    let len = find_byte(b'"', tail)?;
-                    match name {
-                        b'r' => r = Some(&tail[..len]),
-                        b't' => t = Some(&tail[..len]),
-                        _ => {}
-                    }
-                    i += 4 + len + 1;
-                }
-                [b'/', b'>', ..] => {
-                    self.at += 2 + i + 2;
-                    return Some(PlainCell { r, t, value: None });
-                }
-                [b'>', after @ ..] => {
-                    let body = after.strip_prefix(b"<v>")?;
-                    let end = find_byte(b'<', body)?;
-                    if !body[end..].starts_with(CLOSE) {
-                        return None;
-                    }
-                    self.at += 2 + i + 1 + 3 + end + CLOSE.len();
-                    return Some(PlainCell {
-                        r,
-                        t,
-                        value: Some(&body[..end]),
-                    });
-                }
-                _ => return None,
+        let tag = self.xml[self.at..].strip_prefix(b"<c")?;
+        let ((r, t), rest) = one_letter_attrs(tag)?;
+        let (value, len) = match rest {
+            [b'/', b'>', ..] => (None, 2),
+            [b'>', body @ ..] => {
+                let (value, len) = plain_body(body)?;
+                (Some(value), 1 + len)
             }
-        }
+            _ => return None,
+        };
+        self.at += 2 + (tag.len() - rest.len()) + len;
+        Some(PlainCell { r, t, value })
     }
 
     /// At a row's start tag written the common way — `<row`, attributes
@@ -344,23 +316,43 @@ pub(super) type CellAttrs<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 /// before it, double quotes (`r="B2" s="3" t="s"`). `None` when written any
 /// other way (a prefix, a longer name, other spacing, single quotes); then
 /// [`Attrs`] reads it.
-pub(super) fn plain_cell_attrs(mut attrs: &[u8]) -> Option<CellAttrs<'_>> {
-    let (mut r, mut t) = (None, None);
-    loop {
-        match attrs {
-            [] => return Some((r, t)),
-            [b' ', name, b'=', b'"', rest @ ..] => {
-                let len = rest.iter().position(|b| *b == b'"')?;
-                match name {
-                    b'r' => r = Some(&rest[..len]),
-                    b't' => t = Some(&rest[..len]),
-                    _ => {}
-                }
-                attrs = &rest[len + 1..];
-            }
-            _ => return None,
-        }
+pub(super) fn plain_cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
+    match one_letter_attrs(attrs)? {
+        (found, []) => Some(found),
+        _ => None,
     }
+}
+
+/// The attributes ` x="…"` (one-letter names) at the start of `attrs`, up to
+/// the first byte that does not start another: their `r` and `t`, and the
+/// bytes after them. `None` when an attribute's value is not closed.
+// Inlined into `plain_cell`, which runs once per cell: as a call it cost
+// 0.7 % more instructions on the benchmark corpus.
+#[inline(always)]
+fn one_letter_attrs(mut attrs: &[u8]) -> Option<(CellAttrs<'_>, &[u8])> {
+    let (mut r, mut t) = (None, None);
+    while let [b' ', name, b'=', b'"', rest @ ..] = attrs {
+        let len = find_byte(b'"', rest)?;
+        match name {
+            b'r' => r = Some(&rest[..len]),
+            b't' => t = Some(&rest[..len]),
+            _ => {}
+        }
+        attrs = &rest[len + 1..];
+    }
+    Some(((r, t), attrs))
+}
+
+/// A cell's content written the plain way, `<v>TEXT</v></c>`, at the start
+/// of `body`: the raw value text and how many bytes the content takes.
+#[inline]
+fn plain_body(body: &[u8]) -> Option<(&[u8], usize)> {
+    const CLOSE: &[u8] = b"</v></c>";
+    let value = body.strip_prefix(b"<v>")?;
+    let end = find_byte(b'<', value)?;
+    value[end..]
+        .starts_with(CLOSE)
+        .then(|| (&value[..end], 3 + end + CLOSE.len()))
 }
 
 /// The attributes of a start tag in order: (local name, raw value).
