@@ -7,9 +7,9 @@
 //!
 //! `cargo run --release --example gen_corpus -- N OUT_DIR [SEED]`
 
-#[path = "../tests/common/forms.rs"]
+#[path = "../tests/it/common/forms.rs"]
 mod forms;
-#[path = "../tests/common/seed.rs"]
+#[path = "../tests/it/common/seed.rs"]
 mod seed;
 
 use std::path::{Path, PathBuf};

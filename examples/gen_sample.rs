@@ -2,9 +2,9 @@
 //! `sample_data/762003.xlsx` (projects 5–10) from the seed forms:
 //! `cargo run --example gen_sample [OUT_DIR]` (`make sample`).
 
-#[path = "../tests/common/forms.rs"]
+#[path = "../tests/it/common/forms.rs"]
 mod forms;
-#[path = "../tests/common/seed.rs"]
+#[path = "../tests/it/common/seed.rs"]
 mod seed;
 
 use std::path::PathBuf;

@@ -16,4 +16,5 @@ pub mod parse;
 pub mod pipeline;
 pub mod read;
 pub mod validate;
+pub mod vocab;
 pub mod write;

@@ -1,6 +1,6 @@
 //! The `jixiao` command line: a thin layer over the library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use jixiao::pipeline::config::PipelineFile;
-use jixiao::pipeline::{self, FileDone, Pipeline, PipelineError, Summary};
+use jixiao::pipeline::{self, FileDone, Pipeline, PipelineError};
 use jixiao::validate::report;
 use jixiao::write::Format;
 
@@ -195,8 +195,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             p.jobs = jobs.or(p.jobs);
             let (records, summary) = pipeline::extract(&p).map_err(read_error)?;
             match format {
-                ReportFormat::Text => print!("{}", report::text(&records, &summary)),
-                ReportFormat::Json => println!("{}", report::json(&records, &summary)),
+                ReportFormat::Text => print_out(&report::text(&records, &summary))?,
+                ReportFormat::Json => print_out(&(report::json(&records, &summary) + "\n"))?,
             }
             Ok(exit_code(summary.errors))
         }
@@ -244,7 +244,7 @@ fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let summary = result.map_err(read_error)?;
     if !batch.quiet {
-        print_summary(&summary);
+        eprint!("{}", pipeline::summary_text(&summary));
     }
     Ok(exit_code(summary.errors))
 }
@@ -258,67 +258,22 @@ fn inspect(
         Some(path) => Pipeline::load(&path)?,
         None => default_pipeline(Vec::new())?,
     };
-    let display = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.display().to_string());
-    let input = jixiao::read::InputFile {
-        path: file.clone(),
-        display: display.clone(),
-    };
-    let content = jixiao::read::read_file(&input)
+    let found = jixiao::inspect::inspect_file(&file, &p.labels, html.is_some())
         .with_context(|| format!("cannot read {}", file.display()))?;
-    let matcher = jixiao::locate::Matcher::new(&p.labels);
-    let sheets = jixiao::inspect::inspect(&content.grids, &matcher);
-    print!("{}", jixiao::inspect::text(&display, &sheets, &matcher));
-    for e in &content.sheet_errors {
-        println!("  error: {e}");
-    }
-    if let Some(out) = html {
-        std::fs::write(&out, jixiao::inspect::html(&display, &sheets, &matcher))
-            .with_context(|| format!("cannot write {}", out.display()))?;
+    print_out(&found.text)?;
+    if let (Some(out), Some(page)) = (html, found.html) {
+        std::fs::write(&out, page).with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("jixiao: wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(s: &Summary) {
-    eprintln!(
-        "jixiao: {} file(s) read, {} form(s) found: {} project(s), {} indicator(s), {} goal(s), {} plan row(s)",
-        s.files, s.forms, s.projects, s.indicators, s.goals, s.plan_rows
-    );
-    for f in &s.skipped {
-        eprintln!("jixiao: note: skipped {f} (not a supported file type)");
-    }
-    // Control totals: per unit while they fit on a screen, else in total.
-    let money = |d| jixiao::write::table::format_decimal(d, 2);
-    if s.budget_by_unit.len() <= 12 {
-        for (unit, total) in &s.budget_by_unit {
-            eprintln!(
-                "jixiao: budget_total of unit {unit}: {} {}",
-                money(*total),
-                s.amount_unit
-            );
-        }
-    } else {
-        let total: rust_decimal::Decimal = s.budget_by_unit.iter().map(|(_, t)| *t).sum();
-        eprintln!(
-            "jixiao: budget_total of {} units: {} {} (per unit in run_summary)",
-            s.budget_by_unit.len(),
-            money(total),
-            s.amount_unit
-        );
-    }
-    eprintln!(
-        "jixiao: {} error(s), {} warning(s) (see issues.csv)",
-        s.errors, s.warnings
-    );
-    match s.written.first().and_then(|p| p.parent()) {
-        Some(dir) => eprintln!(
-            "jixiao: wrote {} table file(s) to {}",
-            s.written.len(),
-            dir.display()
-        ),
-        None => eprintln!("jixiao: wrote nothing"),
+/// Writes `text` to standard output. A reader that has gone away (`| head`)
+/// ends the output quietly: what it read was what it wanted.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
     }
 }

@@ -19,11 +19,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::model::Records;
-use crate::write::{tables, to_frame, Column as OutColumn, Table, Values};
+use crate::model::schema;
 
-/// The tables an aggregation can read.
-pub const SOURCES: &[&str] = &["projects", "indicators", "goals", "spending_plan", "issues"];
+mod run_summary;
+pub use run_summary::run_summary;
+use crate::write::{to_frame, Column as OutColumn, Table, Values};
 
 #[derive(Debug, Error)]
 pub enum AggregateError {
@@ -116,31 +116,30 @@ enum Kind {
     Dec,
 }
 
-/// The columns of a source, with their kinds and (for decimals) the CSV's
-/// minimum scale.
+/// The columns of a record table as declared, with their kinds and (for
+/// decimals) the CSV's minimum scale.
+fn columns(table: &schema::Table, code_groups: &[String]) -> Vec<(String, Kind, u32)> {
+    table
+        .expand(code_groups)
+        .into_iter()
+        .map(|(name, c)| match c.kind {
+            schema::Kind::Text | schema::Kind::Vocab => (name, Kind::Str, 0),
+            schema::Kind::Int => (name, Kind::Int, 0),
+            schema::Kind::Money => (name, Kind::Dec, 2),
+            schema::Kind::Ratio { min_scale } => (name, Kind::Dec, min_scale),
+        })
+        .collect()
+}
+
+/// The columns of a source (`projects`, or `projects+<table>`: the table's
+/// columns, then the projects' columns it lacks).
 fn schema(source: &str, code_groups: &[String]) -> Result<Vec<(String, Kind, u32)>, String> {
-    let spec = crate::write::table::TableSpec {
-        code_groups: code_groups.to_vec(),
-        money_scale: 0,
-    };
-    let empty = tables(&Records::default(), &spec);
-    let cols = |name: &str| -> Option<Vec<(String, Kind, u32)>> {
-        let t = empty.iter().find(|t| t.name == name)?;
-        Some(
-            t.columns
-                .iter()
-                .map(|c| match &c.values {
-                    Values::Str(_) => (c.name.clone(), Kind::Str, 0),
-                    Values::Int(_) => (c.name.clone(), Kind::Int, 0),
-                    Values::Dec { min_scale, .. } => (c.name.clone(), Kind::Dec, *min_scale),
-                })
-                .collect(),
-        )
-    };
+    let cols = |name: &str| schema::Table::record(name).map(|t| columns(t, code_groups));
     let unknown = || {
+        let names: Vec<&str> = schema::RECORD_TABLES.iter().map(|t| t.name).collect();
         format!(
             "unknown source '{source}'; use one of {} or projects+<table>",
-            SOURCES.join(", ")
+            names.join(", ")
         )
     };
     match source.split_once('+') {
@@ -175,8 +174,8 @@ pub fn check(aggs: &[Aggregation], code_groups: &[String]) -> Result<(), String>
                 a.name
             ));
         }
-        if SOURCES.contains(&a.name.as_str())
-            || a.name == "run_summary"
+        if schema::Table::record(&a.name).is_some()
+            || a.name == schema::RUN_SUMMARY.name
             || names.contains(&a.name.as_str())
         {
             return Err(format!("{key}.name '{}' is already a table's name", a.name));

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::grid::{Grid, Pos};
-use crate::locate::{find_labels, Field, Matcher};
+use crate::locate::{find_labels, Field, Labels, Matcher};
 use crate::parse::{parse_file, RawForm};
+use crate::read::{read_file, InputFile, ReadError};
 
 /// What inspection found in one grid.
 pub struct SheetReport<'a> {
@@ -151,6 +152,27 @@ const MAX_COLS: u32 = 40;
 /// A self-contained HTML page previewing every sheet as a grid.
 pub fn html(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String {
     let mut out = String::new();
+    html_head(&mut out, file);
+    for s in sheets {
+        let _ = write!(
+            out,
+            "<h2>{} — {} form(s)</h2>",
+            escape(&s.grid.sheet),
+            s.forms.len()
+        );
+        match s.grid.row_span() {
+            Some(rows) => sheet_table(&mut out, s, rows, matcher),
+            None => {
+                let _ = write!(out, "<p>empty sheet</p>");
+            }
+        }
+    }
+    let _ = write!(out, "</body></html>");
+    out
+}
+
+/// The page's head, style, title and the legend of field colours.
+fn html_head(out: &mut String, file: &str) {
     let _ = write!(
         out,
         "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>jixiao inspect — {}</title><style>\
@@ -180,91 +202,121 @@ th{{background:#f5f5f5;color:#666;font-weight:normal}} td.label{{outline:2px sol
         out,
         "<span style=\"outline:2px solid #333;font-weight:bold\">label</span></p>"
     );
-    for s in sheets {
-        let _ = write!(
-            out,
-            "<h2>{} — {} form(s)</h2>",
-            escape(&s.grid.sheet),
-            s.forms.len()
-        );
-        let Some((r0, r1)) = s.grid.row_span() else {
-            let _ = write!(out, "<p>empty sheet</p>");
-            continue;
-        };
-        // Columns from A, so the letters match the spreadsheet's.
-        let (c0, c1) = (0, s.grid.col_span().map_or(0, |c| c.1));
-        let (r1, c1) = (r1.min(r0 + MAX_ROWS - 1), c1.min(c0 + MAX_COLS - 1));
-        let mut field_at: HashMap<Pos, String> = HashMap::new();
+}
+
+/// What a sheet's cells were read as: the field each value became, and
+/// the labels.
+struct Marks {
+    fields: HashMap<Pos, String>,
+    labels: HashMap<Pos, Field>,
+}
+
+impl Marks {
+    fn of(s: &SheetReport<'_>, matcher: &Matcher) -> Marks {
+        let mut fields: HashMap<Pos, String> = HashMap::new();
         for f in &s.forms {
             for (name, v) in f.fields() {
                 if let Some(p) = v.pos {
-                    field_at.entry(p).or_insert(name);
+                    fields.entry(p).or_insert(name);
                 }
             }
         }
-        let labels: HashMap<Pos, Field> = find_labels(s.grid, matcher)
+        let labels = find_labels(s.grid, matcher)
             .into_iter()
             .map(|l| (l.pos, l.field))
             .collect();
-        let _ = write!(out, "<table><tr><th></th>");
+        Marks { fields, labels }
+    }
+}
+
+/// A sheet as an HTML table (rows `r0..=r1`, at most [`MAX_ROWS`] by
+/// [`MAX_COLS`]), merged ranges spanning their cells.
+fn sheet_table(out: &mut String, s: &SheetReport<'_>, (r0, r1): (u32, u32), matcher: &Matcher) {
+    // Columns from A, so the letters match the spreadsheet's.
+    let (c0, c1) = (0, s.grid.col_span().map_or(0, |c| c.1));
+    let (r1, c1) = (r1.min(r0 + MAX_ROWS - 1), c1.min(c0 + MAX_COLS - 1));
+    let marks = Marks::of(s, matcher);
+    let _ = write!(out, "<table><tr><th></th>");
+    for c in c0..=c1 {
+        let _ = write!(out, "<th>{}</th>", crate::grid::column_name(c));
+    }
+    let _ = write!(out, "</tr>");
+    for r in r0..=r1 {
+        let _ = write!(out, "<tr><th>{}</th>", r + 1);
         for c in c0..=c1 {
-            let _ = write!(out, "<th>{}</th>", crate::grid::column_name(c));
+            let p = Pos::new(r, c);
+            // A cell covered by a merged range is drawn at its first cell.
+            if s.grid.owner(p) == p {
+                cell_html(out, s.grid, p, (r1, c1), &marks);
+            }
         }
         let _ = write!(out, "</tr>");
-        for r in r0..=r1 {
-            let _ = write!(out, "<tr><th>{}</th>", r + 1);
-            for c in c0..=c1 {
-                let p = Pos::new(r, c);
-                let owner = s.grid.owner(p);
-                if owner != p {
-                    continue; // covered by a merged range drawn at its first cell
-                }
-                let (rows, cols) = s.grid.merge_at(p).map_or((1, 1), |m| {
-                    (
-                        m.last.row.min(r1) - m.first.row + 1,
-                        m.last.col.min(c1) - m.first.col + 1,
-                    )
-                });
-                let span = format!(
-                    "{}{}",
-                    if rows > 1 {
-                        format!(" rowspan=\"{rows}\"")
-                    } else {
-                        String::new()
-                    },
-                    if cols > 1 {
-                        format!(" colspan=\"{cols}\"")
-                    } else {
-                        String::new()
-                    }
-                );
-                let text = escape(&s.grid.text(p));
-                match (labels.get(&p), field_at.get(&p)) {
-                    (Some(f), _) => {
-                        let _ = write!(
-                            out,
-                            "<td{span} class=\"label\" title=\"label: {}\">{text}</td>",
-                            f.name()
-                        );
-                    }
-                    (None, Some(name)) => {
-                        let _ = write!(
-                            out,
-                            "<td{span} style=\"background:{}\" title=\"{} ({})\">{text}</td>",
-                            colour(name),
-                            escape(name),
-                            p
-                        );
-                    }
-                    _ => {
-                        let _ = write!(out, "<td{span}>{text}</td>");
-                    }
-                }
-            }
-            let _ = write!(out, "</tr>");
-        }
-        let _ = write!(out, "</table>");
     }
-    let _ = write!(out, "</body></html>");
-    out
+    let _ = write!(out, "</table>");
 }
+
+/// One cell: a label outlined, a field's value coloured by its field.
+fn cell_html(out: &mut String, grid: &Grid, p: Pos, (r1, c1): (u32, u32), marks: &Marks) {
+    let (rows, cols) = grid.merge_at(p).map_or((1, 1), |m| {
+        (
+            m.last.row.min(r1) - m.first.row + 1,
+            m.last.col.min(c1) - m.first.col + 1,
+        )
+    });
+    let mut span = String::new();
+    if rows > 1 {
+        let _ = write!(span, " rowspan=\"{rows}\"");
+    }
+    if cols > 1 {
+        let _ = write!(span, " colspan=\"{cols}\"");
+    }
+    let text = escape(&grid.text(p));
+    let _ = match (marks.labels.get(&p), marks.fields.get(&p)) {
+        (Some(f), _) => write!(
+            out,
+            "<td{span} class=\"label\" title=\"label: {}\">{text}</td>",
+            f.name()
+        ),
+        (None, Some(name)) => write!(
+            out,
+            "<td{span} style=\"background:{}\" title=\"{} ({})\">{text}</td>",
+            colour(name),
+            escape(name),
+            p
+        ),
+        _ => write!(out, "<td{span}>{text}</td>"),
+    };
+}
+
+/// What `jixiao inspect` shows of one file: the text report (with the
+/// sheets that could not be read), and the HTML preview when asked for.
+pub struct Inspection {
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Reads `path` (shown as its file name) and inspects it with `labels`.
+pub fn inspect_file(
+    path: &std::path::Path,
+    labels: &Labels,
+    with_html: bool,
+) -> Result<Inspection, ReadError> {
+    let display = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let input = InputFile {
+        path: path.to_path_buf(),
+        display: display.clone(),
+    };
+    let content = read_file(&input)?;
+    let matcher = Matcher::new(labels);
+    let sheets = inspect(&content.grids, &matcher);
+    let mut report = text(&display, &sheets, &matcher);
+    for e in &content.sheet_errors {
+        let _ = writeln!(report, "  error: {e}");
+    }
+    let html = with_html.then(|| html(&display, &sheets, &matcher));
+    Ok(Inspection { text: report, html })
+}
+

@@ -6,10 +6,10 @@
 use serde::Deserialize;
 
 use crate::grid::{Grid, Pos};
-use crate::normalise::amount::MoneyUnit;
+use crate::vocab::money::MoneyUnit;
 use rustc_hash::FxHashMap;
 
-use crate::normalise::text::{fold_label, fold_label_into, fold_width};
+use crate::vocab::text::{fold_label, fold_label_into, fold_width};
 
 /// The label synonyms of each field of the form. Every list replaces the
 /// default list of that field when given in the pipeline file.

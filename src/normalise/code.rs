@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::text::fold_width;
+use crate::vocab::text::fold_width;
 
 /// A project code brought to canonical form and split by the pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]

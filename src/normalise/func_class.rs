@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::text::fold_width;
+use crate::vocab::text::fold_width;
 
 /// The reference table: code → name, for 类, 款 and 项 codes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

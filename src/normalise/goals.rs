@@ -1,6 +1,6 @@
 //! Numbered goals: `1、促进残疾人增收\n2、保障…` into one goal per number.
 
-use super::text::{fold_char, fold_width};
+use crate::vocab::text::{fold_char, fold_width};
 
 /// Splits a goals cell on its numbering (`1、` `2.` `（1）` `(2)` `①`),
 /// returning the goals without their numbers. Text without numbering is one

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::text::fold_label;
+use crate::vocab::text::fold_label;
 
 /// Canonical level-1 names.
 pub const LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标"];

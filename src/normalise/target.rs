@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::amount::parse_decimal;
-use super::text::fold_width;
+use crate::vocab::text::fold_width;
 
 /// A parsed target value.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -5,8 +5,9 @@
 
 use crate::grid::{Grid, Pos};
 use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher};
-use crate::normalise::plan::checkpoint_month;
-use crate::normalise::unit::looks_like_unit;
+use crate::vocab::month::checkpoint_month;
+use crate::vocab::unit::looks_like_unit;
+use crate::vocab::year::year_of;
 
 /// A value as written and the cell it was read from. A blank value still
 /// names the cell where it was expected, when there is one.
@@ -222,24 +223,6 @@ fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
     }
 }
 
-/// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
-pub fn year_of(text: &str) -> Option<i32> {
-    if !text.contains('年') {
-        return None;
-    }
-    let folded = crate::normalise::text::fold_width(text);
-    let s = folded
-        .trim()
-        .trim_start_matches(['(', '[', '【', '〔'])
-        .trim_start();
-    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 4 && s[4..].starts_with('年') {
-        let y: i32 = s[..4].parse().ok()?;
-        return (1990..=2100).contains(&y).then_some(y);
-    }
-    None
-}
-
 /// The label's value: the cell just right of the label (after its merged
 /// range). A cell that is itself a label means the value is blank.
 fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
@@ -300,7 +283,7 @@ fn parse_block(
     form.amount_unit = [Field::BudgetTotal, Field::BudgetGroup]
         .into_iter()
         .filter_map(first)
-        .find(|p| crate::normalise::amount::find_money_unit(&grid.text(*p)).is_some())
+        .find(|p| crate::vocab::money::find_money_unit(&grid.text(*p)).is_some())
         .map(|p| RawField::at(grid, p))
         .or_else(|| ctx.amount_unit.clone());
     form.purpose = value(Field::Purpose).or_else(|| {
@@ -452,7 +435,7 @@ fn indicators(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<Raw
 
 /// A level-1 cell as forms write it: `产出指标`, `效果指标`, `满意度`, …
 fn looks_like_level1(text: &str) -> bool {
-    let key = crate::normalise::text::fold_label(text);
+    let key = crate::vocab::text::fold_label(text);
     key.contains("指标")
         || ["产出", "效益", "效果", "满意度"]
             .iter()

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::{reference, PipelineError};
 use crate::aggregate::Aggregation;
 use crate::locate::Labels;
-use crate::model::ISSUE_CODES;
-use crate::normalise::amount::MoneyUnit;
+use crate::model::IssueCode;
+use crate::vocab::money::MoneyUnit;
 use crate::normalise::{Settings, DEFAULT_CODE_PATTERN};
 use crate::validate::RuleLevel;
 use crate::write::{Captions, Format, WriteOptions};
@@ -130,6 +130,27 @@ impl Default for NormaliseConfig {
     }
 }
 
+/// The `[validate.rules]` keys as issue codes; the error names a key that
+/// is not one.
+fn rule_levels(
+    rules: &BTreeMap<String, RuleLevel>,
+) -> Result<BTreeMap<IssueCode, RuleLevel>, String> {
+    rules
+        .iter()
+        .map(|(key, level)| match IssueCode::parse(key) {
+            Some(code) => Ok((code, *level)),
+            None => Err(format!(
+                "validate.rules.{key} is not an issue code; known codes: {}",
+                IssueCode::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        })
+        .collect()
+}
+
 /// A loaded pipeline: the file's settings with paths resolved against the
 /// pipeline file's folder.
 #[derive(Debug, Clone)]
@@ -140,7 +161,7 @@ pub struct Pipeline {
     pub write: WriteOptions,
     pub settings: Settings,
     pub labels: Labels,
-    pub rules: BTreeMap<String, RuleLevel>,
+    pub rules: BTreeMap<IssueCode, RuleLevel>,
     pub aggregations: Vec<Aggregation>,
     /// Threads reading files; `None` or 0: one per core.
     pub jobs: Option<usize>,
@@ -178,17 +199,7 @@ impl Pipeline {
         if n.dept_code_length == 0 {
             return Err("normalise.dept_code_length must be at least 1".to_string());
         }
-        if let Some(code) = file
-            .validate
-            .rules
-            .keys()
-            .find(|k| !ISSUE_CODES.contains(&k.as_str()))
-        {
-            return Err(format!(
-                "validate.rules.{code} is not an issue code; known codes: {}",
-                ISSUE_CODES.join(", ")
-            ));
-        }
+        let rules = rule_levels(&file.validate.rules)?;
         let groups: Vec<String> = code_pattern.groups().to_vec();
         crate::aggregate::check(&file.aggregate, &groups)?;
         if file.output.formats.is_empty() {
@@ -235,7 +246,7 @@ impl Pipeline {
             },
             settings,
             labels: file.labels,
-            rules: file.validate.rules,
+            rules,
             aggregations: file.aggregate,
             jobs: file.run.jobs,
         })
@@ -331,6 +342,8 @@ mod tests {
         let e = parse("[validate.rules]\nduplicate_goal = \"loud\"\n").unwrap_err();
         assert!(e.contains("loud"), "{e}");
         let p = parse("[validate.rules]\nduplicate_goal = \"off\"\n").unwrap();
-        assert_eq!(p.rules.get("duplicate_goal"), Some(&RuleLevel::Off));
+        assert_eq!(p.rules.get(&IssueCode::DuplicateGoal), Some(&RuleLevel::Off));
+        let p = parse("[validate.rules]\nvalue_rounded = \"error\"\n").unwrap();
+        assert_eq!(p.rules.get(&IssueCode::ValueRounded), Some(&RuleLevel::Error));
     }
 }

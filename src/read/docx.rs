@@ -39,7 +39,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
                 let (text, next) = paragraph(&nodes, i + 1);
                 let text = text.trim().to_string();
                 if !text.is_empty() {
-                    if document_year.is_none() && crate::parse::year_of(&text).is_some() {
+                    if document_year.is_none() && crate::vocab::year::year_of(&text).is_some() {
                         document_year = Some(text.clone());
                     }
                     captions.push(text);

@@ -30,15 +30,38 @@ pub(super) enum Token<'a> {
     CData(&'a [u8]),
 }
 
+/// What the worksheet reader takes from a sheet, in document order (see
+/// [`Scanner::next_item`]).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum SheetItem<'a> {
+    /// A cell read whole: its `r` and `t` attributes and its raw value
+    /// text (entities not yet resolved); `None` for a cell without one.
+    Cell {
+        r: Option<&'a [u8]>,
+        t: Option<&'a [u8]>,
+        value: Option<&'a [u8]>,
+    },
+    /// A cell's start tag whose content follows as tokens, up to its
+    /// `End(b"c")`.
+    Open {
+        r: Option<&'a [u8]>,
+        t: Option<&'a [u8]>,
+    },
+    /// A row's start tag, with its `r` attribute.
+    Row(Option<&'a [u8]>),
+    /// Any other token.
+    Other(Token<'a>),
+}
+
 /// A cell read whole by [`Scanner::plain_cell`].
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct PlainCell<'a> {
+struct PlainCell<'a> {
     /// Its `r` attribute (`B4`).
-    pub r: Option<&'a [u8]>,
+    r: Option<&'a [u8]>,
     /// Its `t` attribute (`s`).
-    pub t: Option<&'a [u8]>,
+    t: Option<&'a [u8]>,
     /// Its value text as written; `None` for a cell without one (`<c …/>`).
-    pub value: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
 }
 
 /// Reads tokens from a document in order.
@@ -69,12 +92,46 @@ impl<'a> Scanner<'a> {
             .ok_or_else(|| self.error(from, format!("{what} is not closed")))
     }
 
+    /// The next item of a worksheet: a cell, a row, or another token;
+    /// `None` at the end of a well-formed document. Cells and rows written
+    /// the common way are read whole, without the general tokenizer; any
+    /// other spelling goes token by token and gives the same items.
+    pub(super) fn next_item(&mut self) -> Result<Option<SheetItem<'a>>, String> {
+        loop {
+            if let Some(PlainCell { r, t, value }) = self.plain_cell() {
+                return Ok(Some(SheetItem::Cell { r, t, value }));
+            }
+            if self.row_end() {
+                continue;
+            }
+            if let Some(r) = self.plain_row() {
+                return Ok(Some(SheetItem::Row(r)));
+            }
+            let Some(token) = self.next()? else {
+                return Ok(None);
+            };
+            return Ok(Some(match token {
+                Token::Start { name: b"c", attrs, .. } => {
+                    let (r, t) = cell_attrs(attrs);
+                    // A cell whose tag is written some other way may still
+                    // hold its value the plain way.
+                    match self.plain_value() {
+                        Some(v) => SheetItem::Cell { r, t, value: Some(v) },
+                        None => SheetItem::Open { r, t },
+                    }
+                }
+                Token::Start { name: b"row", attrs, .. } => SheetItem::Row(attr(attrs, b"r")),
+                other => SheetItem::Other(other),
+            }));
+        }
+    }
+
     /// Just after an opening `<c …>` tag: when the cell is written the
     /// plain way, `<v>TEXT</v></c>`, reads its value text (raw, entities
     /// not yet resolved) and the closing `</c>` in one step, as the five
     /// tokens would; `None` (nothing consumed) for any other form, which
     /// the caller reads token by token.
-    pub(super) fn plain_value(&mut self) -> Option<&'a [u8]> {
+    fn plain_value(&mut self) -> Option<&'a [u8]> {
         if self.open.last() != Some(&&b"c"[..]) {
             return None;
         }
@@ -89,7 +146,7 @@ impl<'a> Scanner<'a> {
     /// `<v>TEXT</v></c>`. Gives its `r`, its `t` and its raw value text
     /// (entities not yet resolved); `None`, with nothing consumed, for
     /// anything else, which [`Scanner::next`] reads.
-    pub(super) fn plain_cell(&mut self) -> Option<PlainCell<'a>> {
+    fn plain_cell(&mut self) -> Option<PlainCell<'a>> {
         let tag = self.xml[self.at..].strip_prefix(b"<c")?;
         let ((r, t), rest) = one_letter_attrs(tag)?;
         let (value, len) = match rest {
@@ -110,7 +167,7 @@ impl<'a> Scanner<'a> {
     /// `/>` — reads it and gives its `r` attribute (`Some(None)` when it has
     /// none); the row is then open, as after [`Scanner::next`]. `None`, with
     /// nothing consumed, for anything else.
-    pub(super) fn plain_row(&mut self) -> Option<Option<&'a [u8]>> {
+    fn plain_row(&mut self) -> Option<Option<&'a [u8]>> {
         let xml = self.xml;
         let rest = xml[self.at..].strip_prefix(b"<row")?;
         let mut r = None;
@@ -151,7 +208,7 @@ impl<'a> Scanner<'a> {
 
     /// At `</row>` closing the open row, reads it: true. False, with nothing
     /// consumed, for anything else.
-    pub(super) fn row_end(&mut self) -> bool {
+    fn row_end(&mut self) -> bool {
         const END: &[u8] = b"</row>";
         if !self.xml[self.at..].starts_with(END) || self.open.last() != Some(&&b"row"[..]) {
             return false;
@@ -197,75 +254,84 @@ impl<'a> Scanner<'a> {
                         .map(|i| start + 1 + i + 1)
                         .ok_or_else(|| self.error(start, "a declaration is not closed"))?
                 }
-                Some(b'/') => {
-                    let close = find_byte(b'>', rest)
-                        .ok_or_else(|| self.error(start, "an end tag is not closed"))?;
-                    let name = rest[1..close].trim_ascii_end();
-                    match self.open.pop() {
-                        Some(open) if open == name => {}
-                        Some(open) => {
-                            return Err(self.error(
-                                start,
-                                format!(
-                                    "</{}> where </{}> was expected",
-                                    String::from_utf8_lossy(name),
-                                    String::from_utf8_lossy(open)
-                                ),
-                            ))
-                        }
-                        None => {
-                            return Err(self.error(
-                                start,
-                                format!("</{}> closes nothing", String::from_utf8_lossy(name)),
-                            ))
-                        }
-                    }
-                    self.at = start + 1 + close + 1;
-                    return Ok(Some(Token::End(local(name))));
-                }
-                Some(_) => {
-                    let name_len = rest
-                        .iter()
-                        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
-                        .ok_or_else(|| self.error(start, "a tag is not closed"))?;
-                    let name = &rest[..name_len];
-                    if name.is_empty() {
-                        return Err(self.error(start, "a tag without a name"));
-                    }
-                    // The end of the tag: the first `>` outside a quoted
-                    // value. Tags are short: a byte loop beats a search.
-                    let (mut i, mut quote) = (name_len, 0u8);
-                    let close = loop {
-                        let Some(&b) = rest.get(i) else {
-                            return Err(self.error(start, "a tag is not closed"));
-                        };
-                        if quote != 0 {
-                            if b == quote {
-                                quote = 0;
-                            }
-                        } else if b == b'>' {
-                            break i;
-                        } else if b == b'"' || b == b'\'' {
-                            quote = b;
-                        }
-                        i += 1;
-                    };
-                    let empty = rest[close - 1] == b'/';
-                    let attrs_end = if empty { close - 1 } else { close };
-                    let attrs = &rest[name_len.min(attrs_end)..attrs_end];
-                    if !empty {
-                        self.open.push(name);
-                    }
-                    self.at = start + 1 + close + 1;
-                    return Ok(Some(Token::Start {
-                        name: local(name),
-                        attrs,
-                        empty,
-                    }));
-                }
+                Some(b'/') => return self.end_tag(start).map(Some),
+                Some(_) => return self.start_tag(start).map(Some),
                 None => return Err(self.error(start, "a lone `<` at the end")),
             }
         }
+    }
+
+    /// The end tag at `start`, checked against the open element.
+    fn end_tag(&mut self, start: usize) -> Result<Token<'a>, String> {
+        let rest = &self.xml[start + 1..];
+        let close = find_byte(b'>', rest)
+            .ok_or_else(|| self.error(start, "an end tag is not closed"))?;
+        let name = rest[1..close].trim_ascii_end();
+        match self.open.pop() {
+            Some(open) if open == name => {}
+            Some(open) => {
+                return Err(self.error(
+                    start,
+                    format!(
+                        "</{}> where </{}> was expected",
+                        String::from_utf8_lossy(name),
+                        String::from_utf8_lossy(open)
+                    ),
+                ))
+            }
+            None => {
+                return Err(self.error(
+                    start,
+                    format!("</{}> closes nothing", String::from_utf8_lossy(name)),
+                ))
+            }
+        }
+        self.at = start + 1 + close + 1;
+        Ok(Token::End(local(name)))
+    }
+
+    /// The start tag at `start`: its name, attributes and whether it
+    /// closes itself.
+    fn start_tag(&mut self, start: usize) -> Result<Token<'a>, String> {
+        let rest = &self.xml[start + 1..];
+        let name_len = rest
+            .iter()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+            .ok_or_else(|| self.error(start, "a tag is not closed"))?;
+        let name = &rest[..name_len];
+        if name.is_empty() {
+            return Err(self.error(start, "a tag without a name"));
+        }
+        // The end of the tag: the first `>` outside a quoted value. Tags
+        // are short: a byte loop beats a search.
+        let (mut i, mut quote) = (name_len, 0u8);
+        let close = loop {
+            let Some(&b) = rest.get(i) else {
+                return Err(self.error(start, "a tag is not closed"));
+            };
+            if quote != 0 {
+                if b == quote {
+                    quote = 0;
+                }
+            } else if b == b'>' {
+                break i;
+            } else if b == b'"' || b == b'\'' {
+                quote = b;
+            }
+            i += 1;
+        };
+        let empty = rest[close - 1] == b'/';
+        let attrs_end = if empty { close - 1 } else { close };
+        let attrs = &rest[name_len.min(attrs_end)..attrs_end];
+        if !empty {
+            self.open.push(name);
+        }
+        self.at = start + 1 + close + 1;
+        Ok(Token::Start {
+            name: local(name),
+            attrs,
+            empty,
+        })
     }
 }
 
@@ -316,7 +382,22 @@ pub(super) type CellAttrs<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 /// before it, double quotes (`r="B2" s="3" t="s"`). `None` when written any
 /// other way (a prefix, a longer name, other spacing, single quotes); then
 /// [`Attrs`] reads it.
-pub(super) fn plain_cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
+/// A cell's `r` and `t` attributes, however its tag is written.
+fn cell_attrs(attrs: &[u8]) -> CellAttrs<'_> {
+    plain_cell_attrs(attrs).unwrap_or_else(|| {
+        let (mut r, mut t) = (None, None);
+        for (name, value) in Attrs(attrs) {
+            match name {
+                b"r" => r = Some(value),
+                b"t" => t = Some(value),
+                _ => {}
+            }
+        }
+        (r, t)
+    })
+}
+
+fn plain_cell_attrs(attrs: &[u8]) -> Option<CellAttrs<'_>> {
     match one_letter_attrs(attrs)? {
         (found, []) => Some(found),
         _ => None,

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::io::{Cursor, Read};
 use std::sync::Arc;
 
-use super::scan::{attr, plain_cell_attrs, push_text, Attrs, Scanner, Token};
+use super::scan::{attr, push_text, Scanner, SheetItem, Token};
 use super::{FileContent, ReadError, SheetData};
 use crate::grid::{CellRange, CellValue, Pos};
 
@@ -323,99 +323,116 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
         return Err("the sheet XML is UTF-16, not UTF-8".to_string());
     }
     let mut scan = Scanner::new(xml);
-    let mut cells = Vec::new();
-    let mut merges = Vec::new();
-    // Where the next cell without an `r` goes.
-    let (mut row, mut col) = (0u32, 0u32);
-    let mut first_row = true;
-    // The cell being read: its place, type and text.
-    let mut pos = Pos::new(0, 0);
-    let mut kind = CellType::Number;
-    let mut value: Vec<u8> = Vec::new();
-    let (mut in_v, mut in_is, mut in_t, mut phonetic) = (false, false, false, 0u32);
-    loop {
-        // Most cells are `<c r=".." t=".."><v>…</v></c>`: read whole.
-        if let Some(cell) = scan.plain_cell() {
-            pos = cell
-                .r
-                .and_then(Pos::parse_a1_bytes)
-                .unwrap_or(Pos::new(row, col));
-            col = pos.col + 1;
-            if let Some(raw) = cell.value {
-                value.clear();
-                push_text(raw, &mut value);
-                end_cell(CellType::of(cell.t), &mut value, shared, pos, &mut cells)?;
+    let mut sheet = SheetState::default();
+    while let Some(item) = scan.next_item()? {
+        match item {
+            SheetItem::Cell { r, t, value } => {
+                sheet.place(r);
+                if let Some(raw) = value {
+                    sheet.value.clear();
+                    push_text(raw, &mut sheet.value);
+                    sheet.end_cell(CellType::of(t), shared)?;
+                }
             }
-            continue;
+            SheetItem::Open { r, t } => {
+                sheet.place(r);
+                sheet.kind = CellType::of(t);
+                sheet.value.clear();
+            }
+            SheetItem::Row(r) => start_row(r, &mut sheet.row, &mut sheet.col, &mut sheet.first_row),
+            SheetItem::Other(token) => sheet.token(token, shared)?,
         }
-        if scan.row_end() {
-            continue;
+    }
+    Ok((sheet.cells, sheet.merges))
+}
+
+/// The state of a sheet being read: where the next cell goes, the cell
+/// being read (place, type, text), and what was read so far.
+struct SheetState {
+    cells: Vec<(Pos, CellValue)>,
+    merges: Vec<CellRange>,
+    /// Where the next cell without an `r` goes.
+    row: u32,
+    col: u32,
+    first_row: bool,
+    pos: Pos,
+    kind: CellType,
+    value: Vec<u8>,
+    /// Inside `<v>`, `<is>`, `<t>`, and how deep in phonetic runs.
+    in_v: bool,
+    in_is: bool,
+    in_t: bool,
+    phonetic: u32,
+}
+
+impl Default for SheetState {
+    fn default() -> Self {
+        SheetState {
+            cells: Vec::new(),
+            merges: Vec::new(),
+            row: 0,
+            col: 0,
+            first_row: true,
+            pos: Pos::new(0, 0),
+            kind: CellType::Number,
+            value: Vec::new(),
+            in_v: false,
+            in_is: false,
+            in_t: false,
+            phonetic: 0,
         }
-        if let Some(r) = scan.plain_row() {
-            start_row(r, &mut row, &mut col, &mut first_row);
-            continue;
-        }
-        let Some(token) = scan.next()? else {
-            break;
-        };
+    }
+}
+
+impl SheetState {
+    /// Places the cell starting now: at its `r`, else after the last one.
+    fn place(&mut self, r: Option<&[u8]>) {
+        self.pos = r
+            .and_then(Pos::parse_a1_bytes)
+            .unwrap_or(Pos::new(self.row, self.col));
+        self.col = self.pos.col + 1;
+    }
+
+    fn end_cell(&mut self, kind: CellType, shared: &[Arc<str>]) -> Result<(), String> {
+        end_cell(kind, &mut self.value, shared, self.pos, &mut self.cells)
+    }
+
+    /// A token of a cell written token by token, or of the rest of the
+    /// sheet (merged ranges).
+    fn token(&mut self, token: Token<'_>, shared: &[Arc<str>]) -> Result<(), String> {
         match token {
             Token::Start { name, attrs, empty } => match name {
-                b"c" => {
-                    let (r, t) = plain_cell_attrs(attrs).unwrap_or_else(|| {
-                        let (mut r, mut t) = (None, None);
-                        for (name, value) in Attrs(attrs) {
-                            match name {
-                                b"r" => r = Some(value),
-                                b"t" => t = Some(value),
-                                _ => {}
-                            }
-                        }
-                        (r, t)
-                    });
-                    pos = r
-                        .and_then(Pos::parse_a1_bytes)
-                        .unwrap_or(Pos::new(row, col));
-                    col = pos.col + 1;
-                    kind = CellType::of(t);
-                    value.clear();
-                    // A cell whose tag is written some other way may still
-                    // hold its value the plain way.
-                    if let Some(raw) = scan.plain_value() {
-                        push_text(raw, &mut value);
-                        end_cell(kind, &mut value, shared, pos, &mut cells)?;
-                    }
-                }
-                b"v" if !empty => in_v = true,
-                b"row" => start_row(attr(attrs, b"r"), &mut row, &mut col, &mut first_row),
-                b"is" if !empty => in_is = true,
-                b"t" if in_is && !empty => in_t = phonetic == 0,
-                b"rPh" if !empty => phonetic += 1,
-                b"mergeCell" => {
-                    let range = attr(attrs, b"ref").and_then(|r| {
-                        let colon = r.iter().position(|b| *b == b':')?;
-                        Some(CellRange::new(
-                            Pos::parse_a1_bytes(&r[..colon])?,
-                            Pos::parse_a1_bytes(&r[colon + 1..])?,
-                        ))
-                    });
-                    merges.extend(range);
-                }
+                b"v" if !empty => self.in_v = true,
+                b"is" if !empty => self.in_is = true,
+                b"t" if self.in_is && !empty => self.in_t = self.phonetic == 0,
+                b"rPh" if !empty => self.phonetic += 1,
+                b"mergeCell" => self.merges.extend(merge_range(attrs)),
                 _ => {}
             },
             Token::End(name) => match name {
-                b"v" => in_v = false,
-                b"c" => end_cell(kind, &mut value, shared, pos, &mut cells)?,
-                b"is" => in_is = false,
-                b"t" => in_t = false,
-                b"rPh" => phonetic = phonetic.saturating_sub(1),
+                b"v" => self.in_v = false,
+                b"c" => self.end_cell(self.kind, shared)?,
+                b"is" => self.in_is = false,
+                b"t" => self.in_t = false,
+                b"rPh" => self.phonetic = self.phonetic.saturating_sub(1),
                 _ => {}
             },
-            Token::Text(raw) if in_v || in_t => push_text(raw, &mut value),
-            Token::CData(raw) if in_v || in_t => value.extend_from_slice(raw),
+            Token::Text(raw) if self.in_v || self.in_t => push_text(raw, &mut self.value),
+            Token::CData(raw) if self.in_v || self.in_t => self.value.extend_from_slice(raw),
             _ => {}
         }
+        Ok(())
     }
-    Ok((cells, merges))
+}
+
+/// A `<mergeCell ref="A1:B2"/>`'s range.
+fn merge_range(attrs: &[u8]) -> Option<CellRange> {
+    let r = attr(attrs, b"ref")?;
+    let colon = r.iter().position(|b| *b == b':')?;
+    Some(CellRange::new(
+        Pos::parse_a1_bytes(&r[..colon])?,
+        Pos::parse_a1_bytes(&r[colon + 1..])?,
+    ))
 }
 
 /// Starts a row: `r` its number as written (`12`); without one, the row

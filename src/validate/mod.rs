@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use rust_decimal::Decimal;
 
-use crate::model::{Issue, Project, Records, Severity, Source};
+use crate::model::{Issue, IssueCode, Project, Records, Severity, Source};
 use crate::normalise::level::LEVEL1;
 use crate::normalise::target::run_together;
 
@@ -25,11 +25,11 @@ pub enum RuleLevel {
 
 /// Applies the pipeline's rule settings (issue code → level): drops the
 /// findings of rules that are `off`, sets the severity of the others.
-pub fn apply_rules(issues: &mut Vec<Issue>, rules: &BTreeMap<String, RuleLevel>) {
+pub fn apply_rules(issues: &mut Vec<Issue>, rules: &BTreeMap<IssueCode, RuleLevel>) {
     if rules.is_empty() {
         return;
     }
-    issues.retain_mut(|i| match rules.get(i.code) {
+    issues.retain_mut(|i| match rules.get(&i.code) {
         Some(RuleLevel::Off) => false,
         Some(RuleLevel::Error) => {
             i.severity = Severity::Error;
@@ -43,19 +43,12 @@ pub fn apply_rules(issues: &mut Vec<Issue>, rules: &BTreeMap<String, RuleLevel>)
     });
 }
 
-fn issue(
-    p: &Project,
-    severity: Severity,
-    code: &'static str,
-    message: String,
-    source: Source,
-) -> Issue {
+fn issue(p: &Project, code: IssueCode, message: String, source: Source) -> Issue {
     Issue {
-        severity,
+        severity: code.severity(),
         code,
         message,
-        unit_code: p.unit_code.clone(),
-        project_code: p.project_code.clone(),
+        key: p.key.clone(),
         source,
     }
 }
@@ -63,7 +56,7 @@ fn issue(
 fn name_of(p: &Project) -> String {
     p.project_name
         .clone()
-        .or_else(|| p.project_code.as_deref().map(str::to_string))
+        .or_else(|| p.key.project_code.as_deref().map(str::to_string))
         .unwrap_or_else(|| format!("the form at {}", p.source.a1()))
 }
 
@@ -86,7 +79,7 @@ pub fn validate_form(form: &Records, code_groups: &[String]) -> Vec<Issue> {
 
 fn required_fields(p: &Project, out: &mut Vec<Issue>) {
     let missing = [
-        ("项目编码 (project code)", p.project_code.is_none()),
+        ("项目编码 (project code)", p.key.project_code.is_none()),
         ("项目名称 (project name)", p.project_name.is_none()),
         (
             "预算数 (budget total)",
@@ -97,8 +90,7 @@ fn required_fields(p: &Project, out: &mut Vec<Issue>) {
         if is_missing {
             out.push(issue(
                 p,
-                Severity::Error,
-                "missing_field",
+                IssueCode::MissingField,
                 format!(
                     "{} has no {what}; the project row is kept with the field empty — fill it in the form",
                     name_of(p)
@@ -115,8 +107,7 @@ fn budget_adds_up(p: &Project, out: &mut Vec<Issue>) {
         if fiscal + other != total {
             out.push(issue(
                 p,
-                Severity::Error,
-                "budget_sum_mismatch",
+                IssueCode::BudgetSumMismatch,
                 format!(
                     "{}: 财政资金 {} + 其他资金 {} = {}, but 预算数 is {} ({})",
                     name_of(p),
@@ -137,16 +128,15 @@ fn dept_matches_unit(p: &Project, code_groups: &[String], out: &mut Vec<Issue>) 
         .iter()
         .position(|g| g == "dept")
         .and_then(|i| p.code_parts.get(i).cloned().flatten());
-    if let (Some(code_dept), Some(unit_dept)) = (code_dept, &p.dept_code) {
+    if let (Some(code_dept), Some(unit_dept)) = (code_dept, &p.key.dept_code) {
         if !unit_dept.starts_with(&code_dept) && !code_dept.starts_with(&**unit_dept) {
             out.push(issue(
                 p,
-                Severity::Warning,
-                "dept_mismatch",
+                IssueCode::DeptMismatch,
                 format!(
                     "project code {} belongs to department {code_dept}, but the form's unit {} is in department {unit_dept}",
-                    p.project_code.clone().unwrap_or_default(),
-                    p.unit_code.clone().unwrap_or_default()
+                    p.key.project_code.clone().unwrap_or_default(),
+                    p.key.unit_code.clone().unwrap_or_default()
                 ),
                 p.source.clone(),
             ));
@@ -168,8 +158,7 @@ fn level1_groups(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     if !missing.is_empty() {
         out.push(issue(
             p,
-            Severity::Warning,
-            "missing_level1",
+            IssueCode::MissingLevel1,
             format!(
                 "{} has no {} indicators (a form is expected to have 产出指标, 效益指标 and 满意度指标)",
                 name_of(p),
@@ -189,8 +178,7 @@ fn spending_plan(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         if pct > Decimal::ONE_HUNDRED {
             out.push(issue(
                 p,
-                Severity::Warning,
-                "plan_over_100",
+                IssueCode::PlanOver100,
                 format!(
                     "{}: cumulative spending by {} is {}%, more than 100%",
                     name_of(p),
@@ -203,8 +191,7 @@ fn spending_plan(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         if prev.is_some_and(|q| pct < q) {
             out.push(issue(
                 p,
-                Severity::Warning,
-                "plan_decreasing",
+                IssueCode::PlanDecreasing,
                 format!(
                     "{}: cumulative spending falls to {}% at {} from {}% before; the plan is cumulative",
                     name_of(p),
@@ -222,8 +209,7 @@ fn spending_plan(p: &Project, form: &Records, out: &mut Vec<Issue>) {
             Some(pct) if pct == Decimal::ONE_HUNDRED => {}
             found => out.push(issue(
                 p,
-                Severity::Warning,
-                "plan_not_100",
+                IssueCode::PlanNot100,
                 format!(
                     "{}: the spending plan ends at {} by {}, expected 100%",
                     name_of(p),
@@ -242,8 +228,7 @@ fn duplicate_goals(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         if let Some(first) = seen.get(g.goal.as_str()) {
             out.push(issue(
                 p,
-                Severity::Warning,
-                "duplicate_goal",
+                IssueCode::DuplicateGoal,
                 format!(
                     "{}: goal {} repeats goal {first} word for word ('{}')",
                     name_of(p),
@@ -291,8 +276,7 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         };
         out.push(issue(
             p,
-            Severity::Warning,
-            "target_out_of_range",
+            IssueCode::TargetOutOfRange,
             message,
             source,
         ));
@@ -338,7 +322,7 @@ impl BatchCheck {
         let Some((unit, code)) = form
             .projects
             .first()
-            .and_then(|p| Some((p.unit_code.clone(), p.project_code.clone()?)))
+            .and_then(|p| Some((p.key.unit_code.clone(), p.key.project_code.clone()?)))
         else {
             out.append(form);
             return;
@@ -354,7 +338,7 @@ impl BatchCheck {
         let same = *earlier == print;
         out.issues.push(Issue {
             severity: if same { Severity::Warning } else { Severity::Error },
-            code: "duplicate_project",
+            code: IssueCode::DuplicateProject,
             message: if same {
                 format!("project {code} is submitted twice with identical content (first at {also_at}); one copy kept")
             } else {
@@ -362,8 +346,7 @@ impl BatchCheck {
                     "project {code} is submitted twice with different content (first at {also_at}); both kept — decide which is right"
                 )
             },
-            unit_code: unit,
-            project_code: Some(code),
+            key: p.key.clone(),
             source: p.source.clone(),
         });
         if !same {
@@ -482,7 +465,7 @@ mod tests {
     }
 
     fn codes(r: &Records) -> Vec<&'static str> {
-        validate_form(r, &groups()).iter().map(|i| i.code).collect()
+        validate_form(r, &groups()).iter().map(|i| i.code.as_str()).collect()
     }
 
     #[test]
@@ -500,7 +483,7 @@ mod tests {
     #[test]
     fn required_fields() {
         let mut r = good();
-        r.projects[0].project_code = None;
+        r.projects[0].key.project_code = None;
         r.projects[0].budget_total = None;
         r.projects[0].budget_total_raw = String::new();
         assert_eq!(codes(&r), ["missing_field", "missing_field"]);
@@ -509,7 +492,7 @@ mod tests {
     #[test]
     fn department_must_match_the_unit() {
         let mut r = good();
-        r.projects[0].dept_code = Some("763".into());
+        r.projects[0].key.dept_code = Some("763".into());
         assert_eq!(codes(&r), ["dept_mismatch"]);
     }
 
@@ -569,7 +552,7 @@ mod tests {
         other.projects[0].budget_total = d("21.00");
         let merged = validate_batch(vec![a, other]);
         assert_eq!(merged.projects.len(), 2, "both kept");
-        assert_eq!(merged.issues[0].code, "duplicate_project");
+        assert_eq!(merged.issues[0].code, IssueCode::DuplicateProject);
         assert_eq!(merged.issues[0].severity, Severity::Error);
     }
 }

@@ -5,8 +5,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::model::{Issue, Records, Severity};
-use crate::pipeline::Summary;
+use crate::model::{Issue, Records, Severity, Summary};
 
 /// Issues grouped by file, in the order the files were read; within a
 /// file, errors first.
@@ -57,7 +56,7 @@ pub fn text(records: &Records, summary: &Summary) -> String {
                 "  {:<7}  {}  [{}]  {}",
                 i.severity.as_str(),
                 place(i),
-                i.code,
+                i.code.as_str(),
                 i.message
             );
         }
@@ -75,10 +74,10 @@ pub fn json(records: &Records, summary: &Summary) -> String {
         .map(|i| {
             json!({
                 "severity": i.severity.as_str(),
-                "code": i.code,
+                "code": i.code.as_str(),
                 "message": i.message,
-                "unit_code": i.unit_code,
-                "project_code": i.project_code,
+                "unit_code": i.key.unit_code,
+                "project_code": i.key.project_code,
                 "file": i.source.file,
                 "sheet": i.source.sheet,
                 "cell": i.source.a1(),
@@ -100,9 +99,9 @@ pub fn json(records: &Records, summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Source;
+    use crate::model::{IssueCode, Source};
 
-    fn issue(file: &str, severity: Severity, code: &'static str) -> Issue {
+    fn issue(file: &str, severity: Severity, code: IssueCode) -> Issue {
         Issue {
             severity,
             code,
@@ -117,9 +116,9 @@ mod tests {
     fn issues_are_grouped_by_file_errors_first() {
         let records = Records {
             issues: vec![
-                issue("a.xlsx", Severity::Warning, "duplicate_goal"),
-                issue("b.xlsx", Severity::Error, "file_unreadable"),
-                issue("a.xlsx", Severity::Error, "budget_sum_mismatch"),
+                issue("a.xlsx", Severity::Warning, IssueCode::DuplicateGoal),
+                issue("b.xlsx", Severity::Error, IssueCode::FileUnreadable),
+                issue("a.xlsx", Severity::Error, IssueCode::BudgetSumMismatch),
             ],
             ..Records::default()
         };

@@ -3,7 +3,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{Records, Source};
+use crate::model::schema::{self, Kind, RATIO_SCALE};
+use crate::model::{Goal, Indicator, Issue, Key, PlanPoint, Project, Records, Source};
 
 /// A text column: every value's bytes in one buffer, so that building,
 /// writing and converting a column touches memory in order and allocates
@@ -163,18 +164,41 @@ impl Table {
     }
 }
 
-/// Builds a table row by row from records, column by column.
+/// Builds a table from records, column by column, in the order and with
+/// the types [`schema`] declares (the name at each call is checked against
+/// the declaration).
 struct Builder<'a, T> {
     rows: &'a [T],
+    /// The declared columns, `code_*` expanded.
+    declared: Vec<(String, schema::Column)>,
+    money_scale: u32,
     columns: Vec<Column>,
 }
 
 impl<'a, T> Builder<'a, T> {
-    fn new(rows: &'a [T]) -> Self {
+    fn new(rows: &'a [T], table: &schema::Table, spec: &TableSpec) -> Self {
+        let declared = table.expand(&spec.code_groups);
         Builder {
             rows,
-            columns: Vec::new(),
+            columns: Vec::with_capacity(declared.len()),
+            declared,
+            money_scale: spec.money_scale,
         }
+    }
+
+    /// Adds the next declared column, which must be `name`.
+    fn push(&mut self, name: &str, values: Values) {
+        let (declared, column) = &mut self.declared[self.columns.len()];
+        debug_assert_eq!(declared, name, "column out of step with the schema");
+        self.columns.push(Column {
+            name: std::mem::take(declared),
+            values,
+            vocabulary: column.kind != Kind::Text,
+        });
+    }
+
+    fn kind(&self) -> Kind {
+        self.declared[self.columns.len()].1.kind
     }
 
     fn str(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
@@ -186,20 +210,7 @@ impl<'a, T> Builder<'a, T> {
         for r in self.rows {
             values.push(f(r));
         }
-        self.columns.push(Column {
-            name: name.to_string(),
-            values: Values::Str(values),
-            vocabulary: false,
-        });
-        self
-    }
-
-    /// A text column whose values are jixiao's own vocabulary.
-    fn vocab(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
-        self = self.str(name, f);
-        if let Some(c) = self.columns.last_mut() {
-            c.vocabulary = true;
-        }
+        self.push(name, Values::Str(values));
         self
     }
 
@@ -209,31 +220,30 @@ impl<'a, T> Builder<'a, T> {
 
     fn int(mut self, name: &str, f: impl Fn(&T) -> Option<i64>) -> Self {
         let values = self.rows.iter().map(f).collect();
-        self.columns.push(Column {
-            name: name.to_string(),
-            values: Values::Int(values),
-            vocabulary: true,
-        });
+        self.push(name, Values::Int(values));
         self
     }
 
-    fn dec(
-        mut self,
-        name: &str,
-        (min_scale, scale): (u32, u32),
-        f: impl Fn(&T) -> Option<Decimal>,
-    ) -> Self {
+    /// A decimal column at the scale its kind declares.
+    fn dec(mut self, name: &str, f: impl Fn(&T) -> Option<Decimal>) -> Self {
+        let (min_scale, scale) = match self.kind() {
+            Kind::Money => (2, self.money_scale),
+            Kind::Ratio { min_scale } => (min_scale, RATIO_SCALE),
+            other => unreachable!("{name} is declared {other:?}, not a decimal"),
+        };
         let values = self.rows.iter().map(f).collect();
-        self.columns.push(Column {
-            name: name.to_string(),
-            values: Values::Dec {
-                values,
-                min_scale,
-                scale: Some(scale),
-            },
-            vocabulary: true,
-        });
+        let scale = Some(scale);
+        self.push(name, Values::Dec { values, min_scale, scale });
         self
+    }
+
+    /// year, dept_code, unit_code, project_code.
+    fn key(self, f: impl Fn(&T) -> &Key) -> Self {
+        let f = &f;
+        self.int("year", move |r| f(r).year.map(i64::from))
+            .str("dept_code", move |r| f(r).dept_code.as_deref())
+            .str("unit_code", move |r| f(r).unit_code.as_deref())
+            .str("project_code", move |r| f(r).project_code.as_deref())
     }
 
     fn source(self, f: impl Fn(&T) -> &Source) -> Self {
@@ -253,44 +263,18 @@ impl<'a, T> Builder<'a, T> {
         for r in self.rows {
             values.push(Some(f(r).map_or("", |p| p.a1_in(&mut buf))));
         }
-        self.columns.push(Column {
-            name: name.to_string(),
-            values: Values::Str(values),
-            vocabulary: false,
-        });
+        self.push(name, Values::Str(values));
         self
     }
 
     fn finish(self, name: &str) -> Table {
+        debug_assert_eq!(self.columns.len(), self.declared.len(), "{name}: columns missing");
         Table {
             name: name.to_string(),
             columns: self.columns,
         }
     }
 }
-
-/// The columns of `projects` that DESIGN.md's output contract names (the
-/// `code_*` columns, one per named group of the code pattern, come besides).
-pub const PROJECTS_CONTRACT: &[&str] = &[
-    "year",
-    "dept_code",
-    "unit_code",
-    "unit_name",
-    "project_code",
-    "project_code_raw",
-    "category_name",
-    "func_class_code",
-    "func_class_name",
-    "project_name",
-    "budget_total",
-    "budget_fiscal",
-    "budget_other",
-    "amount_unit",
-    "purpose",
-    "source_file",
-    "source_sheet",
-    "source_cell",
-];
 
 /// What shapes the record tables: the `code_*` columns and the money scale.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,116 +294,115 @@ impl TableSpec {
     }
 }
 
-/// The names of the five record tables, in their fixed order.
-pub const RECORD_TABLES: [&str; 5] = ["projects", "indicators", "goals", "spending_plan", "issues"];
+fn projects(rows: &[Project], spec: &TableSpec) -> Table {
+    let mut b = Builder::new(rows, &schema::PROJECTS, spec)
+        .int("year", |p| p.key.year.map(i64::from))
+        .str("dept_code", |p| p.key.dept_code.as_deref())
+        .str("unit_code", |p| p.key.unit_code.as_deref())
+        .str("unit_name", |p| p.unit_name.as_deref())
+        .raw("unit_raw", |p| &p.unit_raw)
+        .str("project_code", |p| p.key.project_code.as_deref())
+        .raw("project_code_raw", |p| &p.project_code_raw);
+    for (i, g) in spec.code_groups.iter().enumerate() {
+        b = b.str(&format!("code_{g}"), move |p| {
+            p.code_parts.get(i).and_then(|c| c.as_deref())
+        });
+    }
+    b.str("category_name", |p| p.category_name.as_deref())
+        .str("func_class_code", |p| p.func_class_code.as_deref())
+        .str("func_class_name", |p| p.func_class_name.as_deref())
+        .raw("func_class_raw", |p| &p.func_class_raw)
+        .str("project_name", |p| p.project_name.as_deref())
+        .str("title", |p| p.title.as_deref())
+        .dec("budget_total", |p| p.budget_total)
+        .dec("budget_fiscal", |p| p.budget_fiscal)
+        .dec("budget_other", |p| p.budget_other)
+        .raw("budget_total_raw", |p| &p.budget_total_raw)
+        .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
+        .raw("budget_other_raw", |p| &p.budget_other_raw)
+        .raw("amount_unit", |p| &p.amount_unit)
+        .raw("amount_unit_raw", |p| &p.amount_unit_raw)
+        .str("purpose", |p| p.purpose.as_deref())
+        .int("indicator_count", |p| Some(i64::from(p.indicator_count)))
+        .int("goal_count", |p| Some(i64::from(p.goal_count)))
+        .source(|p| &p.source)
+        .finish("projects")
+}
 
-/// The five tables of the output contract, in their fixed order.
+fn indicators(rows: &[Indicator], spec: &TableSpec) -> Table {
+    Builder::new(rows, &schema::INDICATORS, spec)
+        .key(|i| &i.key)
+        .int("seq", |i| Some(i64::from(i.seq)))
+        .str("level1", |i| i.level1.as_deref())
+        .str("level2", |i| i.level2.as_deref())
+        .str("level3", |i| i.level3.as_deref())
+        .raw("level1_raw", |i| &i.level1_raw)
+        .raw("level2_raw", |i| &i.level2_raw)
+        .str("description", |i| i.description.as_deref())
+        .raw("target_raw", |i| &i.target_raw)
+        .str("target_op", |i| i.target_op.as_deref())
+        .dec("target_value", |i| i.target_value)
+        .str("target_unit", |i| i.target_unit.as_deref())
+        .str("basis", |i| i.basis.as_deref())
+        .source(|i| &i.source)
+        .finish("indicators")
+}
+
+fn goals(rows: &[Goal], spec: &TableSpec) -> Table {
+    Builder::new(rows, &schema::GOALS, spec)
+        .key(|g| &g.key)
+        .int("seq", |g| Some(i64::from(g.seq)))
+        .raw("goal", |g| &g.goal)
+        .source(|g| &g.source)
+        .finish("goals")
+}
+
+fn spending_plan(rows: &[PlanPoint], spec: &TableSpec) -> Table {
+    Builder::new(rows, &schema::SPENDING_PLAN, spec)
+        .key(|p| &p.key)
+        .raw("checkpoint_label", |p| &p.checkpoint_label)
+        .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
+        .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
+        .dec("cumulative_pct", |p| p.cumulative_pct)
+        .dec("cumulative_amount", |p| p.cumulative_amount)
+        .source(|p| &p.source)
+        .finish("spending_plan")
+}
+
+fn issues(rows: &[Issue], spec: &TableSpec) -> Table {
+    Builder::new(rows, &schema::ISSUES, spec)
+        .raw("severity", |i| i.severity.as_str())
+        .raw("code", |i| i.code.as_str())
+        .raw("message", |i| &i.message)
+        .str("unit_code", |i| i.key.unit_code.as_deref())
+        .str("project_code", |i| i.key.project_code.as_deref())
+        .source(|i| &i.source)
+        .finish("issues")
+}
+
+/// The five tables of the output contract, in their fixed order
+/// ([`schema::RECORD_TABLES`]).
 pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
-    use crate::normalise::amount::RATIO_SCALE;
-    // Money shows at least two decimals in CSV.
-    let money = (2, spec.money_scale);
-    let code_groups = &spec.code_groups;
-    let projects = || {
-        let mut projects = Builder::new(&records.projects)
-            .int("year", |p| p.year.map(i64::from))
-            .str("dept_code", |p| p.dept_code.as_deref())
-            .str("unit_code", |p| p.unit_code.as_deref())
-            .str("unit_name", |p| p.unit_name.as_deref())
-            .raw("unit_raw", |p| &p.unit_raw)
-            .str("project_code", |p| p.project_code.as_deref())
-            .raw("project_code_raw", |p| &p.project_code_raw);
-        for (i, g) in code_groups.iter().enumerate() {
-            projects = projects.str(&format!("code_{g}"), move |p| {
-                p.code_parts.get(i).and_then(|c| c.as_deref())
-            });
-        }
-        let projects = projects
-            .str("category_name", |p| p.category_name.as_deref())
-            .str("func_class_code", |p| p.func_class_code.as_deref())
-            .str("func_class_name", |p| p.func_class_name.as_deref())
-            .raw("func_class_raw", |p| &p.func_class_raw)
-            .str("project_name", |p| p.project_name.as_deref())
-            .str("title", |p| p.title.as_deref())
-            .dec("budget_total", money, |p| p.budget_total)
-            .dec("budget_fiscal", money, |p| p.budget_fiscal)
-            .dec("budget_other", money, |p| p.budget_other)
-            .raw("budget_total_raw", |p| &p.budget_total_raw)
-            .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
-            .raw("budget_other_raw", |p| &p.budget_other_raw)
-            .vocab("amount_unit", |p| Some(&p.amount_unit))
-            .raw("amount_unit_raw", |p| &p.amount_unit_raw)
-            .str("purpose", |p| p.purpose.as_deref())
-            .int("indicator_count", |p| Some(i64::from(p.indicator_count)))
-            .int("goal_count", |p| Some(i64::from(p.goal_count)))
-            .source(|p| &p.source)
-            .finish("projects");
-        projects
-    };
-    let indicators = || {
-        let indicators = Builder::new(&records.indicators)
-            .int("year", |i| i.year.map(i64::from))
-            .str("dept_code", |i| i.dept_code.as_deref())
-            .str("unit_code", |i| i.unit_code.as_deref())
-            .str("project_code", |i| i.project_code.as_deref())
-            .int("seq", |i| Some(i64::from(i.seq)))
-            .str("level1", |i| i.level1.as_deref())
-            .str("level2", |i| i.level2.as_deref())
-            .str("level3", |i| i.level3.as_deref())
-            .raw("level1_raw", |i| &i.level1_raw)
-            .raw("level2_raw", |i| &i.level2_raw)
-            .str("description", |i| i.description.as_deref())
-            .raw("target_raw", |i| &i.target_raw)
-            .vocab("target_op", |i| i.target_op.as_deref())
-            .dec("target_value", (0, RATIO_SCALE), |i| i.target_value)
-            .str("target_unit", |i| i.target_unit.as_deref())
-            .str("basis", |i| i.basis.as_deref())
-            .source(|i| &i.source)
-            .finish("indicators");
-        indicators
-    };
-    let goals = || {
-        let goals = Builder::new(&records.goals)
-            .int("year", |g| g.year.map(i64::from))
-            .str("dept_code", |g| g.dept_code.as_deref())
-            .str("unit_code", |g| g.unit_code.as_deref())
-            .str("project_code", |g| g.project_code.as_deref())
-            .int("seq", |g| Some(i64::from(g.seq)))
-            .raw("goal", |g| &g.goal)
-            .source(|g| &g.source)
-            .finish("goals");
-        goals
-    };
-    let plan = || {
-        let plan = Builder::new(&records.plan)
-            .int("year", |p| p.year.map(i64::from))
-            .str("dept_code", |p| p.dept_code.as_deref())
-            .str("unit_code", |p| p.unit_code.as_deref())
-            .str("project_code", |p| p.project_code.as_deref())
-            .raw("checkpoint_label", |p| &p.checkpoint_label)
-            .int("checkpoint_month", |p| p.checkpoint_month.map(i64::from))
-            .raw("cumulative_pct_raw", |p| &p.cumulative_pct_raw)
-            .dec("cumulative_pct", (2, RATIO_SCALE), |p| p.cumulative_pct)
-            .dec("cumulative_amount", money, |p| p.cumulative_amount)
-            .source(|p| &p.source)
-            .finish("spending_plan");
-        plan
-    };
-    let issues = || {
-        let issues = Builder::new(&records.issues)
-            .vocab("severity", |i| Some(i.severity.as_str()))
-            .vocab("code", |i| Some(i.code))
-            .raw("message", |i| &i.message)
-            .str("unit_code", |i| i.unit_code.as_deref())
-            .str("project_code", |i| i.project_code.as_deref())
-            .source(|i| &i.source)
-            .finish("issues");
-        issues
-    };
     // The five tables are independent: built in parallel on the current
     // rayon pool.
     let ((projects, indicators), (goals, (plan, issues))) = rayon::join(
-        || rayon::join(projects, indicators),
-        || rayon::join(goals, || rayon::join(plan, issues)),
+        || {
+            rayon::join(
+                || projects(&records.projects, spec),
+                || indicators(&records.indicators, spec),
+            )
+        },
+        || {
+            rayon::join(
+                || goals(&records.goals, spec),
+                || {
+                    rayon::join(
+                        || spending_plan(&records.plan, spec),
+                        || issues(&records.issues, spec),
+                    )
+                },
+            )
+        },
     );
     vec![projects, indicators, goals, plan, issues]
 }
@@ -484,8 +467,11 @@ mod tests {
             ["projects", "indicators", "goals", "spending_plan", "issues"]
         );
         let projects = &t[0];
-        for c in PROJECTS_CONTRACT.iter().chain(&["code_dept"]) {
-            assert!(projects.column(c).is_some(), "projects.{c}");
+        for (table, declared) in t.iter().zip(schema::RECORD_TABLES) {
+            let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            let expected: Vec<String> = declared.expand(&spec.code_groups).into_iter().map(|c| c.0).collect();
+            assert_eq!(names, expected, "{}", table.name);
         }
+        assert!(projects.column("code_dept").is_some());
     }
 }

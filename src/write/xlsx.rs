@@ -9,6 +9,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, XlsxError};
 use serde::Deserialize;
 
 use super::table::{Table, Values};
+use crate::model::schema::caption;
 
 /// Where the Chinese captions go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -20,73 +21,6 @@ pub enum Captions {
     /// Captions instead of the column names.
     Header,
     None,
-}
-
-/// The Chinese caption of a column; the column name where none is known.
-pub fn caption(column: &str) -> String {
-    let known = match column {
-        "year" => "年度",
-        "dept_code" => "部门编码",
-        "unit_code" => "单位编码",
-        "unit_name" => "单位名称",
-        "unit_raw" => "单位（原文）",
-        "project_code" => "项目编码",
-        "project_code_raw" => "项目编码（原文）",
-        "category_name" => "项目类别",
-        "func_class_code" => "功能分类编码",
-        "func_class_name" => "功能分类名称",
-        "func_class_raw" => "功能分类（原文）",
-        "project_name" => "项目名称",
-        "title" => "表题",
-        "budget_total" => "预算数",
-        "budget_fiscal" => "财政资金",
-        "budget_other" => "其他资金",
-        "budget_total_raw" => "预算数（原文）",
-        "budget_fiscal_raw" => "财政资金（原文）",
-        "budget_other_raw" => "其他资金（原文）",
-        "amount_unit" => "金额单位",
-        "amount_unit_raw" => "金额单位（原文）",
-        "purpose" => "资金用途",
-        "indicator_count" => "指标数",
-        "goal_count" => "目标数",
-        "seq" => "序号",
-        "level1" => "一级指标",
-        "level2" => "二级指标",
-        "level3" => "三级指标",
-        "level1_raw" => "一级指标（原文）",
-        "level2_raw" => "二级指标（原文）",
-        "description" => "绩效指标描述",
-        "target_raw" => "指标值（原文）",
-        "target_op" => "比较符",
-        "target_value" => "指标值",
-        "target_unit" => "计量单位",
-        "basis" => "指标值确定依据",
-        "goal" => "绩效目标",
-        "checkpoint_label" => "时间节点",
-        "checkpoint_month" => "月份",
-        "cumulative_pct_raw" => "累计进度（原文）",
-        "cumulative_pct" => "累计支出进度（%）",
-        "cumulative_amount" => "累计支出金额",
-        "severity" => "级别",
-        "code" => "问题代码",
-        "message" => "说明",
-        "metric" => "指标",
-        "count" => "数量",
-        "amount" => "金额",
-        "projects" => "项目数",
-        "indicators" => "指标数",
-        "source_file" => "来源文件",
-        "source_sheet" => "来源工作表",
-        "source_cell" => "来源单元格",
-        _ => "",
-    };
-    if !known.is_empty() {
-        return known.to_string();
-    }
-    match column.strip_prefix("code_") {
-        Some(part) => format!("编码段 {part}"),
-        None => column.to_string(),
-    }
 }
 
 /// Display width of text: CJK and full-width characters count two.

@@ -123,6 +123,28 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
         .collect()
 }
 
+/// The rows of `dir/<table>.csv` without the columns `drop` names, for
+/// comparing the same forms read from different files.
+pub fn table_without(
+    dir: &Path,
+    table: &str,
+    drop: impl Fn(&str) -> bool,
+) -> Vec<Vec<(String, String)>> {
+    read_csv(&dir.join(format!("{table}.csv")))
+        .into_iter()
+        .map(|Row(cols)| cols.into_iter().filter(|(k, _)| !drop(k)).collect())
+        .collect()
+}
+
+/// An amount or percentage as the tables write it (the empty cell is 0).
+pub fn dec(s: &str) -> rust_decimal::Decimal {
+    if s.is_empty() {
+        return rust_decimal::Decimal::ZERO;
+    }
+    s.parse()
+        .unwrap_or_else(|e| panic!("'{s}' is not a decimal: {e}"))
+}
+
 /// The repository root (where Cargo.toml is).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,12 +2,10 @@
 //! seed document says: each form's rows appear in the document's text, in
 //! order, under the form's title.
 
-mod common;
-
-use common::seed::{INDICATOR_HEADER, PLAN_LABELS, SEED};
+use crate::common::seed::{INDICATOR_HEADER, PLAN_LABELS, SEED};
 
 fn seed_text() -> String {
-    std::fs::read_to_string(common::repo().join("tests/data/seed_2020_762.txt")).unwrap()
+    std::fs::read_to_string(crate::common::repo().join("tests/data/seed_2020_762.txt")).unwrap()
 }
 
 /// A table row as the document's text renders it: one tab-led line per cell.

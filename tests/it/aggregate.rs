@@ -3,13 +3,11 @@
 //! reconcile exactly with the project rows, on the sample and on a
 //! synthetic multi-unit set.
 
-mod common;
-
 use std::str::FromStr;
 
-use common::forms::{write_workbook, Layout};
-use common::seed::{SeedProject, SEED};
-use common::{assert_exit, Row, Workdir};
+use crate::common::forms::{write_workbook, Layout};
+use crate::common::seed::{SeedProject, SEED};
+use crate::common::{assert_exit, dec, Row, Workdir};
 use rust_decimal::Decimal;
 
 const SUMMARIES: [&str; 5] = [
@@ -26,14 +24,6 @@ fn with_sample_pipeline() -> Workdir {
     let wd = Workdir::new();
     wd.sample_pipeline();
     wd
-}
-
-fn dec(s: &str) -> Decimal {
-    if s.is_empty() {
-        Decimal::ZERO
-    } else {
-        Decimal::from_str(s).unwrap()
-    }
 }
 
 fn sum(rows: &[Row], col: &str) -> Decimal {
@@ -297,7 +287,7 @@ fn init_writes_a_starter_that_runs() {
         assert!(text.contains(key), "{key} in the starter");
     }
     assert!(wd.path("proj/reference/func_class.csv").is_file());
-    let repo = common::repo();
+    let repo = crate::common::repo();
     for f in ["762002.xlsx", "762003.xlsx"] {
         wd.write(
             &format!("proj/input/{f}"),

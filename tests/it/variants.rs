@@ -4,11 +4,9 @@
 //! exactly the canonical values of the clean sample; only the `*_raw`
 //! columns, which keep what was written, differ.
 
-mod common;
-
-use common::forms::{amount, write_workbook, CodeStyle, Layout, UnitStyle};
-use common::seed::{SeedProject, SEED};
-use common::{assert_exit, read_csv, Workdir};
+use crate::common::forms::{amount, write_workbook, CodeStyle, Layout, UnitStyle};
+use crate::common::seed::{SeedProject, SEED};
+use crate::common::{assert_exit, read_csv, Workdir};
 
 fn extract_with(layout: &Layout) -> Workdir {
     let wd = Workdir::new();
@@ -214,7 +212,7 @@ fn yuan_amounts_convert_exactly() {
 /// written form; the sample pipeline's reference table names it.
 #[test]
 fn functional_classification_read_from_the_form() {
-    let repo = common::repo();
+    let repo = crate::common::repo();
     for (written, code, name) in [
         ("2081104", "2081104", "残疾人康复"),
         ("208 11 04", "2081104", "残疾人康复"),

@@ -6,6 +6,12 @@ use rust_decimal::Decimal;
 
 use crate::grid::Pos;
 
+pub mod issue;
+pub mod schema;
+mod summary;
+pub use issue::{Issue, IssueCode, Severity};
+pub use summary::Summary;
+
 /// Where a record or finding came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
 pub struct Source {
@@ -50,16 +56,24 @@ impl Source {
     }
 }
 
+/// What every row of a form repeats: the project's year, department, unit
+/// and code (for partitioning, joins and summaries). Shared by the form's
+/// records: the texts are reference-counted, one allocation per form.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Key {
+    pub year: Option<i32>,
+    pub dept_code: Option<Arc<str>>,
+    pub unit_code: Option<Arc<str>>,
+    pub project_code: Option<Arc<str>>,
+}
+
 /// One project form.
 #[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Project {
     pub source: Source,
-    pub year: Option<i32>,
-    pub dept_code: Option<Arc<str>>,
-    pub unit_code: Option<Arc<str>>,
+    pub key: Key,
     pub unit_name: Option<String>,
     pub unit_raw: String,
-    pub project_code: Option<Arc<str>>,
     pub project_code_raw: String,
     /// One value per named group of the code pattern, in pattern order.
     pub code_parts: Vec<Option<String>>,
@@ -91,11 +105,7 @@ pub struct Project {
 #[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Indicator {
     pub source: Source,
-    /// The project's year and department, for partitioning and summaries.
-    pub year: Option<i32>,
-    pub dept_code: Option<Arc<str>>,
-    pub unit_code: Option<Arc<str>>,
-    pub project_code: Option<Arc<str>>,
+    pub key: Key,
     pub seq: u32,
     pub level1: Option<Arc<str>>,
     pub level2: Option<Arc<str>>,
@@ -116,11 +126,7 @@ pub struct Indicator {
 #[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Goal {
     pub source: Source,
-    /// The project's year and department, for partitioning and summaries.
-    pub year: Option<i32>,
-    pub dept_code: Option<Arc<str>>,
-    pub unit_code: Option<Arc<str>>,
-    pub project_code: Option<Arc<str>>,
+    pub key: Key,
     pub seq: u32,
     pub goal: String,
 }
@@ -129,68 +135,12 @@ pub struct Goal {
 #[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct PlanPoint {
     pub source: Source,
-    /// The project's year and department, for partitioning and summaries.
-    pub year: Option<i32>,
-    pub dept_code: Option<Arc<str>>,
-    pub unit_code: Option<Arc<str>>,
-    pub project_code: Option<Arc<str>>,
+    pub key: Key,
     pub checkpoint_label: String,
     pub checkpoint_month: Option<u8>,
     pub cumulative_pct_raw: String,
     pub cumulative_pct: Option<Decimal>,
     pub cumulative_amount: Option<Decimal>,
-}
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// Every issue code jixiao emits (documented in `docs/issue-codes.md`).
-pub const ISSUE_CODES: &[&str] = &[
-    "file_unreadable",
-    "sheet_unreadable",
-    "no_forms_found",
-    "missing_field",
-    "code_format",
-    "category_unknown",
-    "func_class_unknown",
-    "amount_not_number",
-    "budget_sum_mismatch",
-    "dept_mismatch",
-    "missing_level1",
-    "unknown_level",
-    "target_out_of_range",
-    "duplicate_goal",
-    "plan_not_number",
-    "plan_checkpoint_unknown",
-    "plan_over_100",
-    "plan_decreasing",
-    "plan_not_100",
-    "duplicate_project",
-];
-
-/// A finding: what is wrong, where, and for which project.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    pub severity: Severity,
-    /// A stable code such as `budget_sum_mismatch` (see the README).
-    pub code: &'static str,
-    pub message: String,
-    pub unit_code: Option<Arc<str>>,
-    pub project_code: Option<Arc<str>>,
-    pub source: Source,
 }
 
 /// Everything extracted from a batch of files, in a deterministic order.

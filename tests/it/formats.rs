@@ -3,28 +3,16 @@
 //! Finance 申报表 layout (one form per sheet, amounts in 元) — consolidate
 //! to the same projects, indicators, goals and plans as the sample.
 
-mod common;
-
-use common::forms::{write_mof_workbook, Layout};
-use common::seed::{SeedProject, SEED};
-use common::{assert_exit, read_csv, Workdir};
+use crate::common::forms::{write_mof_workbook, Layout};
+use crate::common::seed::{SeedProject, SEED};
+use crate::common::{assert_exit, table_without, Workdir};
 
 /// Normalised columns only: raw forms, provenance and messages differ by
 /// format; values must not. `skip` names columns a template lacks.
 fn canonical(dir: &std::path::Path, table: &str, skip: &[&str]) -> Vec<Vec<(String, String)>> {
-    read_csv(&dir.join(format!("{table}.csv")))
-        .into_iter()
-        .map(|r| {
-            r.0.into_iter()
-                .filter(|(k, _)| {
-                    !k.ends_with("_raw")
-                        && !k.starts_with("source_")
-                        && k != "message"
-                        && !skip.contains(&k.as_str())
-                })
-                .collect()
-        })
-        .collect()
+    table_without(dir, table, |k| {
+        k.ends_with("_raw") || k.starts_with("source_") || k == "message" || skip.contains(&k)
+    })
 }
 
 fn extract(wd: &Workdir, input: &std::path::Path, out: &str) {
@@ -45,7 +33,7 @@ fn assert_like_sample(name: &str, input: &std::path::Path) {
 
 fn assert_like_sample_but(name: &str, input: &std::path::Path, skip: &[&str]) {
     let wd = Workdir::new();
-    extract(&wd, &common::repo().join("sample_data"), "base");
+    extract(&wd, &crate::common::repo().join("sample_data"), "base");
     extract(&wd, input, "fmt");
     for t in ["projects", "indicators", "goals", "spending_plan"] {
         let (a, b) = (
@@ -70,7 +58,7 @@ fn assert_like_sample_but(name: &str, input: &std::path::Path, skip: &[&str]) {
 }
 
 fn fixture(dir: &str) -> std::path::PathBuf {
-    common::repo().join("tests/fixtures/formats").join(dir)
+    crate::common::repo().join("tests/fixtures/formats").join(dir)
 }
 
 #[test]
@@ -136,7 +124,7 @@ fn ministry_of_finance_layout_in_yuan() {
 #[test]
 fn wps_et_files() {
     let wd = Workdir::new();
-    let repo = common::repo();
+    let repo = crate::common::repo();
     wd.copy_from_repo("sample_data/762002.xlsx", "et/762002.et");
     wd.copy_from_repo("tests/fixtures/formats/xls/762003.xls", "et/762003.et");
     assert_like_sample("et", &wd.path("et"));

@@ -1,11 +1,9 @@
 //! The command line: help, formats, exit codes, and bad input that never
 //! stops the batch.
 
-mod common;
-
-use common::forms::{write_workbook, Layout};
-use common::seed::SEED;
-use common::{assert_exit, Workdir};
+use crate::common::forms::{write_workbook, Layout};
+use crate::common::seed::SEED;
+use crate::common::{assert_exit, Workdir};
 
 #[test]
 fn every_command_explains_itself() {
@@ -42,64 +40,6 @@ fn extract_writes_only_the_requested_format() {
         wd.csv("one/projects.csv")[0].get("source_file"),
         "762002.xlsx"
     );
-}
-
-#[test]
-fn an_unreadable_workbook_is_an_issue_and_the_run_goes_on() {
-    let wd = Workdir::new();
-    wd.sample_into("in");
-    wd.write("in/broken.xlsx", b"this is not a zip archive");
-    wd.write("in/empty.xlsx", b"");
-    let out = wd.run(&["extract", "in", "--out", "out"]);
-    assert_exit(&out, 1);
-    assert_eq!(wd.csv("out/projects.csv").len(), 10, "every intact project");
-    let issues = wd.csv("out/issues.csv");
-    for name in ["in/broken.xlsx", "in/empty.xlsx"] {
-        let row = issues
-            .iter()
-            .find(|r| r.get("source_file") == name)
-            .unwrap_or_else(|| panic!("no issue for {name}: {issues:?}"));
-        assert_eq!(row.get("severity"), "error");
-        assert_eq!(row.get("code"), "file_unreadable");
-        assert!(!row.get("message").is_empty());
-    }
-    let empty = issues
-        .iter()
-        .find(|r| r.get("source_file") == "in/empty.xlsx")
-        .unwrap();
-    assert!(empty.get("message").contains("empty"), "{empty:?}");
-}
-
-#[test]
-fn a_workbook_without_forms_is_a_warning() {
-    let wd = Workdir::new();
-    let layout = Layout {
-        cover_sheet: true,
-        ..Layout::default()
-    };
-    write_workbook(&wd.path("cover.xlsx"), &[], &layout).unwrap();
-    let out = wd.run(&["extract", "cover.xlsx", "--out", "out"]);
-    assert_exit(&out, 0);
-    let issues = wd.csv("out/issues.csv");
-    assert_eq!(issues.len(), 1);
-    assert_eq!(issues[0].get("code"), "no_forms_found");
-    assert_eq!(issues[0].get("severity"), "warning");
-    assert_eq!(wd.csv("out/projects.csv").len(), 0);
-}
-
-#[test]
-fn unsupported_files_in_a_folder_are_skipped_with_a_note() {
-    let wd = Workdir::new();
-    wd.sample_into("in");
-    wd.write("in/readme.txt", "not a submission");
-    let out = wd.run(&["extract", "in", "--out", "out"]);
-    assert_exit(&out, 0);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("skipped in/readme.txt"), "{stderr}");
-    assert!(wd
-        .csv("out/issues.csv")
-        .iter()
-        .all(|r| r.get("source_file") != "in/readme.txt"));
 }
 
 #[test]
@@ -147,7 +87,7 @@ fn forms_are_written_in_a_stable_order() {
 #[test]
 fn output_is_byte_identical_for_any_number_of_jobs() {
     let wd = Workdir::new();
-    let repo = common::repo();
+    let repo = crate::common::repo();
     for dir in [
         "sample_data",
         "tests/fixtures/formats/xls",

@@ -1,14 +1,12 @@
 //! Bad input: each case gets a clear error naming the file, the batch goes
 //! on, and nothing readable is lost. One test per case.
 
-mod common;
-
-use common::forms::{write_workbook, Layout};
-use common::seed::{SeedProject, SEED};
-use common::{assert_exit, Row, Workdir};
+use crate::common::forms::{write_workbook, Layout};
+use crate::common::seed::{SeedProject, SEED};
+use crate::common::{assert_exit, Row, Workdir};
 
 fn sample_bytes() -> Vec<u8> {
-    std::fs::read(common::repo().join("sample_data/762002.xlsx")).unwrap()
+    std::fs::read(crate::common::repo().join("sample_data/762002.xlsx")).unwrap()
 }
 
 /// Runs `extract` on the sample plus `name` holding `bytes`; returns the
@@ -87,7 +85,7 @@ fn an_html_page_named_xls() {
 
 #[test]
 fn a_password_protected_workbook() {
-    let bytes = std::fs::read(common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap();
+    let bytes = std::fs::read(crate::common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap();
     let rows = with_sample("locked.xlsx", &bytes, 1);
     one_error(&rows, "file_unreadable", "password-protected");
 }
@@ -229,7 +227,7 @@ fn sample_plus_broken_files_exits_1_and_sample_alone_exits_0() {
     wd.write("in/broken/text.xlsx", "a,b\n1,2\n");
     wd.write(
         "in/broken/locked.xlsx",
-        std::fs::read(common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap(),
+        std::fs::read(crate::common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap(),
     );
     let out = wd.run(&["extract", "in", "--out", "out"]);
     assert_exit(&out, 1);

@@ -2,11 +2,9 @@
 //! the workbook was made: offsets, one form per sheet, cover sheets, text
 //! cells, and workbooks written by other software all give the same tables.
 
-mod common;
-
-use common::forms::{write_workbook, Layout};
-use common::seed::{SeedProject, SEED};
-use common::{assert_exit, read_csv, Row, Workdir};
+use crate::common::forms::{write_workbook, Layout};
+use crate::common::seed::{SeedProject, SEED};
+use crate::common::{assert_exit, read_csv, table_without, Workdir};
 use jixiao::read::{read_file, InputFile};
 
 /// Writes all ten forms with `layout` (one workbook per unit), runs
@@ -21,14 +19,7 @@ fn extract_with(layout: &Layout) -> Workdir {
 
 /// The tables without provenance columns, for comparing layouts.
 fn content(dir: &std::path::Path, table: &str) -> Vec<Vec<(String, String)>> {
-    read_csv(&dir.join(format!("{table}.csv")))
-        .into_iter()
-        .map(|Row(cols)| {
-            cols.into_iter()
-                .filter(|(k, _)| !k.starts_with("source_") && k != "message")
-                .collect()
-        })
-        .collect()
+    table_without(dir, table, |k| k.starts_with("source_") || k == "message")
 }
 
 fn assert_same_tables(a: &std::path::Path, b: &std::path::Path) {
@@ -147,7 +138,7 @@ fn amounts_written_as_text_give_the_same_tables() {
 #[test]
 fn committed_sample_data_is_what_the_generator_writes() {
     let wd = Workdir::new();
-    let repo = common::repo();
+    let repo = crate::common::repo();
     let layout = Layout::default();
     for unit in ["762002", "762003"] {
         let projects: Vec<&SeedProject> =
@@ -183,7 +174,7 @@ fn committed_sample_data_is_what_the_generator_writes() {
 #[test]
 fn workbooks_from_other_software_give_the_same_tables() {
     let base = baseline();
-    let fixtures = common::repo().join("tests/fixtures");
+    let fixtures = crate::common::repo().join("tests/fixtures");
     for maker in ["openpyxl", "libreoffice"] {
         let wd = Workdir::new();
         let input = fixtures.join(maker);

@@ -1,11 +1,9 @@
 //! `jixiao inspect` names the cell of every field it read, in every format,
 //! says what it skipped, and writes an HTML preview with coloured fields.
 
-mod common;
-
-use common::forms::{write_workbook, Layout};
-use common::seed::SEED;
-use common::{assert_exit, Workdir};
+use crate::common::forms::{write_workbook, Layout};
+use crate::common::seed::SEED;
+use crate::common::{assert_exit, Workdir};
 
 fn inspect(file: &std::path::Path, wd: &Workdir, html: Option<&str>) -> String {
     let mut args = vec!["inspect", file.to_str().unwrap()];
@@ -28,7 +26,7 @@ fn field_line<'a>(report: &'a str, name: &str) -> &'a str {
 #[test]
 fn every_fixture_names_every_fields_cell() {
     let wd = Workdir::new();
-    let repo = common::repo();
+    let repo = crate::common::repo();
     let files = [
         repo.join("sample_data/762002.xlsx"),
         repo.join("tests/fixtures/formats/xls/762002.xls"),
@@ -72,7 +70,7 @@ fn skipped_sheets_and_missing_values_are_explained() {
         per_sheet: true,
         ..Layout::default()
     };
-    let mut p = common::seed::SeedProject { ..SEED[0] };
+    let mut p = crate::common::seed::SeedProject { ..SEED[0] };
     p.budget_total = "";
     write_workbook(&wd.path("u.xlsx"), &[&p], &layout).unwrap();
     let report = inspect(&wd.path("u.xlsx"), &wd, None);
@@ -89,7 +87,7 @@ fn skipped_sheets_and_missing_values_are_explained() {
 #[test]
 fn html_preview_colours_fields_and_marks_labels() {
     let wd = Workdir::new();
-    let sample = common::repo().join("sample_data/762002.xlsx");
+    let sample = crate::common::repo().join("sample_data/762002.xlsx");
     inspect(&sample, &wd, Some("preview.html"));
     let html = std::fs::read_to_string(wd.path("preview.html")).unwrap();
     assert!(html.starts_with("<!doctype html>"));

@@ -1,0 +1,26 @@
+//! What a run did: the control totals a person reads at the end of a run,
+//! and `run_summary` holds.
+
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+
+/// What a run did, for the summary a person reads.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// budget_total per unit (control totals), in the pipeline's unit.
+    pub budget_by_unit: Vec<(String, Decimal)>,
+    pub amount_unit: String,
+    pub files: usize,
+    pub skipped: Vec<String>,
+    pub forms: usize,
+    pub projects: usize,
+    pub indicators: usize,
+    pub goals: usize,
+    pub plan_rows: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Record-table rows left out of `tables.xlsx` (past Excel's last row).
+    pub xlsx_rows_omitted: u64,
+    pub written: Vec<PathBuf>,
+}

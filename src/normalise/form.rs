@@ -1,0 +1,626 @@
+//! [`normalise_form`]: one parsed form into records, section by section
+//! (unit and code, money, classification, goals, plan, indicators), each
+//! section's findings going to the form's [`Sink`].
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::amount::{fit_scale, parse_decimal};
+use super::{code, func_class, goals, plan, target, unit, Category, Settings};
+use crate::grid::Pos;
+use crate::model::{
+    Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source,
+};
+use crate::model::schema::RATIO_SCALE;
+use crate::parse::{RawCheckpoint, RawField, RawForm, RawIndicator};
+use crate::vocab::money::find_money_unit;
+use crate::vocab::month::checkpoint_month;
+use crate::vocab::text::clean_text;
+use crate::vocab::year::year_of;
+
+/// Turns one parsed form into records, with an issue for every value that
+/// could not be read. The raw texts move into the records.
+pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
+    let ids = Identity::of(&raw, settings);
+    let mut sink = Sink {
+        key: ids.key.clone(),
+        file: Arc::clone(&raw.file),
+        sheet: Arc::clone(&raw.sheet),
+        issues: Vec::new(),
+    };
+    ids.check_code(&raw, settings, &mut sink);
+    let [budget_total, budget_fiscal, budget_other] = budget(&raw, settings, &mut sink);
+    let category = category(&ids, &raw, settings, &mut sink);
+    let class = classification(&raw, category, settings, &mut sink);
+    let mut project = Project {
+        source: match &raw.code {
+            Some(f) => sink.source(f.pos),
+            None => sink.source(Some(raw.anchor)),
+        },
+        key: ids.key,
+        unit_name: ids.unit_name,
+        unit_raw: take_text(&mut raw.unit),
+        project_code_raw: ids.code_raw,
+        code_parts: ids.code_parts,
+        category_name: category.map(|c| c.name.clone()),
+        func_class_code: class.code,
+        func_class_name: class.name,
+        func_class_raw: class.raw,
+        project_name: non_empty_owned(take_text(&mut raw.name)),
+        title: non_empty_owned(take_text(&mut raw.title)),
+        budget_total,
+        budget_fiscal,
+        budget_other: budget_other.or(Some(Decimal::ZERO).filter(|_| budget_total.is_some())),
+        budget_total_raw: take_text(&mut raw.budget_total),
+        budget_fiscal_raw: take_text(&mut raw.budget_fiscal),
+        budget_other_raw: take_text(&mut raw.budget_other),
+        amount_unit: settings.amount_unit.name().to_string(),
+        amount_unit_raw: take_text(&mut raw.amount_unit),
+        purpose: non_empty_owned(take_text(&mut raw.purpose)),
+        indicator_count: 0,
+        goal_count: 0,
+    };
+    let goals = goal_rows(raw.goals.as_ref(), &sink);
+    let plan = plan_rows(std::mem::take(&mut raw.plan), budget_total, settings, &mut sink);
+    let indicators = indicator_rows(std::mem::take(&mut raw.indicators), settings, &mut sink);
+    project.indicator_count = indicators.len() as u32;
+    project.goal_count = goals.len() as u32;
+    Records {
+        projects: vec![project],
+        indicators,
+        goals,
+        plan,
+        issues: sink.issues,
+    }
+}
+
+/// Where a form's findings go: each gets the form's key and a cell of the
+/// form's sheet.
+struct Sink {
+    key: Key,
+    file: Arc<str>,
+    sheet: Arc<str>,
+    issues: Vec<Issue>,
+}
+
+impl Sink {
+    /// A cell of the form's sheet (the file and sheet names shared).
+    fn source(&self, cell: Option<Pos>) -> Source {
+        Source::shared(&self.file, &self.sheet, cell)
+    }
+
+    /// A finding at `cell`, with the code's default severity.
+    fn push(&mut self, code: IssueCode, message: String, cell: Option<Pos>) {
+        self.issues.push(Issue {
+            severity: code.severity(),
+            code,
+            message,
+            key: self.key.clone(),
+            source: self.source(cell),
+        });
+    }
+}
+
+/// Who the form is about: its unit, department and project code.
+struct Identity {
+    key: Key,
+    unit_name: Option<String>,
+    code_raw: String,
+    /// One value per named group of the code pattern.
+    code_parts: Vec<Option<String>>,
+}
+
+impl Identity {
+    fn of(raw: &RawForm, settings: &Settings) -> Identity {
+        let unit = unit::split_unit(text(&raw.unit));
+        let dept_code = unit
+            .code
+            .as_ref()
+            .filter(|c| c.len() >= settings.dept_code_length)
+            .map(|c| c[..settings.dept_code_length].to_string())
+            .or_else(|| unit::split_unit(text(&raw.dept)).code);
+        let code_raw = text(&raw.code).to_string();
+        let groups = settings.code_pattern.groups();
+        let (project_code, code_parts) = if code_raw.trim().is_empty() {
+            (None, vec![None; groups.len()])
+        } else {
+            let c = code::normalise_code(&code_raw, &settings.code_pattern);
+            let parts = groups
+                .iter()
+                .map(|g| c.parts.iter().find(|(n, _)| n == g).map(|(_, v)| v.clone()))
+                .collect();
+            (Some(c.code), parts)
+        };
+        let year = settings
+            .year
+            .or_else(|| raw.year.as_ref().and_then(|y| year_of(&y.text)));
+        Identity {
+            key: Key {
+                year,
+                dept_code: dept_code.as_deref().map(Arc::from),
+                unit_code: unit.code.as_deref().map(Arc::from),
+                project_code: project_code.as_deref().map(Arc::from),
+            },
+            unit_name: unit.name,
+            code_raw,
+            code_parts,
+        }
+    }
+
+    /// A code that does not fit the pattern is kept as written, reported.
+    fn check_code(&self, raw: &RawForm, settings: &Settings, sink: &mut Sink) {
+        let written = !self.code_raw.trim().is_empty();
+        let groups = settings.code_pattern.groups();
+        if written && !groups.is_empty() && self.code_parts.iter().all(Option::is_none) {
+            sink.push(
+                IssueCode::CodeFormat,
+                format!(
+                    "project code '{}' does not match the code pattern {}; kept as written",
+                    self.code_raw.trim(),
+                    settings.code_pattern.as_str()
+                ),
+                cell(raw.code.as_ref()),
+            );
+        }
+    }
+
+    /// The value of the code pattern's group `name`.
+    fn part(&self, settings: &Settings, name: &str) -> Option<&String> {
+        let groups = settings.code_pattern.groups();
+        let i = groups.iter().position(|g| g == name)?;
+        self.code_parts[i].as_ref()
+    }
+}
+
+/// 预算数, 财政资金, 其他资金 in the pipeline's unit, converted from the unit
+/// the form states (else the pipeline's default source unit).
+fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decimal>; 3] {
+    let stated = raw
+        .amount_unit
+        .as_ref()
+        .and_then(|f| find_money_unit(&f.text));
+    let from = stated.unwrap_or(settings.default_source_unit);
+    let mut amount = |field: &Option<RawField>, label: &str| {
+        let parsed = parse_decimal(text(field));
+        let parsed = parsed.map(|v| v.map(|v| from.convert(v, settings.amount_unit)));
+        money_value(parsed, field.as_ref(), label, settings, sink)
+    };
+    [
+        amount(&raw.budget_total, "预算数"),
+        amount(&raw.budget_fiscal, "财政资金"),
+        amount(&raw.budget_other, "其他资金"),
+    ]
+}
+
+/// An amount fitted to one 分 of the pipeline's unit; the finding when it
+/// is not a number or had to be rounded.
+fn money_value(
+    parsed: Result<Option<Decimal>, String>,
+    field: Option<&RawField>,
+    label: &str,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Option<Decimal> {
+    let v = match parsed {
+        Ok(v) => v?,
+        Err(e) => {
+            let message = format!("{label}: {e}; expected an amount such as 20.00");
+            sink.push(IssueCode::AmountNotNumber, message, cell(field));
+            return None;
+        }
+    };
+    let (v, rounded) = fit_scale(v, settings.amount_unit.fen_scale());
+    if rounded {
+        sink.push(
+            IssueCode::ValueRounded,
+            format!(
+                "{label} '{}' is finer than one 分; rounded to {v} {} (the text is kept in the _raw column)",
+                field.map_or("", |f| f.text.as_str()).trim(),
+                settings.amount_unit.name()
+            ),
+            cell(field),
+        );
+    }
+    Some(v)
+}
+
+/// The project category named by the code's `category` group, reported
+/// when the category table does not know it.
+fn category<'s>(
+    ids: &Identity,
+    raw: &RawForm,
+    settings: &'s Settings,
+    sink: &mut Sink,
+) -> Option<&'s Category> {
+    let code = ids.part(settings, "category")?;
+    let category = settings.categories.get(code);
+    if category.is_none() && !settings.categories.is_empty() {
+        sink.push(
+            IssueCode::CategoryUnknown,
+            format!("project category '{code}' is not in the category reference table"),
+            cell(raw.code.as_ref()),
+        );
+    }
+    category
+}
+
+/// A functional classification: code, name and the text as written.
+struct Classification {
+    code: Option<String>,
+    name: Option<String>,
+    raw: String,
+}
+
+/// The functional classification: from the form when it names one, else
+/// mapped from the project category.
+fn classification(
+    raw: &RawForm,
+    category: Option<&Category>,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Classification {
+    let table = &settings.func_classes;
+    let written = text(&raw.func_class).trim().to_string();
+    if written.is_empty() {
+        let code = category.and_then(|c| c.func_class_code.clone());
+        let name = code.as_deref().and_then(|c| table.name(c)).map(str::to_string);
+        return Classification {
+            code,
+            name,
+            raw: written,
+        };
+    }
+    let fc = func_class::split_func_class(&written);
+    let code = fc
+        .code
+        .clone()
+        .or_else(|| fc.name.as_deref().and_then(|n| table.code(n)).map(str::to_string));
+    let name = code
+        .as_deref()
+        .and_then(|c| table.name(c))
+        .map(str::to_string)
+        .or_else(|| fc.name.clone());
+    let known = code.as_deref().is_some_and(|c| table.name(c).is_some());
+    if !known && !table.is_empty() {
+        sink.push(
+            IssueCode::FuncClassUnknown,
+            format!(
+                "functional classification '{written}' is not in the reference table; kept as written"
+            ),
+            cell(raw.func_class.as_ref()),
+        );
+    }
+    Classification {
+        code,
+        name,
+        raw: written,
+    }
+}
+
+/// The numbered goals of the 绩效目标 cell, one row each.
+fn goal_rows(field: Option<&RawField>, sink: &Sink) -> Vec<Goal> {
+    let Some(g) = field else {
+        return Vec::new();
+    };
+    goals::split_goals(&g.text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, goal)| Goal {
+            source: sink.source(g.pos),
+            key: sink.key.clone(),
+            seq: i as u32 + 1,
+            goal,
+        })
+        .collect()
+}
+
+/// The spending plan as cumulative percentages (blanks filled), each
+/// checkpoint with its month and amount.
+fn plan_rows(
+    checkpoints: Vec<RawCheckpoint>,
+    budget_total: Option<Decimal>,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Vec<PlanPoint> {
+    let pcts: Vec<Option<Decimal>> = checkpoints.iter().map(|cp| plan_pct(cp, sink)).collect();
+    let filled = plan::fill_cumulative(&pcts);
+    let money_scale = settings.amount_unit.fen_scale();
+    let mut out = Vec::with_capacity(checkpoints.len());
+    for (cp, pct) in checkpoints.into_iter().zip(filled) {
+        let month = checkpoint_month(&cp.label.text);
+        if month.is_none() {
+            sink.push(
+                IssueCode::PlanCheckpointUnknown,
+                format!(
+                    "spending plan header '{}' names no month (expected e.g. 3月底, 一季度末)",
+                    cp.label.text
+                ),
+                cp.label.pos,
+            );
+        }
+        out.push(PlanPoint {
+            source: sink.source(cp.value.pos),
+            key: sink.key.clone(),
+            checkpoint_label: cp.label.text,
+            checkpoint_month: month,
+            cumulative_pct_raw: cp.value.text,
+            cumulative_pct: pct,
+            cumulative_amount: match (pct, budget_total) {
+                // Derived, so rounded to the 分 without a finding.
+                (Some(p), Some(t)) => Some(fit_scale(t * p / Decimal::ONE_HUNDRED, money_scale).0),
+                _ => None,
+            },
+        });
+    }
+    out
+}
+
+/// One checkpoint's percentage as written (`40`, `40%`), fitted to the
+/// ratio scale; the finding when it is not a number or was rounded.
+fn plan_pct(cp: &RawCheckpoint, sink: &mut Sink) -> Option<Decimal> {
+    let v = match parse_decimal(cp.value.text.trim_end_matches(['%', '％'])) {
+        Ok(v) => v?,
+        Err(e) => {
+            sink.push(
+                IssueCode::PlanNotNumber,
+                format!(
+                    "spending plan {}: {e}; expected a cumulative percentage",
+                    cp.label.text
+                ),
+                cp.value.pos,
+            );
+            return None;
+        }
+    };
+    let (v, rounded) = fit_scale(v, RATIO_SCALE);
+    if rounded {
+        sink.push(
+            IssueCode::ValueRounded,
+            format!(
+                "spending plan {} '{}' has more than {RATIO_SCALE} decimals; rounded to {v}",
+                cp.label.text, cp.value.text
+            ),
+            cp.value.pos,
+        );
+    }
+    Some(v)
+}
+
+/// The indicator rows: levels made canonical, targets parsed.
+fn indicator_rows(rows: Vec<RawIndicator>, settings: &Settings, sink: &mut Sink) -> Vec<Indicator> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| indicator(i as u32 + 1, r, settings, sink))
+        .collect()
+}
+
+fn indicator(seq: u32, r: RawIndicator, settings: &Settings, sink: &mut Sink) -> Indicator {
+    let level1 = settings.levels.level1(&r.level1.text).cloned();
+    let level2 = settings.levels.level2(&r.level2.text).cloned();
+    for (raw_level, known, which) in [(&r.level1, &level1, "1"), (&r.level2, &level2, "2")] {
+        if known.is_none() && !raw_level.is_blank() {
+            sink.push(
+                IssueCode::UnknownLevel,
+                format!(
+                    "level-{which} indicator '{}' is not a known level; kept as written",
+                    raw_level.text
+                ),
+                raw_level.pos,
+            );
+        }
+    }
+    let t = target_of(&r.target, sink);
+    Indicator {
+        source: sink.source(Some(r.row)),
+        key: sink.key.clone(),
+        seq,
+        level1: level1.or_else(|| non_empty(&r.level1.text).map(Arc::from)),
+        level2: level2.or_else(|| non_empty(&r.level2.text).map(Arc::from)),
+        level3: non_empty_owned(r.level3.text),
+        level1_raw: r.level1.text,
+        level2_raw: r.level2.text,
+        description: non_empty_owned(r.description.text),
+        target_raw: r.target.text,
+        target_cell: r.target.pos,
+        target_op: (!t.op.is_empty()).then_some(t.op),
+        target_value: t.value,
+        target_unit: t.unit,
+        basis: non_empty_owned(r.basis.text),
+    }
+}
+
+/// A target cell parsed, its value fitted to the ratio scale.
+fn target_of(field: &RawField, sink: &mut Sink) -> target::Target {
+    let mut t = target::parse_target(&field.text);
+    if let Some(v) = t.value {
+        let (v, rounded) = fit_scale(v, RATIO_SCALE);
+        if rounded {
+            sink.push(
+                IssueCode::ValueRounded,
+                format!(
+                    "target '{}' has more than {RATIO_SCALE} decimals; target_value rounded to {v} (target_raw keeps the text)",
+                    field.text
+                ),
+                field.pos,
+            );
+        }
+        t.value = Some(v);
+    }
+    t
+}
+
+fn cell(field: Option<&RawField>) -> Option<Pos> {
+    field.and_then(|f| f.pos)
+}
+
+fn text(field: &Option<RawField>) -> &str {
+    field.as_ref().map_or("", |f| f.text.as_str())
+}
+
+/// The text of an optional field, moved out of it.
+fn take_text(field: &mut Option<RawField>) -> String {
+    field
+        .as_mut()
+        .map(|f| std::mem::take(&mut f.text))
+        .unwrap_or_default()
+}
+
+/// [`non_empty`] of a text that is usually clean already: kept, not copied.
+fn non_empty_owned(s: String) -> Option<String> {
+    if s.contains('\r') || s.trim().len() != s.len() {
+        return non_empty(&s);
+    }
+    (!s.is_empty()).then_some(s)
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = clean_text(s);
+    (!t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::money::MoneyUnit;
+    use std::str::FromStr;
+
+    fn f(text: &str, row: u32, col: u32) -> Option<RawField> {
+        Some(RawField {
+            text: text.to_string(),
+            pos: Some(Pos::new(row, col)),
+        })
+    }
+
+    fn form() -> RawForm {
+        RawForm {
+            file: "u.xlsx".into(),
+            sheet: "S".into(),
+            anchor: Pos::new(2, 0),
+            unit: f("[762002]秦皇岛市北戴河区残疾人联合会", 1, 0),
+            amount_unit: f("单位：元", 1, 6),
+            code: f("７６２０５０４jqnmtuq", 2, 1),
+            name: f(" 城镇残疾人基本养老保险补贴 ", 2, 4),
+            budget_total: f("1,050,000.00", 3, 2),
+            budget_fiscal: f("1050000", 3, 4),
+            budget_other: f("", 3, 6),
+            plan: vec![
+                RawCheckpoint {
+                    label: RawField {
+                        text: "一季度末".into(),
+                        pos: Some(Pos::new(5, 1)),
+                    },
+                    value: RawField {
+                        text: "".into(),
+                        pos: Some(Pos::new(6, 1)),
+                    },
+                },
+                RawCheckpoint {
+                    label: RawField {
+                        text: "6月底".into(),
+                        pos: Some(Pos::new(5, 2)),
+                    },
+                    value: RawField {
+                        text: "40".into(),
+                        pos: Some(Pos::new(6, 2)),
+                    },
+                },
+                RawCheckpoint {
+                    label: RawField {
+                        text: "十二月底".into(),
+                        pos: Some(Pos::new(5, 3)),
+                    },
+                    value: RawField {
+                        text: "".into(),
+                        pos: Some(Pos::new(6, 3)),
+                    },
+                },
+            ],
+            goals: f("（1）甲\n（2）乙", 7, 1),
+            indicators: vec![RawIndicator {
+                row: Pos::new(9, 0),
+                level1: RawField {
+                    text: "效 果".into(),
+                    pos: Some(Pos::new(9, 0)),
+                },
+                level2: RawField {
+                    text: "环境效益指标".into(),
+                    pos: Some(Pos::new(9, 1)),
+                },
+                level3: RawField {
+                    text: "覆盖率".into(),
+                    pos: Some(Pos::new(9, 2)),
+                },
+                target: RawField {
+                    text: "≥９５％".into(),
+                    pos: Some(Pos::new(9, 4)),
+                },
+                ..RawIndicator::default()
+            }],
+            ..RawForm::default()
+        }
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_variant_form_comes_out_canonical_with_raw_kept() {
+        let r = normalise_form(form(), &Settings::default());
+        let p = &r.projects[0];
+        assert_eq!(p.key.project_code.as_deref(), Some("762-0504-JQN-MTUQ"));
+        assert_eq!(p.project_code_raw, "７６２０５０４jqnmtuq");
+        assert_eq!(p.code_parts[1].as_deref(), Some("0504"));
+        assert_eq!(p.key.unit_code.as_deref(), Some("762002"));
+        assert_eq!(p.key.dept_code.as_deref(), Some("762"));
+        assert_eq!(
+            p.project_name.as_deref(),
+            Some("城镇残疾人基本养老保险补贴")
+        );
+        assert_eq!(p.budget_total, Some(d("105")));
+        assert_eq!(p.budget_other, Some(Decimal::ZERO), "blank 其他资金 is 0");
+        assert_eq!(p.budget_total_raw, "1,050,000.00");
+        assert_eq!(p.source.a1(), "B3");
+        let months: Vec<_> = r.plan.iter().map(|c| c.checkpoint_month).collect();
+        assert_eq!(months, [Some(3), Some(6), Some(12)]);
+        let pcts: Vec<_> = r.plan.iter().map(|c| c.cumulative_pct).collect();
+        assert_eq!(pcts, [Some(d("0")), Some(d("40")), Some(d("40"))]);
+        assert_eq!(r.plan[1].cumulative_amount, Some(d("42")));
+        let goals: Vec<_> = r.goals.iter().map(|g| g.goal.as_str()).collect();
+        assert_eq!(goals, ["甲", "乙"]);
+        let i = &r.indicators[0];
+        assert_eq!(i.level1.as_deref(), Some("效益指标"));
+        assert_eq!(i.level1_raw, "效 果");
+        assert_eq!(i.level2.as_deref(), Some("生态效益指标"));
+        assert_eq!(i.target_op.as_deref(), Some(">="));
+        assert_eq!(i.target_value, Some(d("95")));
+        assert_eq!(i.target_unit.as_deref(), Some("%"));
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+    }
+
+    #[test]
+    fn unreadable_values_are_kept_and_reported() {
+        let mut raw = form();
+        raw.code = f("76-05", 2, 1);
+        raw.budget_fiscal = f("二十万", 3, 4);
+        raw.indicators[0].level1.text = "其他指标".into();
+        let r = normalise_form(raw.clone(), &Settings::default());
+        let codes: Vec<_> = r.issues.iter().map(|i| i.code.as_str()).collect();
+        assert_eq!(codes, ["code_format", "amount_not_number", "unknown_level"]);
+        assert_eq!(r.projects[0].key.project_code.as_deref(), Some("76-05"));
+        assert_eq!(r.issues[1].source.a1(), "E4");
+        assert_eq!(r.indicators[0].level1.as_deref(), Some("其他指标"));
+    }
+
+    #[test]
+    fn the_pipeline_amount_unit_is_honoured() {
+        let settings = Settings {
+            amount_unit: MoneyUnit::Yuan,
+            ..Settings::default()
+        };
+        let r = normalise_form(form(), &settings);
+        assert_eq!(r.projects[0].budget_total, Some(d("1050000")));
+        assert_eq!(r.projects[0].amount_unit, "元");
+    }
+}

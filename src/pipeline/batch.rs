@@ -1,0 +1,192 @@
+//! A batch of files through the stages: each file read, parsed,
+//! normalised and checked on the pool (sharing nothing), then taken in file
+//! order by the batch-level steps (duplicates, rule levels, counts), so the
+//! outcome never depends on the thread count.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::file::extract_file;
+use super::{Pipeline, PipelineError};
+use crate::locate::Matcher;
+use crate::model::{Issue, IssueCode, Records, Severity, Summary};
+use crate::read::{discover, InputFile};
+use crate::validate::{apply_rules, BatchCheck, RuleLevel};
+
+/// What a worker reports after each file, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct FileDone {
+    /// Files in the batch.
+    pub total: usize,
+    pub forms: usize,
+    pub issues: usize,
+}
+
+/// The files a run reads, and those it skips (found before anything is
+/// written).
+pub(super) struct Inputs {
+    files: Vec<InputFile>,
+    skipped: Vec<InputFile>,
+}
+
+impl Inputs {
+    pub(super) fn discover(pipeline: &Pipeline) -> Result<Inputs, PipelineError> {
+        let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
+        Ok(Inputs { files, skipped })
+    }
+}
+
+/// Reads `inputs` on the current rayon pool and hands each file's checked
+/// records to `take`, in file order. Returns the run's counts.
+pub(super) fn for_each_file(
+    pipeline: &Pipeline,
+    Inputs { files, skipped }: Inputs,
+    progress: &(dyn Fn(FileDone) + Sync),
+    mut take: impl FnMut(Records) -> Result<(), PipelineError> + Send,
+) -> Result<Summary, PipelineError> {
+    let matcher = Matcher::new(&pipeline.labels);
+    let mut batch = Batch::new(pipeline, files.len(), skipped);
+    each_file_in_order(
+        &files,
+        work(pipeline, &matcher, files.len(), progress),
+        |r| take(batch.take(r)),
+    )?;
+    Ok(batch.finish())
+}
+
+/// Files handed to the pool at a time. Their results are taken in file
+/// order while the pool reads the next files, so at most two chunks of
+/// results are held.
+const CHUNK: usize = 64;
+
+/// Runs `work` on every file in parallel on the current rayon pool and
+/// hands the results to `take` one by one, in file order (so the outcome
+/// never depends on the thread count). `take` runs beside the workers:
+/// while it consumes one chunk, the pool works on the next.
+fn each_file_in_order<R: Send>(
+    files: &[InputFile],
+    work: impl Fn(&InputFile) -> R + Sync,
+    mut take: impl FnMut(R) -> Result<(), PipelineError> + Send,
+) -> Result<(), PipelineError> {
+    use rayon::prelude::*;
+    if rayon::current_num_threads() == 1 {
+        // One thread: each file's results are taken while they are still
+        // in the cache.
+        return files.iter().try_for_each(|f| take(work(f)));
+    }
+    let mut pending: Vec<R> = Vec::new();
+    for chunk in files.chunks(CHUNK) {
+        let (done, taken) = rayon::join(
+            || chunk.par_iter().map(&work).collect::<Vec<R>>(),
+            || pending.drain(..).try_for_each(&mut take),
+        );
+        taken?;
+        pending = done;
+    }
+    pending.into_iter().try_for_each(take)
+}
+
+/// One file's forms and its own findings.
+/// Each form comes with its content fingerprint for the duplicate check,
+/// taken by the thread that read it.
+type FileResult = (Vec<(Records, u128)>, Vec<Issue>);
+
+/// The batch-level steps, fed file by file in order: the duplicate check,
+/// the rule levels, and the counts of the summary.
+struct Batch<'a> {
+    check: BatchCheck,
+    rules: &'a BTreeMap<IssueCode, RuleLevel>,
+    summary: Summary,
+    budget_by_unit: BTreeMap<String, Decimal>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(pipeline: &'a Pipeline, files: usize, skipped: Vec<InputFile>) -> Batch<'a> {
+        Batch {
+            check: BatchCheck::default(),
+            rules: &pipeline.rules,
+            summary: Summary {
+                files,
+                skipped: skipped.into_iter().map(|f| f.display).collect(),
+                amount_unit: pipeline.settings.amount_unit.name().to_string(),
+                ..Summary::default()
+            },
+            budget_by_unit: Default::default(),
+        }
+    }
+
+    /// A file's records as they go out: its own findings first, then its
+    /// forms, checked against the forms before them.
+    fn take(&mut self, (forms, issues): FileResult) -> Records {
+        let mut out = Records {
+            issues,
+            ..Records::default()
+        };
+        self.summary.forms += forms.len();
+        // Room for every form's records at once: one allocation per table,
+        // not a doubling (and a copy) every few forms.
+        let room = |n: fn(&Records) -> usize| forms.iter().map(|(r, _)| n(r)).sum::<usize>();
+        out.projects.reserve_exact(room(|r| r.projects.len()));
+        out.indicators.reserve_exact(room(|r| r.indicators.len()));
+        out.goals.reserve_exact(room(|r| r.goals.len()));
+        out.plan.reserve_exact(room(|r| r.plan.len()));
+        out.issues.reserve(room(|r| r.issues.len()));
+        for form in forms {
+            self.check.push_printed(form.0, form.1, &mut out);
+        }
+        apply_rules(&mut out.issues, self.rules);
+        let s = &mut self.summary;
+        s.projects += out.projects.len();
+        s.indicators += out.indicators.len();
+        s.goals += out.goals.len();
+        s.plan_rows += out.plan.len();
+        s.errors += out.count(Severity::Error);
+        s.warnings += out.count(Severity::Warning);
+        for p in &out.projects {
+            let unit = p.key.unit_code.as_deref().unwrap_or_default();
+            let total = match self.budget_by_unit.get_mut(unit) {
+                Some(t) => t,
+                None => self.budget_by_unit.entry(unit.to_string()).or_default(),
+            };
+            *total += p.budget_total.unwrap_or_default();
+        }
+        out
+    }
+
+    fn finish(self) -> Summary {
+        Summary {
+            budget_by_unit: self.budget_by_unit.into_iter().collect(),
+            ..self.summary
+        }
+    }
+}
+
+/// One file through read → parse → normalise → per-form validation, with
+/// the progress report.
+fn work<'a>(
+    pipeline: &'a Pipeline,
+    matcher: &'a Matcher,
+    total: usize,
+    progress: &'a (dyn Fn(FileDone) + Sync),
+) -> impl Fn(&InputFile) -> FileResult + Sync + 'a {
+    move |file| {
+        let (forms, issues) = extract_file(file, pipeline, matcher);
+        let found: usize = forms.iter().map(|f| f.issues.len()).sum();
+        progress(FileDone {
+            total,
+            forms: forms.len(),
+            issues: issues.len() + found,
+        });
+        let mut scratch = Vec::new();
+        let forms = forms
+            .into_iter()
+            .map(|mut f| {
+                let print = crate::validate::fingerprint(&mut f, &mut scratch);
+                (f, print)
+            })
+            .collect();
+        (forms, issues)
+    }
+}
+

@@ -1,0 +1,128 @@
+//! One file through read → parse → normalise → per-form validation. Any
+//! failure, even a panic inside a reader, becomes an issue for this file.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::Pipeline;
+use crate::locate::Matcher;
+use crate::model::{Issue, IssueCode, Key, Records, Source};
+use crate::normalise::normalise_form;
+use crate::read::{read_file, FileContent, InputFile, ReadError};
+use crate::validate::validate_form;
+
+fn file_issue(file: &InputFile, sheet: &str, code: IssueCode, message: String) -> Issue {
+    Issue {
+        severity: code.severity(),
+        code,
+        message,
+        key: Key::default(),
+        source: Source::new(&file.display, sheet, None),
+    }
+}
+
+/// One file through read → parse → normalise → per-form validation. Any
+/// failure, even a panic inside a reader, becomes an issue for this file.
+pub fn extract_file(
+    file: &InputFile,
+    pipeline: &Pipeline,
+    matcher: &Matcher,
+) -> (Vec<Records>, Vec<Issue>) {
+    extract_with(file, pipeline, matcher, read_file)
+}
+
+/// [`extract_file`] with the reader given (tests give a failing one).
+fn extract_with(
+    file: &InputFile,
+    pipeline: &Pipeline,
+    matcher: &Matcher,
+    read: impl Fn(&InputFile) -> Result<FileContent, ReadError>,
+) -> (Vec<Records>, Vec<Issue>) {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let content = read(file)?;
+        Ok::<_, ReadError>(forms_of(file, &content, pipeline, matcher))
+    }));
+    let failure = match result {
+        Ok(Ok(done)) => return done,
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown failure".to_string());
+            format!("reading the file failed unexpectedly ({what}); the rest of the batch went on")
+        }
+    };
+    let issue = file_issue(file, "", IssueCode::FileUnreadable, failure);
+    (Vec::new(), vec![issue])
+}
+
+/// The forms of a file that was read, and the file's own findings (sheets
+/// that could not be read, no form at all).
+fn forms_of(
+    file: &InputFile,
+    content: &FileContent,
+    pipeline: &Pipeline,
+    matcher: &Matcher,
+) -> (Vec<Records>, Vec<Issue>) {
+    let groups = pipeline.settings.code_groups();
+    let mut issues: Vec<Issue> = content
+        .sheet_errors
+        .iter()
+        .map(|e| {
+            let sheet = match e {
+                ReadError::Sheet { sheet, .. } => sheet.as_str(),
+                _ => "",
+            };
+            file_issue(file, sheet, IssueCode::SheetUnreadable, e.to_string())
+        })
+        .collect();
+    let mut forms = Vec::new();
+    for raw in crate::parse::parse_file(&content.grids, matcher) {
+        let mut records = normalise_form(raw, &pipeline.settings);
+        let found = validate_form(&records, &groups);
+        records.issues.extend(found);
+        forms.push(records);
+    }
+    if forms.is_empty() {
+        issues.push(file_issue(
+            file,
+            "",
+            IssueCode::NoFormsFound,
+            format!(
+                "no performance target form found in {} sheet(s): no cell labelled 项目编码 or 项目名称 (is this a cover page or another table?)",
+                content.grids.len()
+            ),
+        ));
+    }
+    (forms, issues)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+    use crate::pipeline::config::PipelineFile;
+
+    #[test]
+    fn a_panic_while_reading_becomes_that_files_error() {
+        let pipeline =
+            Pipeline::from_file(PipelineFile::default(), std::path::Path::new(".")).unwrap();
+        let matcher = Matcher::new(&pipeline.labels);
+        let file = InputFile {
+            path: "x.xlsx".into(),
+            display: "in/x.xlsx".into(),
+        };
+        let (forms, issues) = extract_with(&file, &pipeline, &matcher, |_| panic!("reader bug"));
+        assert!(forms.is_empty());
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].code, IssueCode::FileUnreadable);
+        assert_eq!(issues[0].severity, Severity::Error);
+        assert_eq!(&*issues[0].source.file, "in/x.xlsx");
+        assert!(
+            issues[0].message.contains("reader bug"),
+            "{}",
+            issues[0].message
+        );
+    }
+}

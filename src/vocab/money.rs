@@ -1,0 +1,125 @@
+//! Money units a form states (`单位：万元`, `项目资金（元）`) and their sizes.
+
+use rust_decimal::Decimal;
+
+use super::text::fold_width;
+
+/// A money unit a form states (`单位：万元`) and its size in 元.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyUnit {
+    Yuan,
+    Qianyuan,
+    Wanyuan,
+    Yiyuan,
+}
+
+impl MoneyUnit {
+    /// Reads `元`, `千元`, `万元`, `亿元` (surrounding text ignored).
+    pub fn parse(s: &str) -> Option<MoneyUnit> {
+        let s: String = fold_width(s)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let s = s.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '【' | '】'));
+        match s {
+            "元" | "人民币元" => Some(MoneyUnit::Yuan),
+            "千元" => Some(MoneyUnit::Qianyuan),
+            "万元" => Some(MoneyUnit::Wanyuan),
+            "亿元" => Some(MoneyUnit::Yiyuan),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MoneyUnit::Yuan => "元",
+            MoneyUnit::Qianyuan => "千元",
+            MoneyUnit::Wanyuan => "万元",
+            MoneyUnit::Yiyuan => "亿元",
+        }
+    }
+
+    fn yuan(self) -> Decimal {
+        match self {
+            MoneyUnit::Yuan => Decimal::ONE,
+            MoneyUnit::Qianyuan => Decimal::from(1_000),
+            MoneyUnit::Wanyuan => Decimal::from(10_000),
+            MoneyUnit::Yiyuan => Decimal::from(100_000_000),
+        }
+    }
+
+    /// Decimals of one 分 in this unit (元 2, 万元 6): the scale money
+    /// columns are stored with, so every amount a form can state fits.
+    pub fn fen_scale(self) -> u32 {
+        match self {
+            MoneyUnit::Yuan => 2,
+            MoneyUnit::Qianyuan => 5,
+            MoneyUnit::Wanyuan => 6,
+            MoneyUnit::Yiyuan => 10,
+        }
+    }
+
+    /// Converts `v` from this unit to `to`, exactly.
+    pub fn convert(self, v: Decimal, to: MoneyUnit) -> Decimal {
+        if self == to {
+            return v;
+        }
+        (v * self.yuan() / to.yuan()).normalize()
+    }
+}
+
+/// Finds a stated money unit in a cell such as `单位：万元`, `金额单位:元`
+/// or a label such as `项目资金（元）`.
+pub fn find_money_unit(s: &str) -> Option<MoneyUnit> {
+    // Neither `单位:` nor a parenthesis: no unit (and no allocation).
+    if !s.contains(['单', '(', '（']) {
+        return None;
+    }
+    let folded: String = fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if let Some(i) = folded.find("单位:") {
+        let rest = &folded[i + "单位:".len()..];
+        let end = rest.find([',', ';', '，', '；']).unwrap_or(rest.len());
+        return MoneyUnit::parse(&rest[..end]);
+    }
+    let open = folded.rfind('(')?;
+    let close = folded[open..].find(')')? + open;
+    MoneyUnit::parse(&folded[open + 1..close])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn units_convert_exactly() {
+        let v = MoneyUnit::Yuan.convert(d("1050000.00"), MoneyUnit::Wanyuan);
+        assert_eq!(v, d("105"));
+        let v = MoneyUnit::Yuan.convert(d("1234.56"), MoneyUnit::Wanyuan);
+        assert_eq!(v, d("0.123456"));
+        let v = MoneyUnit::Wanyuan.convert(d("20.11"), MoneyUnit::Yuan);
+        assert_eq!(v, d("201100"));
+    }
+
+    #[test]
+    fn money_units_are_found_in_labels() {
+        assert_eq!(find_money_unit("单位：万元"), Some(MoneyUnit::Wanyuan));
+        assert_eq!(find_money_unit("金额单位: 元"), Some(MoneyUnit::Yuan));
+        assert_eq!(find_money_unit("项目资金（元）"), Some(MoneyUnit::Yuan));
+        assert_eq!(
+            find_money_unit("项目资金（万元）"),
+            Some(MoneyUnit::Wanyuan)
+        );
+        assert_eq!(find_money_unit("资金支出计划（%）"), None);
+        assert_eq!(find_money_unit("项目名称"), None);
+        assert_eq!(find_money_unit("单 位：万 元"), Some(MoneyUnit::Wanyuan));
+        assert_eq!(find_money_unit("预算数(元)"), Some(MoneyUnit::Yuan));
+    }
+}

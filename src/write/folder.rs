@@ -1,0 +1,105 @@
+//! The output folder as a transaction: everything is written into a
+//! staging folder beside it and swapped in at the end with two renames, so
+//! an interrupted run never leaves old and new tables mixed. Files in the
+//! output folder that are not jixiao tables are kept.
+
+use std::path::{Path, PathBuf};
+
+use super::{io, Format, WriteError};
+use crate::model::schema::PARTITIONED_TABLES;
+
+/// A staging folder beside the output folder, with a `.work` folder
+/// inside for working files. Dropped without [`Staging::commit`], it is
+/// removed and the output folder is as it was.
+pub(super) struct Staging {
+    dir: PathBuf,
+    /// The staging folder: `.<name>.jixiao-new-<pid>` beside `dir`.
+    pub(super) path: PathBuf,
+    /// Working files, removed before the swap.
+    pub(super) work: PathBuf,
+}
+
+impl Staging {
+    /// Opens the staging folder for the output folder `dir` (creating its
+    /// parent when needed).
+    pub(super) fn open(dir: &Path) -> Result<Staging, WriteError> {
+        let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            return Err(WriteError::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(
+                    "the output must be a named folder (not `.`, `..` or `/`)",
+                ),
+            });
+        };
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let path = parent.join(format!(".{name}.jixiao-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir(&path).map_err(io(&path))?;
+        let work = path.join(".work");
+        std::fs::create_dir(&work).map_err(io(&work))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            path,
+            work,
+        })
+    }
+
+    /// The output folder.
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Removes the working files and swaps the staging folder in for the
+    /// output folder; `tables` are this run's tables.
+    pub(super) fn commit(self, tables: &[&str]) -> Result<(), WriteError> {
+        std::fs::remove_dir_all(&self.work).map_err(io(&self.work))?;
+        swap_in(&self.dir, &self.path, tables)
+    }
+}
+
+impl Drop for Staging {
+    /// A run that fails before [`Staging::commit`] leaves nothing behind.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Replaces `dir` by `staging`: what in `dir` is not a jixiao table is moved
+/// over first; jixiao tables of an earlier run are replaced as a set (a
+/// table this run does not write is not carried over).
+fn swap_in(dir: &Path, staging: &Path, tables: &[&str]) -> Result<(), WriteError> {
+    let parent = staging.parent().unwrap_or(Path::new("."));
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    let old = parent.join(format!(
+        ".{}.jixiao-old-{}",
+        name.unwrap_or_default(),
+        std::process::id()
+    ));
+    if dir.is_dir() {
+        let ours = |n: &str| {
+            tables.contains(&n)
+                || PARTITIONED_TABLES.contains(&n)
+                || n.rsplit_once('.').is_some_and(|(_, ext)| {
+                    [Format::Csv, Format::Parquet, Format::Xlsx]
+                        .iter()
+                        .any(|f| f.extension() == ext)
+                })
+        };
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let entry = entry.map_err(io(dir))?;
+            let n = entry.file_name().to_string_lossy().into_owned();
+            if !ours(&n) {
+                std::fs::rename(entry.path(), staging.join(&n)).map_err(io(&entry.path()))?;
+            }
+        }
+        std::fs::rename(dir, &old).map_err(io(dir))?;
+    }
+    std::fs::rename(staging, dir).map_err(io(dir))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+

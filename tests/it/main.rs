@@ -1,0 +1,17 @@
+//! End-to-end tests, in one binary (as xsv and ripgrep do): a module per
+//! area, sharing the helpers of `common` (a `Workdir` that runs the
+//! `jixiao` binary, the seed data, the fixture writer).
+
+mod common;
+
+mod aggregate;
+mod architecture;
+mod bad_input;
+mod cli;
+mod formats;
+mod inspect;
+mod layouts;
+mod properties;
+mod sample;
+mod seed_data;
+mod variants;
