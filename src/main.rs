@@ -128,11 +128,35 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(e)
+            if matches!(
+                e.downcast_ref::<PipelineError>(),
+                Some(PipelineError::Interrupted)
+            ) =>
+        {
+            eprintln!("jixiao: {e:#}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("jixiao: error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// A flag set by Ctrl-C (SIGINT) or SIGTERM: the run stops at the next file
+/// and removes what it wrote, instead of dying half-way.
+fn stop_on_signal() -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    #[cfg(unix)]
+    {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, std::sync::Arc::clone(&stop)).ok()?;
+        }
+        Some(stop)
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 fn exit_code(errors: usize) -> ExitCode {
@@ -222,6 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Runs a batch with a progress bar on a terminal, then prints the summary.
 fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
     p.jobs = batch.jobs.or(p.jobs);
+    p.stop = stop_on_signal();
     let bar = if batch.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {

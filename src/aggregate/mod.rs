@@ -13,6 +13,8 @@
 //! ]
 //! sort = ["unit_code"]
 //! ```
+//!
+//! Imports only `write`, `model` and `vocab`: it reads the written tables.
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -22,8 +24,8 @@ use thiserror::Error;
 use crate::model::schema;
 
 mod run_summary;
+use crate::write::{Column as OutColumn, Table, Values};
 pub use run_summary::run_summary;
-use crate::write::{to_frame, Column as OutColumn, Table, Values};
 
 #[derive(Debug, Error)]
 pub enum AggregateError {
@@ -163,71 +165,19 @@ pub fn check(aggs: &[Aggregation], code_groups: &[String]) -> Result<(), String>
     let mut names: Vec<&str> = Vec::new();
     for (i, a) in aggs.iter().enumerate() {
         let key = format!("aggregate[{i}]");
-        if a.name.is_empty()
-            || !a
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(format!(
-                "{key}.name '{}' must be letters, digits and _",
-                a.name
-            ));
-        }
-        if schema::Table::record(&a.name).is_some()
-            || a.name == schema::RUN_SUMMARY.name
-            || names.contains(&a.name.as_str())
-        {
-            return Err(format!("{key}.name '{}' is already a table's name", a.name));
-        }
+        check_name(a, &key, &names)?;
         names.push(&a.name);
-        let schema = schema(&a.source, code_groups).map_err(|e| format!("{key}.source: {e}"))?;
-        let find = |c: &str| schema.iter().find(|(n, _, _)| n == c).map(|(_, k, _)| *k);
-        let missing = |path: String, c: &str| {
-            format!(
-                "{path}: no column '{c}' in {} (columns: {})",
-                a.source,
-                schema
-                    .iter()
-                    .map(|(n, _, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+        let columns = Columns {
+            source: &a.source,
+            all: schema(&a.source, code_groups).map_err(|e| format!("{key}.source: {e}"))?,
         };
         for (j, g) in a.group_by.iter().enumerate() {
-            find(g).ok_or_else(|| missing(format!("{key}.group_by[{j}]"), g))?;
+            columns.kind(format!("{key}.group_by[{j}]"), g)?;
         }
-        if a.measures.is_empty() {
-            return Err(format!("{key}.measures is empty; name at least one"));
-        }
-        for (j, m) in a.measures.iter().enumerate() {
-            let path = format!("{key}.measures[{j}]");
-            if m.column == "*" {
-                if m.op != Op::Count {
-                    return Err(format!(
-                        "{path}.column '*' only counts rows (op = \"count\")"
-                    ));
-                }
-            } else {
-                let kind =
-                    find(&m.column).ok_or_else(|| missing(format!("{path}.column"), &m.column))?;
-                if matches!(m.op, Op::Sum | Op::Mean) && kind == Kind::Str {
-                    return Err(format!(
-                        "{path}: {:?} needs a numeric column; '{}' is text",
-                        m.op, m.column
-                    ));
-                }
-            }
-            if a.group_by.contains(&m.output)
-                || a.measures[..j].iter().any(|n| n.output == m.output)
-            {
-                return Err(format!("{path}.as '{}' names two output columns", m.output));
-            }
-        }
+        check_measures(a, &key, &columns)?;
         for (j, f) in a.filter.iter().enumerate() {
             let path = format!("{key}.filter[{j}]");
-            let kind =
-                find(&f.column).ok_or_else(|| missing(format!("{path}.column"), &f.column))?;
+            let kind = columns.kind(format!("{path}.column"), &f.column)?;
             filter_expr(f, kind)
                 .map(drop)
                 .map_err(|e| format!("{path}.value: {e}"))?;
@@ -239,6 +189,75 @@ pub fn check(aggs: &[Aggregation], code_groups: &[String]) -> Result<(), String>
                     "{key}.sort[{j}]: '{s}' is neither a group_by column nor a measure"
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// An output name: letters, digits and `_`, and no table's name already.
+fn check_name(a: &Aggregation, key: &str, earlier: &[&str]) -> Result<(), String> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if a.name.is_empty() || !a.name.chars().all(word) {
+        return Err(format!(
+            "{key}.name '{}' must be letters, digits and _",
+            a.name
+        ));
+    }
+    if schema::Table::record(&a.name).is_some()
+        || a.name == schema::RUN_SUMMARY.name
+        || earlier.contains(&a.name.as_str())
+    {
+        return Err(format!("{key}.name '{}' is already a table's name", a.name));
+    }
+    Ok(())
+}
+
+/// The columns of an aggregation's source, for checking what it names.
+struct Columns<'a> {
+    source: &'a str,
+    all: Vec<(String, Kind, u32)>,
+}
+
+impl Columns<'_> {
+    /// The kind of column `c`; the error names `path` and the columns there are.
+    fn kind(&self, path: String, c: &str) -> Result<Kind, String> {
+        if let Some((_, kind, _)) = self.all.iter().find(|(n, _, _)| n == c) {
+            return Ok(*kind);
+        }
+        let names: Vec<&str> = self.all.iter().map(|(n, _, _)| n.as_str()).collect();
+        Err(format!(
+            "{path}: no column '{c}' in {} (columns: {})",
+            self.source,
+            names.join(", ")
+        ))
+    }
+}
+
+/// At least one measure; each on a column of a kind its op can use; each
+/// output named once.
+fn check_measures(a: &Aggregation, key: &str, columns: &Columns<'_>) -> Result<(), String> {
+    if a.measures.is_empty() {
+        return Err(format!("{key}.measures is empty; name at least one"));
+    }
+    for (j, m) in a.measures.iter().enumerate() {
+        let path = format!("{key}.measures[{j}]");
+        if m.column == "*" {
+            if m.op != Op::Count {
+                return Err(format!(
+                    "{path}.column '*' only counts rows (op = \"count\")"
+                ));
+            }
+        } else {
+            let kind = columns.kind(format!("{path}.column"), &m.column)?;
+            if matches!(m.op, Op::Sum | Op::Mean) && kind == Kind::Str {
+                return Err(format!(
+                    "{path}: {:?} needs a numeric column; '{}' is text",
+                    m.op, m.column
+                ));
+            }
+        }
+        if a.group_by.contains(&m.output) || a.measures[..j].iter().any(|n| n.output == m.output) {
+            return Err(format!("{path}.as '{}' names two output columns", m.output));
         }
     }
     Ok(())
@@ -304,17 +323,6 @@ fn filter_expr(f: &Filter, kind: Kind) -> Result<Expr, String> {
 /// of the written Parquet, or a frame in memory).
 pub type Source<'a> = dyn Fn(&str) -> Result<LazyFrame, PolarsError> + 'a;
 
-/// A [`Source`] over tables in memory.
-pub fn in_memory(tables: &[Table]) -> impl Fn(&str) -> Result<LazyFrame, PolarsError> + '_ {
-    move |name: &str| {
-        let table = tables
-            .iter()
-            .find(|t| t.name == name)
-            .ok_or_else(|| PolarsError::ColumnNotFound(name.to_string().into()))?;
-        Ok(to_frame(table)?.lazy())
-    }
-}
-
 /// Runs the aggregations over the record tables; returns one table each.
 /// [`check`] must have accepted them.
 pub fn run(
@@ -322,104 +330,110 @@ pub fn run(
     frame: &Source<'_>,
     code_groups: &[String],
 ) -> Result<Vec<Table>, AggregateError> {
-    let mut results = Vec::with_capacity(aggs.len());
-    for a in aggs {
-        let err = |source| AggregateError::Polars {
-            name: a.name.clone(),
-            source,
-        };
-        let schema = schema(&a.source, code_groups).unwrap_or_default();
-        let kind_of = |c: &str| {
-            schema
-                .iter()
-                .find(|(n, _, _)| n == c)
-                .map(|(_, k, s)| (*k, *s))
-        };
-        let mut lf = match a.source.split_once('+') {
-            None => frame(&a.source).map_err(err)?,
-            Some((_, other)) => {
-                let mut left = frame(other).map_err(err)?;
-                let mut projects = frame("projects").map_err(err)?;
-                let left_names = left.collect_schema().map_err(err)?;
-                let keep: Vec<Expr> = projects
-                    .collect_schema()
-                    .map_err(err)?
-                    .iter_names()
-                    .filter(|n| {
-                        let n = n.as_str();
-                        n == "unit_code" || n == "project_code" || !left_names.contains(n)
-                    })
-                    .map(|n| col(n.as_str()))
-                    .collect();
-                left.join(
-                    projects.select(keep),
-                    [col("unit_code"), col("project_code")],
-                    [col("unit_code"), col("project_code")],
-                    JoinArgs::new(JoinType::Left),
-                )
-            }
-        };
-        for f in &a.filter {
-            let kind = kind_of(&f.column).map_or(Kind::Str, |k| k.0);
-            let e = filter_expr(f, kind).map_err(|e| err(PolarsError::ComputeError(e.into())))?;
-            lf = lf.filter(e);
-        }
-        let mut exprs = Vec::new();
-        for m in &a.measures {
-            let c = || col(m.column.as_str());
-            match m.op {
-                Op::Count if m.column == "*" => {
-                    exprs.push(len().cast(DataType::Int64).alias(m.output.as_str()))
-                }
-                Op::Count => exprs.push(c().count().cast(DataType::Int64).alias(m.output.as_str())),
-                Op::NUnique => exprs.push(
-                    c().n_unique()
-                        .cast(DataType::Int64)
-                        .alias(m.output.as_str()),
-                ),
-                Op::Sum => exprs.push(c().sum().alias(m.output.as_str())),
-                Op::Min => exprs.push(c().min().alias(m.output.as_str())),
-                Op::Max => exprs.push(c().max().alias(m.output.as_str())),
-                Op::Mean => {
-                    // Exact: sum and count here, the division in decimal below.
-                    exprs.push(c().sum().alias(format!("__sum_{}", m.output).as_str()));
-                    exprs.push(
-                        c().count()
-                            .cast(DataType::Int64)
-                            .alias(format!("__n_{}", m.output).as_str()),
-                    );
-                }
-            }
-        }
-        let keys: Vec<Expr> = a.group_by.iter().map(|g| col(g.as_str())).collect();
-        lf = if keys.is_empty() {
-            lf.select(exprs)
-        } else {
-            lf.group_by_stable(keys).agg(exprs)
-        };
-        if !a.sort.is_empty() {
-            let by: Vec<PlSmallStr> = a
-                .sort
-                .iter()
-                .map(|s| PlSmallStr::from(s.as_str()))
-                .collect();
-            lf = lf.sort(by, SortMultipleOptions::default().with_maintain_order(true));
-        }
-        let df = lf.collect().map_err(err)?;
-        let mut table = from_frame(&a.name, &df, &|name: &str| {
-            // Money columns keep their two decimals in CSV.
-            a.measures
-                .iter()
-                .find(|m| m.output == name)
-                .and_then(|m| kind_of(&m.column))
-                .or_else(|| kind_of(name))
-                .map_or(0, |(_, s)| s)
+    aggs.iter()
+        .map(|a| {
+            run_one(a, frame, code_groups).map_err(|source| AggregateError::Polars {
+                name: a.name.clone(),
+                source,
+            })
         })
-        .map_err(err)?;
-        finish_means(&mut table, a, &|c: &str| kind_of(c).map_or(0, |(_, s)| s));
-        results.push(table);
+        .collect()
+}
+
+/// One aggregation: its source (joined with projects when it says so),
+/// filtered, grouped, measured, sorted.
+fn run_one(
+    a: &Aggregation,
+    frame: &Source<'_>,
+    code_groups: &[String],
+) -> Result<Table, PolarsError> {
+    let schema = schema(&a.source, code_groups).unwrap_or_default();
+    let kind_of = |c: &str| {
+        schema
+            .iter()
+            .find(|(n, _, _)| n == c)
+            .map(|(_, k, s)| (*k, *s))
+    };
+    let mut lf = source_frame(&a.source, frame)?;
+    for f in &a.filter {
+        let kind = kind_of(&f.column).map_or(Kind::Str, |k| k.0);
+        let e = filter_expr(f, kind).map_err(|e| PolarsError::ComputeError(e.into()))?;
+        lf = lf.filter(e);
     }
-    Ok(results)
+    let exprs: Vec<Expr> = a.measures.iter().flat_map(measure_exprs).collect();
+    let keys: Vec<Expr> = a.group_by.iter().map(|g| col(g.as_str())).collect();
+    lf = if keys.is_empty() {
+        lf.select(exprs)
+    } else {
+        lf.group_by_stable(keys).agg(exprs)
+    };
+    if !a.sort.is_empty() {
+        let by: Vec<PlSmallStr> = a
+            .sort
+            .iter()
+            .map(|s| PlSmallStr::from(s.as_str()))
+            .collect();
+        lf = lf.sort(by, SortMultipleOptions::default().with_maintain_order(true));
+    }
+    let df = lf.collect()?;
+    let mut table = from_frame(&a.name, &df, &|name: &str| {
+        // Money columns keep their two decimals in CSV.
+        a.measures
+            .iter()
+            .find(|m| m.output == name)
+            .and_then(|m| kind_of(&m.column))
+            .or_else(|| kind_of(name))
+            .map_or(0, |(_, s)| s)
+    })?;
+    finish_means(&mut table, a, &|c: &str| kind_of(c).map_or(0, |(_, s)| s));
+    Ok(table)
+}
+
+/// A source's frame: a record table, or `projects+<table>`: the table
+/// left-joined with its project's columns on unit_code + project_code.
+fn source_frame(source: &str, frame: &Source<'_>) -> Result<LazyFrame, PolarsError> {
+    let Some((_, other)) = source.split_once('+') else {
+        return frame(source);
+    };
+    let mut left = frame(other)?;
+    let mut projects = frame("projects")?;
+    let left_names = left.collect_schema()?;
+    let keep: Vec<Expr> = projects
+        .collect_schema()?
+        .iter_names()
+        .filter(|n| {
+            let n = n.as_str();
+            n == "unit_code" || n == "project_code" || !left_names.contains(n)
+        })
+        .map(|n| col(n.as_str()))
+        .collect();
+    Ok(left.join(
+        projects.select(keep),
+        [col("unit_code"), col("project_code")],
+        [col("unit_code"), col("project_code")],
+        JoinArgs::new(JoinType::Left),
+    ))
+}
+
+/// The expressions of a measure (a mean is a hidden sum and count,
+/// divided in decimal afterwards, so it stays exact).
+fn measure_exprs(m: &Measure) -> Vec<Expr> {
+    let c = || col(m.column.as_str());
+    let out = m.output.as_str();
+    match m.op {
+        Op::Count if m.column == "*" => vec![len().cast(DataType::Int64).alias(out)],
+        Op::Count => vec![c().count().cast(DataType::Int64).alias(out)],
+        Op::NUnique => vec![c().n_unique().cast(DataType::Int64).alias(out)],
+        Op::Sum => vec![c().sum().alias(out)],
+        Op::Min => vec![c().min().alias(out)],
+        Op::Max => vec![c().max().alias(out)],
+        Op::Mean => vec![
+            c().sum().alias(format!("__sum_{out}").as_str()),
+            c().count()
+                .cast(DataType::Int64)
+                .alias(format!("__n_{out}").as_str()),
+        ],
+    }
 }
 
 /// Replaces each mean's hidden sum and count with sum / count, in decimal

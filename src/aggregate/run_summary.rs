@@ -52,8 +52,7 @@ pub fn run_summary(s: &Summary) -> Table {
                 Values::Dec {
                     values: amount,
                     min_scale: 2,
-                    scale: MoneyUnit::parse(&s.amount_unit)
-                        .map(|u| u.fen_scale()),
+                    scale: MoneyUnit::parse(&s.amount_unit).map(|u| u.fen_scale()),
                 },
             ),
         ],

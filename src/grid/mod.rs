@@ -5,6 +5,8 @@
 //! A1 address is the one a spreadsheet program shows. Only non-blank cells
 //! are stored, so a sheet that claims a huge used range costs nothing beyond
 //! its real content.
+//!
+//! Imports no other module of the crate.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -1,6 +1,8 @@
 //! `jixiao inspect`: what was read from one file, field by field with its
 //! cell, what was skipped and why; and an HTML preview of each sheet with
 //! the cells that became fields coloured by field and the labels marked.
+//!
+//! Imports only `read`, `locate`, `parse` and `grid`.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -319,4 +321,3 @@ pub fn inspect_file(
     let html = with_html.then(|| html(&display, &sheets, &matcher));
     Ok(Inspection { text: report, html })
 }
-

@@ -2,6 +2,8 @@
 //!
 //! Labels come from the pipeline file (field → synonyms) and are compared
 //! folded (white space removed, full-width folded), never by coordinates.
+//!
+//! Imports only `vocab` and `grid`.
 
 use serde::Deserialize;
 
@@ -13,7 +15,7 @@ use crate::vocab::text::{fold_label, fold_label_into, fold_width};
 
 /// The label synonyms of each field of the form. Every list replaces the
 /// default list of that field when given in the pipeline file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Labels {
     pub project_code: Vec<String>,

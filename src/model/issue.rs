@@ -197,7 +197,10 @@ mod tests {
         let doc = include_str!("../../docs/issue-codes.md");
         let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
         let declared: Vec<String> = IssueCode::ALL.iter().map(|c| c.doc_row()).collect();
-        assert_eq!(rows, declared, "docs/issue-codes.md is out of step with IssueCode");
+        assert_eq!(
+            rows, declared,
+            "docs/issue-codes.md is out of step with IssueCode"
+        );
     }
 
     #[test]

@@ -1,4 +1,6 @@
 //! The records the normalise stage produces and later stages consume.
+//!
+//! Below every stage; imports only `grid`.
 
 use std::sync::Arc;
 

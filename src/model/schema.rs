@@ -59,7 +59,12 @@ const fn col(name: &'static str, kind: Kind, caption: &'static str, doc: &'stati
 
 use Kind::{Int, Money, Ratio, Text, Vocab};
 
-const YEAR: Column = col("year", Int, "年度", "budget year: the pipeline's, else the form's title");
+const YEAR: Column = col(
+    "year",
+    Int,
+    "年度",
+    "budget year: the pipeline's, else the form's title",
+);
 const DEPT_CODE: Column = col(
     "dept_code",
     Text,
@@ -74,8 +79,18 @@ const PROJECT_CODE: Column = col(
     "project code brought to the code pattern (`762-0504-JQN-MTUQ`)",
 );
 const SEQ: Column = col("seq", Int, "序号", "row number within the form, from 1");
-const SOURCE_FILE: Column = col("source_file", Text, "来源文件", "file, relative to the input folder");
-const SOURCE_SHEET: Column = col("source_sheet", Text, "来源工作表", "sheet (`table N` in a Word document)");
+const SOURCE_FILE: Column = col(
+    "source_file",
+    Text,
+    "来源文件",
+    "file, relative to the input folder",
+);
+const SOURCE_SHEET: Column = col(
+    "source_sheet",
+    Text,
+    "来源工作表",
+    "sheet (`table N` in a Word document)",
+);
 const SOURCE_CELL: Column = col("source_cell", Text, "来源单元格", "cell as an A1 reference");
 
 /// `projects`: one row per form found.
@@ -89,11 +104,36 @@ pub const PROJECTS: Table = Table {
         col("unit_name", Text, "单位名称", "budget unit name"),
         col("unit_raw", Text, "单位（原文）", "the unit as written"),
         PROJECT_CODE,
-        col("project_code_raw", Text, "项目编码（原文）", "the project code as written"),
-        col(CODE_PARTS, Text, "编码段", "one column per named group of `code_pattern`"),
-        col("category_name", Text, "项目类别", "category of the code's `category` group"),
-        col("func_class_code", Text, "功能分类编码", "functional classification code"),
-        col("func_class_name", Text, "功能分类名称", "functional classification name"),
+        col(
+            "project_code_raw",
+            Text,
+            "项目编码（原文）",
+            "the project code as written",
+        ),
+        col(
+            CODE_PARTS,
+            Text,
+            "编码段",
+            "one column per named group of `code_pattern`",
+        ),
+        col(
+            "category_name",
+            Text,
+            "项目类别",
+            "category of the code's `category` group",
+        ),
+        col(
+            "func_class_code",
+            Text,
+            "功能分类编码",
+            "functional classification code",
+        ),
+        col(
+            "func_class_name",
+            Text,
+            "功能分类名称",
+            "functional classification name",
+        ),
         col(
             "func_class_raw",
             Text,
@@ -102,16 +142,61 @@ pub const PROJECTS: Table = Table {
         ),
         col("project_name", Text, "项目名称", "project name"),
         col("title", Text, "表题", "the form's title"),
-        col("budget_total", Money, "预算数", "budget total in `amount_unit`"),
-        col("budget_fiscal", Money, "财政资金", "fiscal funds in `amount_unit`"),
-        col("budget_other", Money, "其他资金", "other funds in `amount_unit` (blank is 0)"),
-        col("budget_total_raw", Text, "预算数（原文）", "budget total as written"),
-        col("budget_fiscal_raw", Text, "财政资金（原文）", "fiscal funds as written"),
-        col("budget_other_raw", Text, "其他资金（原文）", "other funds as written"),
-        col("amount_unit", Vocab, "金额单位", "the unit of the amounts (the pipeline's)"),
-        col("amount_unit_raw", Text, "金额单位（原文）", "the unit the form stated"),
+        col(
+            "budget_total",
+            Money,
+            "预算数",
+            "budget total in `amount_unit`",
+        ),
+        col(
+            "budget_fiscal",
+            Money,
+            "财政资金",
+            "fiscal funds in `amount_unit`",
+        ),
+        col(
+            "budget_other",
+            Money,
+            "其他资金",
+            "other funds in `amount_unit` (blank is 0)",
+        ),
+        col(
+            "budget_total_raw",
+            Text,
+            "预算数（原文）",
+            "budget total as written",
+        ),
+        col(
+            "budget_fiscal_raw",
+            Text,
+            "财政资金（原文）",
+            "fiscal funds as written",
+        ),
+        col(
+            "budget_other_raw",
+            Text,
+            "其他资金（原文）",
+            "other funds as written",
+        ),
+        col(
+            "amount_unit",
+            Vocab,
+            "金额单位",
+            "the unit of the amounts (the pipeline's)",
+        ),
+        col(
+            "amount_unit_raw",
+            Text,
+            "金额单位（原文）",
+            "the unit the form stated",
+        ),
         col("purpose", Text, "资金用途", "资金用途 text"),
-        col("indicator_count", Int, "指标数", "indicator rows of the form"),
+        col(
+            "indicator_count",
+            Int,
+            "指标数",
+            "indicator rows of the form",
+        ),
         col("goal_count", Int, "目标数", "numbered goals of the form"),
         SOURCE_FILE,
         SOURCE_SHEET,
@@ -135,10 +220,30 @@ pub const INDICATORS: Table = Table {
         col("level1_raw", Text, "一级指标（原文）", "level 1 as written"),
         col("level2_raw", Text, "二级指标（原文）", "level 2 as written"),
         col("description", Text, "绩效指标描述", "indicator description"),
-        col("target_raw", Text, "指标值（原文）", "the target as written"),
-        col("target_op", Vocab, "比较符", "comparison: `>=`, `<=`, `=`, `>`, `<`"),
-        col("target_value", Ratio { min_scale: 0 }, "指标值", "the target's number"),
-        col("target_unit", Text, "计量单位", "the target's unit (`%`, `人`)"),
+        col(
+            "target_raw",
+            Text,
+            "指标值（原文）",
+            "the target as written",
+        ),
+        col(
+            "target_op",
+            Vocab,
+            "比较符",
+            "comparison: `>=`, `<=`, `=`, `>`, `<`",
+        ),
+        col(
+            "target_value",
+            Ratio { min_scale: 0 },
+            "指标值",
+            "the target's number",
+        ),
+        col(
+            "target_unit",
+            Text,
+            "计量单位",
+            "the target's unit (`%`, `人`)",
+        ),
         col("basis", Text, "指标值确定依据", "basis of the target"),
         SOURCE_FILE,
         SOURCE_SHEET,
@@ -172,9 +277,24 @@ pub const SPENDING_PLAN: Table = Table {
         DEPT_CODE,
         UNIT_CODE,
         PROJECT_CODE,
-        col("checkpoint_label", Text, "时间节点", "checkpoint as written (`3月底`)"),
-        col("checkpoint_month", Int, "月份", "the checkpoint's month, 1 to 12"),
-        col("cumulative_pct_raw", Text, "累计进度（原文）", "the percentage as written"),
+        col(
+            "checkpoint_label",
+            Text,
+            "时间节点",
+            "checkpoint as written (`3月底`)",
+        ),
+        col(
+            "checkpoint_month",
+            Int,
+            "月份",
+            "the checkpoint's month, 1 to 12",
+        ),
+        col(
+            "cumulative_pct_raw",
+            Text,
+            "累计进度（原文）",
+            "the percentage as written",
+        ),
         col(
             "cumulative_pct",
             Ratio { min_scale: 2 },
@@ -199,7 +319,12 @@ pub const ISSUES: Table = Table {
     row: "finding",
     columns: &[
         col("severity", Vocab, "级别", "`error` or `warning`"),
-        col("code", Vocab, "问题代码", "issue code (docs/issue-codes.md)"),
+        col(
+            "code",
+            Vocab,
+            "问题代码",
+            "issue code (docs/issue-codes.md)",
+        ),
         col("message", Text, "说明", "what is wrong and what to do"),
         UNIT_CODE,
         PROJECT_CODE,
@@ -215,7 +340,12 @@ pub const RUN_SUMMARY: Table = Table {
     row: "metric",
     columns: &[
         col("metric", Vocab, "指标", "what is counted or summed"),
-        col("unit_code", Vocab, "单位编码", "the unit of a per-unit total"),
+        col(
+            "unit_code",
+            Vocab,
+            "单位编码",
+            "the unit of a per-unit total",
+        ),
         col("count", Int, "数量", "a count"),
         col("amount", Money, "金额", "a total in `amount_unit`"),
     ],

@@ -93,5 +93,4 @@ mod tests {
             assert_eq!(fit_scale(fen, u.fen_scale()), (fen, false), "{u:?}");
         }
     }
-
 }

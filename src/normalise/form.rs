@@ -9,10 +9,8 @@ use rust_decimal::Decimal;
 use super::amount::{fit_scale, parse_decimal};
 use super::{code, func_class, goals, plan, target, unit, Category, Settings};
 use crate::grid::Pos;
-use crate::model::{
-    Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source,
-};
 use crate::model::schema::RATIO_SCALE;
+use crate::model::{Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source};
 use crate::parse::{RawCheckpoint, RawField, RawForm, RawIndicator};
 use crate::vocab::money::find_money_unit;
 use crate::vocab::month::checkpoint_month;
@@ -62,7 +60,12 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         goal_count: 0,
     };
     let goals = goal_rows(raw.goals.as_ref(), &sink);
-    let plan = plan_rows(std::mem::take(&mut raw.plan), budget_total, settings, &mut sink);
+    let plan = plan_rows(
+        std::mem::take(&mut raw.plan),
+        budget_total,
+        settings,
+        &mut sink,
+    );
     let indicators = indicator_rows(std::mem::take(&mut raw.indicators), settings, &mut sink);
     project.indicator_count = indicators.len() as u32;
     project.goal_count = goals.len() as u32;
@@ -264,7 +267,10 @@ fn classification(
     let written = text(&raw.func_class).trim().to_string();
     if written.is_empty() {
         let code = category.and_then(|c| c.func_class_code.clone());
-        let name = code.as_deref().and_then(|c| table.name(c)).map(str::to_string);
+        let name = code
+            .as_deref()
+            .and_then(|c| table.name(c))
+            .map(str::to_string);
         return Classification {
             code,
             name,
@@ -272,10 +278,12 @@ fn classification(
         };
     }
     let fc = func_class::split_func_class(&written);
-    let code = fc
-        .code
-        .clone()
-        .or_else(|| fc.name.as_deref().and_then(|n| table.code(n)).map(str::to_string));
+    let code = fc.code.clone().or_else(|| {
+        fc.name
+            .as_deref()
+            .and_then(|n| table.code(n))
+            .map(str::to_string)
+    });
     let name = code
         .as_deref()
         .and_then(|c| table.name(c))

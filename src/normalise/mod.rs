@@ -3,6 +3,8 @@
 //!
 //! Every normalised value keeps its raw form beside it in the records. A
 //! value that cannot be read is kept as written and reported as an issue.
+//!
+//! Imports only `parse`, `model`, `vocab` and `grid`.
 
 pub mod amount;
 pub mod code;

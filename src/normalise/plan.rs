@@ -2,7 +2,6 @@
 
 use rust_decimal::Decimal;
 
-
 /// Fills a cumulative plan: blanks before the first value are 0, blanks after
 /// a value carry it forward. `None` stays `None` only when the whole plan is
 /// blank.

@@ -2,6 +2,8 @@
 //!
 //! Knows the form, not the file formats. Every value keeps the cell it came
 //! from; values are raw text here, typed by the normalise stage.
+//!
+//! Imports only `locate`, `vocab` and `grid`.
 
 use crate::grid::{Grid, Pos};
 use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher};

@@ -4,6 +4,7 @@
 //! outcome never depends on the thread count.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use rust_decimal::Decimal;
 
@@ -50,7 +51,16 @@ pub(super) fn for_each_file(
     each_file_in_order(
         &files,
         work(pipeline, &matcher, files.len(), progress),
-        |r| take(batch.take(r)),
+        |r| {
+            let stopped = pipeline
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::Relaxed));
+            match stopped {
+                true => Err(PipelineError::Interrupted),
+                false => take(batch.take(r)),
+            }
+        },
     )?;
     Ok(batch.finish())
 }
@@ -189,4 +199,3 @@ fn work<'a>(
         (forms, issues)
     }
 }
-

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -10,14 +12,14 @@ use super::{reference, PipelineError};
 use crate::aggregate::Aggregation;
 use crate::locate::Labels;
 use crate::model::IssueCode;
-use crate::vocab::money::MoneyUnit;
-use crate::normalise::{Settings, DEFAULT_CODE_PATTERN};
+use crate::normalise::Settings;
 use crate::validate::RuleLevel;
+use crate::vocab::money::MoneyUnit;
 use crate::write::{Captions, Format, WriteOptions};
 
 /// The whole pipeline file. Every section and key is optional; the
 /// defaults are documented in `pipelines/README.md`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineFile {
     pub input: InputConfig,
@@ -30,21 +32,21 @@ pub struct PipelineFile {
     pub aggregate: Vec<Aggregation>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
     /// Files read at once; 0 or unset: one per core.
     pub jobs: Option<usize>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidateConfig {
     /// Issue code → `"error"`, `"warning"` or `"off"`.
     pub rules: BTreeMap<String, RuleLevel>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct InputConfig {
     /// Files or folders (searched recursively), relative to the pipeline file.
@@ -59,7 +61,7 @@ impl Default for InputConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
     /// The folder the tables are written to, relative to the pipeline file.
@@ -93,7 +95,7 @@ impl Default for OutputConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct NormaliseConfig {
     /// Budget year written to `projects.year`; read from a `2020年…` title
@@ -116,13 +118,15 @@ pub struct NormaliseConfig {
 }
 
 impl Default for NormaliseConfig {
+    /// The normalise stage's own defaults ([`Settings::default`]).
     fn default() -> Self {
+        let s = Settings::default();
         NormaliseConfig {
-            year: None,
-            amount_unit: "万元".to_string(),
-            default_source_unit: "万元".to_string(),
-            code_pattern: DEFAULT_CODE_PATTERN.to_string(),
-            dept_code_length: 3,
+            year: s.year,
+            amount_unit: s.amount_unit.name().to_string(),
+            default_source_unit: s.default_source_unit.name().to_string(),
+            code_pattern: s.code_pattern.as_str().to_string(),
+            dept_code_length: s.dept_code_length,
             categories: None,
             func_classes: None,
             level_synonyms: None,
@@ -165,6 +169,9 @@ pub struct Pipeline {
     pub aggregations: Vec<Aggregation>,
     /// Threads reading files; `None` or 0: one per core.
     pub jobs: Option<usize>,
+    /// Set (by a signal handler) to stop the run at the next file: nothing
+    /// is written, the output folder stays as it was.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Pipeline {
@@ -249,6 +256,7 @@ impl Pipeline {
             rules,
             aggregations: file.aggregate,
             jobs: file.run.jobs,
+            stop: None,
         })
     }
 }
@@ -342,8 +350,41 @@ mod tests {
         let e = parse("[validate.rules]\nduplicate_goal = \"loud\"\n").unwrap_err();
         assert!(e.contains("loud"), "{e}");
         let p = parse("[validate.rules]\nduplicate_goal = \"off\"\n").unwrap();
-        assert_eq!(p.rules.get(&IssueCode::DuplicateGoal), Some(&RuleLevel::Off));
+        assert_eq!(
+            p.rules.get(&IssueCode::DuplicateGoal),
+            Some(&RuleLevel::Off)
+        );
         let p = parse("[validate.rules]\nvalue_rounded = \"error\"\n").unwrap();
-        assert_eq!(p.rules.get(&IssueCode::ValueRounded), Some(&RuleLevel::Error));
+        assert_eq!(
+            p.rules.get(&IssueCode::ValueRounded),
+            Some(&RuleLevel::Error)
+        );
+    }
+
+    /// The starter file with every commented `key = value` line enabled.
+    fn starter_with_defaults_enabled() -> String {
+        let assignment = regex::Regex::new(r"^# ([a-z_0-9]+ = .*)$").unwrap();
+        crate::pipeline::init::STARTER
+            .lines()
+            .map(|l| match assignment.captures(l) {
+                Some(c) => c[1].to_string(),
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_starter_files_commented_values_are_the_defaults_in_code() {
+        let as_written: PipelineFile = toml::from_str(crate::pipeline::init::STARTER).unwrap();
+        let enabled_text = starter_with_defaults_enabled();
+        assert!(enabled_text.lines().count() == crate::pipeline::init::STARTER.lines().count());
+        assert_ne!(
+            enabled_text,
+            crate::pipeline::init::STARTER,
+            "some defaults are commented"
+        );
+        let enabled: PipelineFile = toml::from_str(&enabled_text).unwrap();
+        assert_eq!(enabled, as_written);
     }
 }

@@ -1,6 +1,8 @@
 //! Runs the stages over a batch of files: read → locate/parse → normalise →
 //! validate → write. One bad file never stops the batch: its problem
 //! becomes an issue row naming the file.
+//!
+//! The top of the library: may import every stage.
 
 mod batch;
 pub mod config;
@@ -14,8 +16,8 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 pub use crate::model::Summary;
-use batch::Inputs;
 pub use batch::FileDone;
+use batch::Inputs;
 pub use config::Pipeline;
 pub use file::extract_file;
 pub use init::init;
@@ -35,6 +37,8 @@ pub enum PipelineError {
     Write(#[from] WriteError),
     #[error(transparent)]
     Aggregate(#[from] crate::aggregate::AggregateError),
+    #[error("interrupted: nothing was written, the output folder is as it was")]
+    Interrupted,
 }
 
 /// Reads every input and returns the validated records and the summary
@@ -42,7 +46,6 @@ pub enum PipelineError {
 pub fn extract(pipeline: &Pipeline) -> Result<(Records, Summary), PipelineError> {
     extract_reporting(pipeline, &|_| {})
 }
-
 
 /// [`extract`], calling `progress` after each file (from worker threads).
 /// Files are read in parallel on `pipeline.jobs` threads; each file's work
@@ -130,4 +133,3 @@ fn run_in_pool(
     summary.written = output.finish(&extra)?;
     Ok(summary)
 }
-

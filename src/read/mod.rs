@@ -2,6 +2,8 @@
 //!
 //! Readers know nothing about budgets. One module per format family; this
 //! module finds input files and dispatches on the file extension.
+//!
+//! Imports only `vocab` and `grid`: readers know nothing about budgets.
 
 mod csv;
 mod docx;

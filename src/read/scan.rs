@@ -111,16 +111,26 @@ impl<'a> Scanner<'a> {
                 return Ok(None);
             };
             return Ok(Some(match token {
-                Token::Start { name: b"c", attrs, .. } => {
+                Token::Start {
+                    name: b"c", attrs, ..
+                } => {
                     let (r, t) = cell_attrs(attrs);
                     // A cell whose tag is written some other way may still
                     // hold its value the plain way.
                     match self.plain_value() {
-                        Some(v) => SheetItem::Cell { r, t, value: Some(v) },
+                        Some(v) => SheetItem::Cell {
+                            r,
+                            t,
+                            value: Some(v),
+                        },
                         None => SheetItem::Open { r, t },
                     }
                 }
-                Token::Start { name: b"row", attrs, .. } => SheetItem::Row(attr(attrs, b"r")),
+                Token::Start {
+                    name: b"row",
+                    attrs,
+                    ..
+                } => SheetItem::Row(attr(attrs, b"r")),
                 other => SheetItem::Other(other),
             }));
         }
@@ -264,8 +274,8 @@ impl<'a> Scanner<'a> {
     /// The end tag at `start`, checked against the open element.
     fn end_tag(&mut self, start: usize) -> Result<Token<'a>, String> {
         let rest = &self.xml[start + 1..];
-        let close = find_byte(b'>', rest)
-            .ok_or_else(|| self.error(start, "an end tag is not closed"))?;
+        let close =
+            find_byte(b'>', rest).ok_or_else(|| self.error(start, "an end tag is not closed"))?;
         let name = rest[1..close].trim_ascii_end();
         match self.open.pop() {
             Some(open) if open == name => {}

@@ -1,6 +1,8 @@
 //! Validate stage: rules over normalised records. Each finding is an
 //! [`Issue`] with severity, a stable code, a message in plain words and the
 //! cell it concerns. Problems are data: nothing here stops a batch.
+//!
+//! Imports only `normalise`, `model` and `grid`.
 
 pub mod report;
 
@@ -274,12 +276,7 @@ fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
             cell: i.target_cell,
             ..i.source.clone()
         };
-        out.push(issue(
-            p,
-            IssueCode::TargetOutOfRange,
-            message,
-            source,
-        ));
+        out.push(issue(p, IssueCode::TargetOutOfRange, message, source));
     }
 }
 
@@ -407,7 +404,7 @@ pub fn fingerprint(form: &mut Records, scratch: &mut Vec<u8>) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Goal, Indicator, PlanPoint};
+    use crate::model::{Goal, Indicator, Key, PlanPoint};
     use std::str::FromStr;
 
     fn d(s: &str) -> Option<Decimal> {
@@ -422,11 +419,14 @@ mod tests {
 
     fn good() -> Records {
         let project = Project {
-            project_code: Some("762-0504-JQN-MTUQ".into()),
+            key: Key {
+                project_code: Some("762-0504-JQN-MTUQ".into()),
+                unit_code: Some("762002".into()),
+                dept_code: Some("762".into()),
+                ..Key::default()
+            },
             code_parts: vec![Some("762".into()), Some("0504".into()), None, None],
             project_name: Some("项目".into()),
-            unit_code: Some("762002".into()),
-            dept_code: Some("762".into()),
             budget_total: d("20.00"),
             budget_total_raw: "20.00".into(),
             budget_fiscal: d("15.00"),
@@ -465,7 +465,10 @@ mod tests {
     }
 
     fn codes(r: &Records) -> Vec<&'static str> {
-        validate_form(r, &groups()).iter().map(|i| i.code.as_str()).collect()
+        validate_form(r, &groups())
+            .iter()
+            .map(|i| i.code.as_str())
+            .collect()
     }
 
     #[test]

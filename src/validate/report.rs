@@ -99,15 +99,17 @@ pub fn json(records: &Records, summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IssueCode, Source};
+    use crate::model::{IssueCode, Key, Source};
 
     fn issue(file: &str, severity: Severity, code: IssueCode) -> Issue {
         Issue {
             severity,
             code,
             message: format!("{code} found"),
-            unit_code: None,
-            project_code: Some("762-0504-JQN-MTUQ".into()),
+            key: Key {
+                project_code: Some("762-0504-JQN-MTUQ".into()),
+                ..Key::default()
+            },
             source: Source::new(file, "S", crate::grid::Pos::parse_a1("B3")),
         }
     }

@@ -36,6 +36,7 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        recover(dir, &parent, &name)?;
         let path = parent.join(format!(".{name}.jixiao-new-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir(&path).map_err(io(&path))?;
@@ -68,6 +69,82 @@ impl Drop for Staging {
     }
 }
 
+/// Puts right what a run killed outright (no chance to clean up) left
+/// beside `dir`: a staging folder whose swap had begun becomes the output
+/// folder when the old one was already moved aside, else gives back the
+/// user's files it had taken and is removed; a moved-aside old folder is
+/// removed once `dir` is whole. Only folders of processes that are gone
+/// are touched.
+fn recover(dir: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
+    let (new, old) = (
+        format!(".{name}.jixiao-new-"),
+        format!(".{name}.jixiao-old-"),
+    );
+    let mut left = Vec::new();
+    for entry in std::fs::read_dir(parent).map_err(io(parent))? {
+        let entry = entry.map_err(io(parent))?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        for (prefix, is_new) in [(&new, true), (&old, false)] {
+            let pid = file_name
+                .strip_prefix(prefix.as_str())
+                .and_then(|p| p.parse().ok());
+            if pid.is_some_and(|pid| pid != std::process::id() && !alive(pid)) {
+                left.push((is_new, entry.path()));
+            }
+        }
+    }
+    // Staging folders first: one may be the output folder's whole new set.
+    left.sort_by_key(|(is_new, _)| !is_new);
+    for (is_new, path) in left {
+        match (is_new, dir.exists()) {
+            (true, false) if !path.join(".work").exists() => {
+                std::fs::rename(&path, dir).map_err(io(dir))?
+            }
+            (true, true) => give_back(&path, dir)?,
+            (false, false) => std::fs::rename(&path, dir).map_err(io(dir))?,
+            _ => {}
+        }
+        let _ = std::fs::remove_dir_all(&path);
+    }
+    Ok(())
+}
+
+/// Moves the files in `staging` that are not jixiao tables (the user's,
+/// taken by an interrupted swap) back into `dir`.
+fn give_back(staging: &Path, dir: &Path) -> Result<(), WriteError> {
+    for entry in std::fs::read_dir(staging).map_err(io(staging))? {
+        let entry = entry.map_err(io(staging))?;
+        let n = entry.file_name().to_string_lossy().into_owned();
+        let target = dir.join(&n);
+        if !is_ours(&n, &[]) && n != ".work" && !target.exists() {
+            std::fs::rename(entry.path(), &target).map_err(io(&target))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether process `pid` is still running (where that can be told: on
+/// other systems every process counts as running, so nothing is touched).
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Whether an entry of the output folder is a jixiao table: one of this
+/// run's `tables`, a partitioned dataset, or a file of an output format.
+fn is_ours(n: &str, tables: &[&str]) -> bool {
+    tables.contains(&n)
+        || PARTITIONED_TABLES.contains(&n)
+        || n.rsplit_once('.').is_some_and(|(_, ext)| {
+            [Format::Csv, Format::Parquet, Format::Xlsx]
+                .iter()
+                .any(|f| f.extension() == ext)
+        })
+}
+
 /// Replaces `dir` by `staging`: what in `dir` is not a jixiao table is moved
 /// over first; jixiao tables of an earlier run are replaced as a set (a
 /// table this run does not write is not carried over).
@@ -80,19 +157,10 @@ fn swap_in(dir: &Path, staging: &Path, tables: &[&str]) -> Result<(), WriteError
         std::process::id()
     ));
     if dir.is_dir() {
-        let ours = |n: &str| {
-            tables.contains(&n)
-                || PARTITIONED_TABLES.contains(&n)
-                || n.rsplit_once('.').is_some_and(|(_, ext)| {
-                    [Format::Csv, Format::Parquet, Format::Xlsx]
-                        .iter()
-                        .any(|f| f.extension() == ext)
-                })
-        };
         for entry in std::fs::read_dir(dir).map_err(io(dir))? {
             let entry = entry.map_err(io(dir))?;
             let n = entry.file_name().to_string_lossy().into_owned();
-            if !ours(&n) {
+            if !is_ours(&n, tables) {
                 std::fs::rename(entry.path(), staging.join(&n)).map_err(io(&entry.path()))?;
             }
         }
@@ -102,4 +170,3 @@ fn swap_in(dir: &Path, staging: &Path, tables: &[&str]) -> Result<(), WriteError
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
 }
-

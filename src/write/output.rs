@@ -85,7 +85,9 @@ impl Output {
         let parquet = match self.parquet_role(table, scanned) {
             Some(role) => {
                 let path = match role {
-                    ParquetRole::Output => self.staging.path.join(format!("{}.parquet", table.name)),
+                    ParquetRole::Output => {
+                        self.staging.path.join(format!("{}.parquet", table.name))
+                    }
                     _ => self.staging.work.join(format!("{}.parquet", table.name)),
                 };
                 Some(ParquetOut::create(path, role, table)?)

@@ -167,7 +167,13 @@ fn partition_path(
         };
         let safe: String = text
             .chars()
-            .map(|c| if matches!(c, '/' | '\\' | '=' | ':') { '_' } else { c })
+            .map(|c| {
+                if matches!(c, '/' | '\\' | '=' | ':') {
+                    '_'
+                } else {
+                    c
+                }
+            })
             .collect();
         path.push(format!("{k}={safe}"));
     }
@@ -249,4 +255,3 @@ impl ParquetOut {
         Ok(())
     }
 }
-

@@ -1,5 +1,6 @@
 //! The output tables: named, typed columns built from records. The column
-//! names are the analysts' API (DESIGN.md's output contract).
+//! names are the analysts' API (the output contract in the README, declared
+//! in [`crate::model::schema`]).
 
 use rust_decimal::Decimal;
 
@@ -233,7 +234,14 @@ impl<'a, T> Builder<'a, T> {
         };
         let values = self.rows.iter().map(f).collect();
         let scale = Some(scale);
-        self.push(name, Values::Dec { values, min_scale, scale });
+        self.push(
+            name,
+            Values::Dec {
+                values,
+                min_scale,
+                scale,
+            },
+        );
         self
     }
 
@@ -268,7 +276,11 @@ impl<'a, T> Builder<'a, T> {
     }
 
     fn finish(self, name: &str) -> Table {
-        debug_assert_eq!(self.columns.len(), self.declared.len(), "{name}: columns missing");
+        debug_assert_eq!(
+            self.columns.len(),
+            self.declared.len(),
+            "{name}: columns missing"
+        );
         Table {
             name: name.to_string(),
             columns: self.columns,
@@ -469,7 +481,11 @@ mod tests {
         let projects = &t[0];
         for (table, declared) in t.iter().zip(schema::RECORD_TABLES) {
             let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-            let expected: Vec<String> = declared.expand(&spec.code_groups).into_iter().map(|c| c.0).collect();
+            let expected: Vec<String> = declared
+                .expand(&spec.code_groups)
+                .into_iter()
+                .map(|c| c.0)
+                .collect();
             assert_eq!(names, expected, "{}", table.name);
         }
         assert!(projects.column("code_dept").is_some());

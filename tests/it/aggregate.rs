@@ -3,8 +3,6 @@
 //! reconcile exactly with the project rows, on the sample and on a
 //! synthetic multi-unit set.
 
-use std::str::FromStr;
-
 use crate::common::forms::{write_workbook, Layout};
 use crate::common::seed::{SeedProject, SEED};
 use crate::common::{assert_exit, dec, Row, Workdir};

@@ -133,14 +133,21 @@ fn every_module_imports_only_the_layers_below_it() {
             }
         }
     }
-    assert!(wrong.is_empty(), "imports against the flow:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the flow:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn the_import_check_sees_grouped_and_nested_imports() {
     let code = "use crate::model::{Issue, Records};\nuse crate::{grid::Pos, vocab::{text, year}};\nlet x = crate::write::tables(y);";
     assert_eq!(imported(code), ["model", "grid", "vocab", "write"]);
-    assert_eq!(layer_of(&src().join("write/csv.rs")).as_deref(), Some("write"));
+    assert_eq!(
+        layer_of(&src().join("write/csv.rs")).as_deref(),
+        Some("write")
+    );
     assert_eq!(layer_of(&src().join("model.rs")).as_deref(), Some("model"));
 }
 

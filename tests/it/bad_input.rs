@@ -85,7 +85,8 @@ fn an_html_page_named_xls() {
 
 #[test]
 fn a_password_protected_workbook() {
-    let bytes = std::fs::read(crate::common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap();
+    let bytes =
+        std::fs::read(crate::common::repo().join("tests/fixtures/broken/password.xlsx")).unwrap();
     let rows = with_sample("locked.xlsx", &bytes, 1);
     one_error(&rows, "file_unreadable", "password-protected");
 }
@@ -272,7 +273,7 @@ fn validate_prints_issues_by_file_and_never_writes_tables() {
 }
 
 #[test]
-fn an_interrupted_run_never_mixes_old_and_new_tables() {
+fn a_run_replaces_its_tables_as_a_set_and_keeps_other_files() {
     let wd = Workdir::new();
     wd.sample_into("in");
     wd.write("out/notes.txt", "mine");

@@ -58,7 +58,9 @@ fn assert_like_sample_but(name: &str, input: &std::path::Path, skip: &[&str]) {
 }
 
 fn fixture(dir: &str) -> std::path::PathBuf {
-    crate::common::repo().join("tests/fixtures/formats").join(dir)
+    crate::common::repo()
+        .join("tests/fixtures/formats")
+        .join(dir)
 }
 
 #[test]

@@ -2,8 +2,6 @@
 //! asserted against the typed-in seed (itself checked against the seed
 //! document), never against the tool's own earlier output.
 
-use std::str::FromStr;
-
 use crate::common::seed::{PLAN_LABELS, PLAN_MONTHS, SEED};
 use crate::common::{assert_exit, dec, Row, Workdir};
 use rust_decimal::Decimal;
@@ -304,7 +302,8 @@ fn categories_and_functional_classes_come_from_the_reference_tables() {
     );
     // The reference table is read, not hard-coded: every code is in it.
     let table =
-        std::fs::read_to_string(crate::common::repo().join("pipelines/reference/func_class.csv")).unwrap();
+        std::fs::read_to_string(crate::common::repo().join("pipelines/reference/func_class.csv"))
+            .unwrap();
     for p in &projects {
         let line = format!("{},{},", p.get("func_class_code"), p.get("func_class_name"));
         assert!(table.contains(&line), "{line}");

@@ -1,0 +1,29 @@
+//! The documents say what the code declares.
+
+use jixiao::model::schema::{self, RECORD_TABLES, RUN_SUMMARY};
+
+fn readme() -> String {
+    std::fs::read_to_string(crate::common::repo().join("README.md")).unwrap()
+}
+
+#[test]
+fn the_readme_contract_table_is_the_schema() {
+    let readme = readme();
+    let start = readme
+        .find("| table | one row per | columns |")
+        .expect("contract table");
+    let rows: Vec<&str> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let declared: Vec<String> = RECORD_TABLES
+        .into_iter()
+        .chain([&RUN_SUMMARY])
+        .map(schema::Table::contract_row)
+        .collect();
+    assert_eq!(
+        rows, declared,
+        "README.md's contract table vs src/model/schema.rs"
+    );
+}
