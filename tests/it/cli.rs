@@ -130,3 +130,33 @@ fn output_is_byte_identical_for_any_number_of_jobs() {
     }
     assert_eq!(wd.csv("out1/projects.csv").len(), 30);
 }
+
+/// `jixiao validate … | head -1`: the reader goes away before the report is
+/// written; the command ends quietly with its usual exit code (it panicked
+/// with exit 101 before).
+#[test]
+fn validate_and_inspect_end_quietly_when_the_reader_goes_away() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    for args in [
+        &["validate", "in"][..],
+        &["validate", "in", "--format", "json"],
+        &["inspect", "in/762002.xlsx"],
+    ] {
+        let mut child = wd
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the command has read its input, let alone written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_exit(&out, 0);
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
