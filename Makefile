@@ -16,7 +16,7 @@ lint: check-cargo
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## sample: regenerate sample_data/*.xlsx from the seed forms (tests/common/seed.rs)
+## sample: regenerate sample_data/*.xlsx from the seed forms (tests/it/common/seed.rs)
 sample: check-cargo
 	$(CARGO) run --quiet --example gen_sample -- sample_data
 

@@ -255,7 +255,7 @@ fn parquet_keeps_types_and_exact_amounts() {
 #[test]
 fn every_contract_column_of_projects_is_filled() {
     let wd = run_sample();
-    // DESIGN.md's contract columns of projects: on the seed, all filled.
+    // The design brief's contract columns of projects: on the seed, all filled.
     let contract = [
         "year",
         "dept_code",

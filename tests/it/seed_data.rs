@@ -1,4 +1,4 @@
-//! The typed-in seed forms (`tests/common/seed.rs`) say exactly what the
+//! The typed-in seed forms (`tests/it/common/seed.rs`) say exactly what the
 //! seed document says: each form's rows appear in the document's text, in
 //! order, under the form's title.
 

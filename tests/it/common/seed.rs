@@ -1,6 +1,6 @@
 //! The ten project forms of the seed document (2020, department 762), typed
 //! in once from `tests/data/seed_2020_762.txt` and checked against it by
-//! `tests/seed_data.rs`. The sample workbooks are generated from this.
+//! `tests/it/seed_data.rs`. The sample workbooks are generated from this.
 
 #![allow(dead_code)]
 
