@@ -217,16 +217,6 @@ impl Book {
     }
 }
 
-/// Writes every table as a sheet of one workbook.
-pub fn write_xlsx(path: &Path, tables: &[Table], captions: Captions) -> Result<(), XlsxError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut book = Book::new(captions, dir)?;
-    for t in tables {
-        book.open(t, false)?;
-    }
-    book.save(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
