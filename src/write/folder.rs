@@ -170,3 +170,81 @@ fn swap_in(dir: &Path, staging: &Path, tables: &[&str]) -> Result<(), WriteError
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process id no process has.
+    const GONE: u32 = u32::MAX - 1;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_swap_killed_between_its_renames_is_finished() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        // The old folder moved aside; the new one, complete, not yet in place.
+        write(
+            &tmp.path()
+                .join(format!(".out.jixiao-old-{GONE}/projects.csv")),
+            "old",
+        );
+        let staging = tmp.path().join(format!(".out.jixiao-new-{GONE}"));
+        write(&staging.join("projects.csv"), "new");
+        write(&staging.join("notes.txt"), "mine");
+        recover(&dir, tmp.path(), "out").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("projects.csv")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "only out"
+        );
+    }
+
+    #[test]
+    fn a_swap_killed_while_moving_the_users_files_gives_them_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        write(&dir.join("projects.csv"), "old");
+        write(&dir.join("b.txt"), "mine too");
+        let staging = tmp.path().join(format!(".out.jixiao-new-{GONE}"));
+        write(&staging.join("projects.csv"), "new");
+        write(&staging.join("a.txt"), "mine");
+        recover(&dir, tmp.path(), "out").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("projects.csv")).unwrap(),
+            "old"
+        );
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "mine");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("b.txt")).unwrap(),
+            "mine too"
+        );
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_live_runs_staging_folder_is_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        write(&dir.join("projects.csv"), "old");
+        // This process is alive (another process's id would be, too).
+        let ours = tmp
+            .path()
+            .join(format!(".out.jixiao-new-{}", std::process::id()));
+        write(&ours.join(".work/x"), "");
+        recover(&dir, tmp.path(), "out").unwrap();
+        assert!(ours.exists());
+    }
+}
