@@ -11,7 +11,7 @@ use crate::grid::{Grid, Pos};
 use crate::vocab::money::MoneyUnit;
 use rustc_hash::FxHashMap;
 
-use crate::vocab::text::{fold_label, fold_label_into, fold_width};
+use crate::vocab::text::{fold_label, fold_label_into, fold_width, without_notes};
 
 /// The label synonyms of each field of the form. Every list replaces the
 /// default list of that field when given in the pipeline file.
@@ -48,9 +48,23 @@ impl Default for Labels {
     fn default() -> Self {
         Labels {
             project_code: list(&["项目编码", "项目代码", "项目编号"]),
-            project_name: list(&["项目名称"]),
-            unit: list(&["实施单位", "单位名称", "预算单位"]),
-            budget_group: list(&["预算规模及资金用途", "项目资金", "预算规模"]),
+            project_name: list(&["项目名称", "项目(专项)名称"]),
+            unit: list(&[
+                "实施单位",
+                "单位名称",
+                "预算单位",
+                "申报单位",
+                "具体实施单位",
+                "项目实施单位",
+                "项目单位",
+            ]),
+            budget_group: list(&[
+                "预算规模及资金用途",
+                "项目资金",
+                "预算规模",
+                "资金情况",
+                "项目资金申请",
+            ]),
             budget_total: list(&["预算数", "年度资金总额", "资金总额", "预算金额"]),
             budget_fiscal: list(&["其中：财政资金", "财政资金", "其中：财政拨款", "财政拨款"]),
             budget_other: list(&["其他资金", "其它资金"]),
@@ -76,7 +90,7 @@ impl Default for Labels {
                 "功能科目",
                 "功能分类",
             ]),
-            dept: list(&["主管部门及代码", "主管部门"]),
+            dept: list(&["主管部门及代码", "主管部门", "主管部门名称", "部门名称"]),
             title_suffix: list(&["绩效目标表", "绩效目标申报表"]),
         }
     }
@@ -199,18 +213,18 @@ impl Matcher {
         self.field_of_key(&fold_label(text))
     }
 
-    /// [`Matcher::field`] of a folded text ([`fold_label`]).
+    /// [`Matcher::field`] of a folded text ([`fold_label`]): as written,
+    /// else without a required mark before it or notes after it
+    /// (`*部门名称`, `指标值（包含数字及文字描述）`, `年度目标(90分)`).
     fn field_of_key(&self, key: &str) -> Option<Field> {
         if let Some(f) = self.fields.get(unit_stripped(key)) {
             return Some(*f);
         }
-        if !key.ends_with(')') {
+        let bare = without_notes(key);
+        if bare.len() == key.len() || bare.is_empty() {
             return None;
         }
-        let open = key.rfind('(')?;
-        (open > 0)
-            .then(|| self.fields.get(&key[..open]).copied())
-            .flatten()
+        self.fields.get(unit_stripped(bare)).copied()
     }
 
     /// True for a form title such as `1、城镇残疾人基本养老保险补贴绩效目标表`.
@@ -380,6 +394,11 @@ mod tests {
         assert_eq!(m.field("1、城镇残疾人基本养老保险补贴绩效目标表"), None);
         assert!(m.is_title("1、城镇残疾人基本养老保险补贴绩效目标表"));
         assert!(!m.is_title("绩效目标"));
+        assert_eq!(m.field("*主管部门:"), Some(Field::Dept));
+        assert_eq!(m.field("项目（专项）名称"), Some(Field::ProjectName));
+        assert_eq!(m.field("指标值（包含数字及文字描述）"), Some(Field::Target));
+        assert_eq!(m.field("年度目标(90分)"), Some(Field::Goals));
+        assert_eq!(m.field("(90分)"), None);
     }
 
     #[test]

@@ -106,6 +106,12 @@ issue_codes! {
     /// A value has more decimals than its output column holds (an amount finer than one 分 in the pipeline's `amount_unit`; a percentage or target with more than 6 decimals). It is rounded half away from zero (四舍五入); the `_raw` column keeps the text.
     ValueRounded = "value_rounded", Warning,
         "A value has more decimals than its output column holds (an amount finer than one 分 in the pipeline's `amount_unit`; a percentage or target with more than 6 decimals). It is rounded half away from zero (四舍五入); the `_raw` column keeps the text.";
+    /// The form states no unit for its amounts.
+    AmountUnitAssumed = "amount_unit_assumed", Warning,
+        "The form states no unit for its amounts (no `单位：元`, no `(万元)` in a money label or the header above it, none on a cover sheet): they were read in the pipeline's `default_source_unit`. Check the form and state the unit.";
+    /// The budget looks like it is in another unit than it was read in.
+    AmountImplausible = "amount_implausible", Warning,
+        "The budget looks like it is in another unit than it was read in: over `plausible_max_wanyuan` 万元, whole amounts of `plausible_yuan_digits` or more digits in a form read as 万元, or under `plausible_min_yuan` 元 in a form read as 元. Nothing is changed; check the form's unit.";
     /// 财政资金 + 其他资金 ≠ 预算数.
     BudgetSumMismatch = "budget_sum_mismatch", Error,
         "财政资金 + 其他资金 ≠ 预算数.";

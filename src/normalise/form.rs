@@ -12,7 +12,7 @@ use crate::grid::Pos;
 use crate::model::schema::RATIO_SCALE;
 use crate::model::{Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source};
 use crate::parse::{RawCheckpoint, RawField, RawForm, RawIndicator};
-use crate::vocab::money::find_money_unit;
+use crate::vocab::money::{find_money_unit, MoneyUnit};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::text::clean_text;
 use crate::vocab::year::year_of;
@@ -177,7 +177,7 @@ impl Identity {
 }
 
 /// 预算数, 财政资金, 其他资金 in the pipeline's unit, converted from the unit
-/// the form states (else the pipeline's default source unit).
+/// the form states (else the pipeline's default source unit, reported).
 fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decimal>; 3] {
     let stated = raw
         .amount_unit
@@ -189,11 +189,70 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         let parsed = parsed.map(|v| v.map(|v| from.convert(v, settings.amount_unit)));
         money_value(parsed, field.as_ref(), label, settings, sink)
     };
-    [
+    let amounts = [
         amount(&raw.budget_total, "预算数"),
         amount(&raw.budget_fiscal, "财政资金"),
         amount(&raw.budget_other, "其他资金"),
-    ]
+    ];
+    if stated.is_none() && amounts.iter().any(Option::is_some) {
+        sink.push(
+            IssueCode::AmountUnitAssumed,
+            format!(
+                "the form states no unit for its amounts (单位：万元, (元) in a money label); read as {} (the pipeline's default_source_unit) — state the unit on the form",
+                from.name()
+            ),
+            cell(raw.budget_total.as_ref()),
+        );
+    }
+    plausible(raw.budget_total.as_ref(), from, settings, sink);
+    amounts
+}
+
+/// Reports a budget total that looks like it is in another unit than
+/// `from`, the unit it was read in (see [`super::Plausible`]).
+fn plausible(total: Option<&RawField>, from: MoneyUnit, settings: &Settings, sink: &mut Sink) {
+    let Some(field) = total else {
+        return;
+    };
+    let Ok(Some(written)) = parse_decimal(&field.text) else {
+        return;
+    };
+    let bounds = &settings.plausible;
+    let wanyuan = from.convert(written, MoneyUnit::Wanyuan);
+    let yuan = from.convert(written, MoneyUnit::Yuan);
+    let whole_digits = written.trunc().abs().to_string().len();
+    let why = if wanyuan > Decimal::from(bounds.max_wanyuan) {
+        format!(
+            "is {} 万元, more than {} 万元",
+            wanyuan.normalize(),
+            bounds.max_wanyuan
+        )
+    } else if from == MoneyUnit::Wanyuan
+        && written.fract().is_zero()
+        && whole_digits >= bounds.yuan_digits
+    {
+        format!("is a whole number of {whole_digits} digits in a form read as 万元")
+    } else if from == MoneyUnit::Yuan
+        && yuan > Decimal::ZERO
+        && yuan < Decimal::from(bounds.min_yuan)
+    {
+        format!(
+            "is {} 元, less than {} 元",
+            yuan.normalize(),
+            bounds.min_yuan
+        )
+    } else {
+        return;
+    };
+    sink.push(
+        IssueCode::AmountImplausible,
+        format!(
+            "预算数 '{}' {why}: it looks like another unit than {} — check the form's unit (nothing was changed)",
+            field.text.trim(),
+            from.name()
+        ),
+        field.pos,
+    );
 }
 
 /// An amount fitted to one 分 of the pipeline's unit; the finding when it
@@ -630,5 +689,67 @@ mod tests {
         let r = normalise_form(form(), &settings);
         assert_eq!(r.projects[0].budget_total, Some(d("1050000")));
         assert_eq!(r.projects[0].amount_unit, "元");
+    }
+
+    fn codes(r: &Records) -> Vec<&'static str> {
+        r.issues.iter().map(|i| i.code.as_str()).collect()
+    }
+
+    #[test]
+    fn amounts_read_in_an_assumed_unit_are_reported() {
+        let mut raw = form();
+        raw.amount_unit = None;
+        raw.budget_total = f("105", 3, 2);
+        raw.budget_fiscal = f("105", 3, 4);
+        let r = normalise_form(raw, &Settings::default());
+        assert_eq!(codes(&r), ["amount_unit_assumed"]);
+        assert_eq!(r.issues[0].source.a1(), "C4");
+        assert_eq!(r.projects[0].budget_total, Some(d("105")));
+        // No amount at all: nothing to warn about.
+        let mut raw = form();
+        raw.amount_unit = None;
+        raw.budget_total = None;
+        raw.budget_fiscal = None;
+        assert!(codes(&normalise_form(raw, &Settings::default())).is_empty());
+    }
+
+    #[test]
+    fn budgets_that_look_like_the_other_unit_are_reported() {
+        let with = |unit: &str, total: &str| {
+            let mut raw = form();
+            raw.amount_unit = f(unit, 1, 6);
+            raw.budget_total = f(total, 3, 2);
+            raw.budget_fiscal = None;
+            codes(&normalise_form(raw, &Settings::default()))
+        };
+        assert_eq!(with("单位：万元", "1050000"), ["amount_implausible"]);
+        assert_eq!(with("单位：万元", "1050000.00"), ["amount_implausible"]);
+        assert_eq!(
+            with("单位：万元", "200000.5"),
+            ["amount_implausible"],
+            "over 100000 万元"
+        );
+        assert_eq!(
+            with("单位：元", "20.50"),
+            ["amount_implausible"],
+            "under 1000 元"
+        );
+        assert!(with("单位：万元", "1050.50").is_empty());
+        assert!(with("单位：万元", "9999").is_empty());
+        assert!(with("单位：元", "1050000.00").is_empty());
+        // The bounds are the pipeline's.
+        let mut raw = form();
+        raw.amount_unit = f("单位：万元", 1, 6);
+        raw.budget_total = f("1050000", 3, 2);
+        raw.budget_fiscal = None;
+        let settings = Settings {
+            plausible: crate::normalise::Plausible {
+                max_wanyuan: 10_000_000,
+                yuan_digits: 8,
+                min_yuan: 0,
+            },
+            ..Settings::default()
+        };
+        assert!(codes(&normalise_form(raw, &settings)).is_empty());
     }
 }

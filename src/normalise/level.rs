@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use crate::vocab::text::fold_label;
 
-/// Canonical level-1 names.
-pub const LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标"];
+/// Canonical level-1 names: the three every form has, and 成本指标 of the
+/// framework the Ministry of Finance introduced for 2021 onwards.
+pub const LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标", "成本指标"];
+
+/// The level-1 groups every indicator table must have.
+pub const REQUIRED_LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标"];
 
 /// Canonical level-2 names.
 pub const LEVEL2: &[&str] = &[
@@ -19,6 +23,10 @@ pub const LEVEL2: &[&str] = &[
     "生态效益指标",
     "可持续影响指标",
     "服务对象满意度指标",
+    // Under 成本指标 (level 1) from 2021.
+    "经济成本指标",
+    "社会成本指标",
+    "生态环境成本指标",
 ];
 
 /// Built-in synonyms (written form → canonical) used when the pipeline
@@ -54,6 +62,16 @@ impl Levels {
     /// Canonical names map to themselves, with and without the 指标 suffix;
     /// each synonym maps to its canonical name, likewise.
     pub fn new(synonyms: impl IntoIterator<Item = (String, String)>) -> Levels {
+        Levels::with_added(&[], &[], synonyms)
+    }
+
+    /// [`Levels::new`] with canonical levels of the user's besides the
+    /// standard ones (`added1` level 1, `added2` level 2).
+    pub fn with_added(
+        added1: &[String],
+        added2: &[String],
+        synonyms: impl IntoIterator<Item = (String, String)>,
+    ) -> Levels {
         fn add(map: &mut HashMap<String, Arc<str>>, written: &str, canonical: &str) {
             let key = fold_label(written).into_owned();
             let bare = key.strip_suffix("指标").unwrap_or(&key).to_string();
@@ -63,14 +81,22 @@ impl Levels {
         }
         let mut level1 = HashMap::new();
         let mut level2 = HashMap::new();
-        for l in LEVEL1 {
+        for l in LEVEL1
+            .iter()
+            .copied()
+            .chain(added1.iter().map(String::as_str))
+        {
             add(&mut level1, l, l);
         }
-        for l in LEVEL2 {
+        for l in LEVEL2
+            .iter()
+            .copied()
+            .chain(added2.iter().map(String::as_str))
+        {
             add(&mut level2, l, l);
         }
         for (written, canonical) in synonyms {
-            if LEVEL1.contains(&canonical.as_str()) {
+            if LEVEL1.contains(&canonical.as_str()) || added1.contains(&canonical) {
                 add(&mut level1, &written, &canonical);
             } else {
                 add(&mut level2, &written, &canonical);
@@ -79,15 +105,27 @@ impl Levels {
         Levels { level1, level2 }
     }
 
-    /// The canonical level 1 for a written one, if known.
+    /// The canonical level 1 for a written one, if known; a note after it
+    /// (`产出指标(50分)`) or a required mark before it (`*产出指标`) aside.
     pub fn level1(&self, raw: &str) -> Option<&Arc<str>> {
-        self.level1.get(fold_label(raw).as_ref())
+        lookup(&self.level1, raw)
     }
 
-    /// The canonical level 2 for a written one, if known.
+    /// The canonical level 2 for a written one, if known (notes aside as
+    /// for level 1: `数量指标(必填硬性指标)`).
     pub fn level2(&self, raw: &str) -> Option<&Arc<str>> {
-        self.level2.get(fold_label(raw).as_ref())
+        lookup(&self.level2, raw)
     }
+}
+
+/// A written level in `map`, else the same without its notes and marks.
+fn lookup<'m>(map: &'m HashMap<String, Arc<str>>, raw: &str) -> Option<&'m Arc<str>> {
+    let key = fold_label(raw);
+    if let Some(found) = map.get(key.as_ref()) {
+        return Some(found);
+    }
+    let bare = crate::vocab::text::without_notes(&key);
+    (bare.len() != key.len()).then(|| map.get(bare)).flatten()
 }
 
 #[cfg(test)]

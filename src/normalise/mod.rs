@@ -40,6 +40,31 @@ pub struct Settings {
     pub categories: HashMap<String, Category>,
     /// The functional classification reference table.
     pub func_classes: func_class::FuncClasses,
+    /// When a form's amounts look like another unit than the one read.
+    pub plausible: Plausible,
+}
+
+/// The bounds past which a form's budget looks like it was read in the
+/// wrong unit (元 for 万元 or the reverse): reported, never changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plausible {
+    /// A project budget over this many 万元 looks like 元 read as 万元.
+    pub max_wanyuan: u64,
+    /// In a form read as 万元, a whole amount with at least this many
+    /// integer digits looks like 元 (`1050000`).
+    pub yuan_digits: usize,
+    /// In a form read as 元, a budget under this many 元 looks like 万元.
+    pub min_yuan: u64,
+}
+
+impl Default for Plausible {
+    fn default() -> Self {
+        Plausible {
+            max_wanyuan: 100_000,
+            yuan_digits: 5,
+            min_yuan: 1_000,
+        }
+    }
 }
 
 /// A project category of the reference table.
@@ -70,6 +95,7 @@ impl Default for Settings {
             levels: level::Levels::default(),
             categories: HashMap::new(),
             func_classes: func_class::FuncClasses::default(),
+            plausible: Plausible::default(),
         }
     }
 }

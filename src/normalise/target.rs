@@ -101,8 +101,10 @@ pub fn parse_target(raw: &str) -> Target {
             break;
         }
     }
-    // A number followed by more words or numbers is a description, not a target.
-    if unit.chars().any(|c| c.is_ascii_digit()) || unit.chars().count() > 6 {
+    // A number followed by more words or numbers is a description, not a
+    // target; a year or a month (`2025年年底前`, `12月底前`) is a date.
+    if unit.chars().any(|c| c.is_ascii_digit()) || unit.chars().count() > 6 || is_date(number, unit)
+    {
         return text_target();
     }
     Target {
@@ -110,6 +112,20 @@ pub fn parse_target(raw: &str) -> Target {
         value: Some(value),
         unit: (!unit.is_empty()).then(|| unit.to_string()),
     }
+}
+
+/// True when `number` followed by `unit` names a date: a year
+/// (`2025年`, `2023年底`) or a month's end (`12月底`, `6月前`), not a
+/// quantity (`3年`, `12个月`).
+fn is_date(number: &str, unit: &str) -> bool {
+    let whole = |range: std::ops::RangeInclusive<u32>| {
+        number.parse::<u32>().is_ok_and(|n| range.contains(&n))
+    };
+    if unit.starts_with('年') {
+        return number.len() == 4 && whole(1990..=2100);
+    }
+    unit.strip_prefix('月')
+        .is_some_and(|rest| rest.starts_with(['底', '末', '前', '中', '初']) && whole(1..=12))
 }
 
 fn text_target() -> Target {
@@ -194,5 +210,24 @@ mod tests {
         assert_eq!(run_together("1500"), None);
         assert_eq!(run_together("0100"), None);
         assert_eq!(run_together("95%"), None);
+    }
+
+    #[test]
+    fn dates_and_words_are_text_targets() {
+        for raw in [
+            "2025年年底前",
+            "2023年底",
+            "12月底前",
+            "2024年",
+            "6月末",
+            "按期完成",
+            "逐步提高",
+        ] {
+            let t = parse_target(raw);
+            assert_eq!((t.op.as_str(), t.value), ("text", None), "{raw}");
+        }
+        for (raw, unit) in [("3年", "年"), ("12个月", "个月"), ("≥10天", "天")] {
+            assert_eq!(parse_target(raw).unit.as_deref(), Some(unit), "{raw}");
+        }
     }
 }

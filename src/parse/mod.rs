@@ -281,13 +281,7 @@ fn parse_block(
     form.unit = value(Field::Unit)
         .filter(|f| !f.is_blank())
         .or_else(|| ctx.unit.clone());
-    // A unit in a label (预算数（元）, 项目资金（元）) is the most specific.
-    form.amount_unit = [Field::BudgetTotal, Field::BudgetGroup]
-        .into_iter()
-        .filter_map(first)
-        .find(|p| crate::vocab::money::find_money_unit(&grid.text(*p)).is_some())
-        .map(|p| RawField::at(grid, p))
-        .or_else(|| ctx.amount_unit.clone());
+    form.amount_unit = amount_unit(grid, &labels).or_else(|| ctx.amount_unit.clone());
     form.purpose = value(Field::Purpose).or_else(|| {
         purpose_in_group(
             grid,
@@ -304,6 +298,34 @@ fn parse_block(
     }
     form.labels = labels;
     form
+}
+
+/// The unit a form's money labels state, the nearest first: in a money
+/// label itself (`预算数（元）`, `财政拨款(万元)`), in the group label over
+/// them (`项目资金（元）`, `资金情况(元)`), or in the header cell left of
+/// the 预算数 label (a merged `投入目标(万元)`).
+fn amount_unit(grid: &Grid, labels: &[Label]) -> Option<RawField> {
+    use crate::vocab::money::find_money_unit;
+    let money = [
+        Field::BudgetTotal,
+        Field::BudgetFiscal,
+        Field::BudgetOther,
+        Field::BudgetGroup,
+    ];
+    let states = |p: &Pos| find_money_unit(&grid.text(*p)).is_some();
+    let in_label = money
+        .iter()
+        .flat_map(|f| labels.iter().filter(move |l| l.field == *f))
+        .map(|l| l.pos)
+        .find(states);
+    let left_of_total = || {
+        let total = labels.iter().find(|l| l.field == Field::BudgetTotal)?.pos;
+        let left = grid.owner(Pos::new(total.row, total.col.checked_sub(1)?));
+        states(&left).then_some(left)
+    };
+    in_label
+        .or_else(left_of_total)
+        .map(|p| RawField::at(grid, p))
 }
 
 /// The purpose under a group label such as 预算规模及资金用途 merged over two
@@ -566,5 +588,96 @@ impl RawForm {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::{CellRange, CellValue};
+    use crate::locate::Labels;
+
+    /// A merged range: its first and last cell, (row, column).
+    type Merge = ((u32, u32), (u32, u32));
+
+    /// A grid of text cells and merged ranges.
+    fn grid(cells: &[(u32, u32, &str)], merges: &[Merge]) -> Grid {
+        Grid::new(
+            "f.xlsx",
+            "S",
+            cells
+                .iter()
+                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text((*t).into()))),
+            merges
+                .iter()
+                .map(|(a, b)| CellRange::new(Pos::new(a.0, a.1), Pos::new(b.0, b.1)))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn one_form(g: &Grid) -> RawForm {
+        let mut forms = parse_grid(g, &Matcher::new(&Labels::default()));
+        assert_eq!(forms.len(), 1);
+        forms.remove(0)
+    }
+
+    fn unit_of(form: &RawForm) -> Option<&str> {
+        form.amount_unit.as_ref().map(|f| f.text.as_str())
+    }
+
+    #[test]
+    fn the_amount_unit_comes_from_the_nearest_money_label() {
+        // 资金情况(元) merged over the three money rows, left of them.
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "资金情况(元)"),
+                (1, 1, "年度资金总额"),
+                (1, 2, "105000"),
+                (2, 1, "其中：财政拨款"),
+                (2, 2, "105000"),
+            ],
+            &[((1, 0), (3, 0))],
+        );
+        assert_eq!(unit_of(&one_form(&g)), Some("资金情况(元)"));
+        // In the 预算数 label itself, over a sheet-wide 单位：万元.
+        let g = grid(
+            &[
+                (0, 3, "单位：万元"),
+                (1, 0, "项目名称"),
+                (1, 1, "某项目"),
+                (2, 0, "预算数（元）"),
+                (2, 1, "105000"),
+            ],
+            &[],
+        );
+        assert_eq!(unit_of(&one_form(&g)), Some("预算数（元）"));
+        // A header cell left of 预算数 that is no label: 投入目标(万元).
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "投入目标(万元)"),
+                (1, 1, "预算数"),
+                (1, 2, "10.5"),
+            ],
+            &[],
+        );
+        assert_eq!(unit_of(&one_form(&g)), Some("投入目标(万元)"));
+    }
+
+    #[test]
+    fn a_form_stating_no_unit_has_none() {
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "预算数"),
+                (1, 1, "10.5"),
+            ],
+            &[],
+        );
+        assert_eq!(unit_of(&one_form(&g)), None);
     }
 }

@@ -109,6 +109,14 @@ pub struct NormaliseConfig {
     pub code_pattern: String,
     /// Leading digits of a unit code that form the department code.
     pub dept_code_length: usize,
+    /// A project budget over this many 万元 is reported as implausible.
+    pub plausible_max_wanyuan: u64,
+    /// In a form read as 万元, whole amounts with at least this many integer
+    /// digits are reported as looking like 元.
+    pub plausible_yuan_digits: usize,
+    /// In a form read as 元, a budget under this many 元 is reported as
+    /// looking like 万元.
+    pub plausible_min_yuan: u64,
     /// CSV `code,name[,func_class_code]`: project categories by `code_category`.
     pub categories: Option<PathBuf>,
     /// CSV `code,name[,level]`: functional classification (类/款/项).
@@ -127,6 +135,9 @@ impl Default for NormaliseConfig {
             default_source_unit: s.default_source_unit.name().to_string(),
             code_pattern: s.code_pattern.as_str().to_string(),
             dept_code_length: s.dept_code_length,
+            plausible_max_wanyuan: s.plausible.max_wanyuan,
+            plausible_yuan_digits: s.plausible.yuan_digits,
+            plausible_min_yuan: s.plausible.min_yuan,
             categories: None,
             func_classes: None,
             level_synonyms: None,
@@ -220,6 +231,11 @@ impl Pipeline {
             code_pattern,
             dept_code_length: n.dept_code_length,
             year: n.year,
+            plausible: crate::normalise::Plausible {
+                max_wanyuan: n.plausible_max_wanyuan,
+                yuan_digits: n.plausible_yuan_digits,
+                min_yuan: n.plausible_min_yuan,
+            },
             ..Settings::default()
         };
         let mut settings = settings;

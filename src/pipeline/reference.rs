@@ -91,25 +91,50 @@ pub fn func_classes(path: &Path) -> Result<FuncClasses, String> {
 struct LevelRow {
     written: String,
     canonical: String,
+    /// `1` or `2`: makes `canonical` a level of the user's, besides the
+    /// standard ones.
+    #[serde(default)]
+    level: Option<u8>,
 }
 
-/// `written,canonical`: indicator-level synonyms. Each canonical name must
-/// be one of the standard level-1 or level-2 names.
+/// `written,canonical[,level]`: indicator-level synonyms. A canonical name
+/// is one of the standard level-1 or level-2 names, or a level of the
+/// user's when the row gives its `level` (1 or 2).
 pub fn level_synonyms(path: &Path) -> Result<Levels, String> {
     use crate::normalise::level::{LEVEL1, LEVEL2};
     let rows = read::<LevelRow>(path)?;
+    let standard = |c: &str| LEVEL1.contains(&c) || LEVEL2.contains(&c);
+    let (mut added1, mut added2) = (Vec::new(), Vec::new());
     for r in &rows {
-        if !LEVEL1.contains(&r.canonical.as_str()) && !LEVEL2.contains(&r.canonical.as_str()) {
-            return Err(format!(
-                "{}: '{}' is not a standard indicator level (one of {} / {})",
-                path.display(),
-                r.canonical,
-                LEVEL1.join("、"),
-                LEVEL2.join("、")
-            ));
+        let added = match r.level {
+            Some(1) => &mut added1,
+            Some(2) => &mut added2,
+            Some(n) => {
+                return Err(format!(
+                    "{}: level {n} of '{}' is neither 1 nor 2",
+                    path.display(),
+                    r.canonical
+                ))
+            }
+            None => continue,
+        };
+        if !standard(&r.canonical) && !added.contains(&r.canonical) {
+            added.push(r.canonical.clone());
         }
     }
-    Ok(Levels::new(
+    let known = |c: &String| standard(c) || added1.contains(c) || added2.contains(c);
+    if let Some(r) = rows.iter().find(|r| !known(&r.canonical)) {
+        return Err(format!(
+            "{}: '{}' is not a standard indicator level (one of {} / {}); to add it as a level of your own, give its level (1 or 2) in a `level` column",
+            path.display(),
+            r.canonical,
+            LEVEL1.join("、"),
+            LEVEL2.join("、")
+        ));
+    }
+    Ok(Levels::with_added(
+        &added1,
+        &added2,
         rows.into_iter().map(|r| (r.written, r.canonical)),
     ))
 }
@@ -151,6 +176,21 @@ mod tests {
                 .map(|s| &**s),
             Some("效益指标")
         );
+        let added =
+            file("written,canonical,level\n项目管理,项目管理指标,1\n管理指标,项目管理指标,\n");
+        let levels = level_synonyms(added.path()).unwrap();
+        assert_eq!(
+            levels.level1("管理指标").map(|s| &**s),
+            Some("项目管理指标")
+        );
+        assert_eq!(
+            levels.level1("项目管理指标").map(|s| &**s),
+            Some("项目管理指标")
+        );
+        let bad = file("written,canonical,level\nx,y,3\n");
+        assert!(level_synonyms(bad.path())
+            .unwrap_err()
+            .contains("neither 1 nor 2"));
     }
 
     #[test]

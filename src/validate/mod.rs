@@ -13,7 +13,7 @@ use serde::Deserialize;
 use rust_decimal::Decimal;
 
 use crate::model::{Issue, IssueCode, Project, Records, Severity, Source};
-use crate::normalise::level::LEVEL1;
+use crate::normalise::level::REQUIRED_LEVEL1;
 use crate::normalise::target::run_together;
 
 /// What the pipeline file says about a rule: its severity, or `off`.
@@ -152,7 +152,7 @@ fn level1_groups(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         .iter()
         .filter_map(|i| i.level1.as_deref())
         .collect();
-    let missing: Vec<&str> = LEVEL1
+    let missing: Vec<&str> = REQUIRED_LEVEL1
         .iter()
         .copied()
         .filter(|l| !present.contains(l))
@@ -433,7 +433,7 @@ mod tests {
             budget_other: d("5.00"),
             ..Project::default()
         };
-        let indicators = LEVEL1
+        let indicators = REQUIRED_LEVEL1
             .iter()
             .map(|l| Indicator {
                 level1: Some((*l).into()),

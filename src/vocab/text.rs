@@ -59,6 +59,32 @@ pub fn fold_label_into(s: &str, out: &mut String) {
     out.push_str(&s[run..]);
 }
 
+/// A folded label ([`fold_label`]) without what forms write around a name:
+/// required marks before it (`*部门名称`, `★数量指标`), bracketed notes and
+/// scores after it (`产出指标(50分)`, `数量指标(必填硬性指标)`,
+/// `年度绩效目标(90分)`), and colons.
+pub fn without_notes(key: &str) -> &str {
+    let mut s = key.trim_start_matches(['*', '★', '☆', '※']);
+    loop {
+        let t = s.trim_end_matches([':', '：']);
+        let Some(open) = t.strip_suffix(')').and_then(|b| b.rfind('(')) else {
+            return t;
+        };
+        if open == 0 {
+            return t;
+        }
+        s = &t[..open];
+    }
+}
+
+/// The score a note gives (`产出指标(50分)` → 50), if any.
+pub fn score_of(key: &str) -> Option<&str> {
+    let open = key.rfind('(')?;
+    let note = key[open + 1..].strip_suffix(')')?;
+    let number = note.strip_suffix('分')?;
+    (!number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.')).then_some(number)
+}
+
 /// Free text (names, purposes, goals, descriptions): trimmed, with Windows
 /// line ends made `\n`; never otherwise rewritten.
 pub fn clean_text(s: &str) -> String {
@@ -127,6 +153,23 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(fast, each);
         }
+    }
+
+    #[test]
+    fn notes_and_marks_around_a_label_are_set_aside() {
+        for (written, bare) in [
+            ("产出指标(50分)", "产出指标"),
+            ("数量指标(必填硬性指标)", "数量指标"),
+            ("*部门名称:", "部门名称"),
+            ("★数量指标", "数量指标"),
+            ("年度绩效目标(90分)", "年度绩效目标"),
+            ("项目(专项)名称", "项目(专项)名称"),
+            ("(50分)", "(50分)"),
+        ] {
+            assert_eq!(without_notes(&fold_label(written)), bare, "{written}");
+        }
+        assert_eq!(score_of(&fold_label("产出指标（50分）")), Some("50"));
+        assert_eq!(score_of("数量指标(必填)"), None);
     }
 
     #[test]

@@ -7,18 +7,20 @@ use super::text::fold_width;
 /// full-width characters are already folded.
 pub fn unit_parts(folded: &str) -> (Option<&str>, Option<&str>) {
     let s = folded.trim();
-    let s = s
-        .strip_prefix("单位名称")
-        .or_else(|| s.strip_prefix("实施单位"))
-        .or_else(|| s.strip_prefix("单位"))
+    let s = ["单位名称", "具体实施单位", "实施单位", "申报单位", "单位"]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
         .map(|r| r.trim_start_matches([':', ' ']))
         .unwrap_or(s);
-    let inner = s.trim_start_matches(['[', '【', '(']);
+    let inner = s.trim_start_matches(['[', '【', '(', '〔']);
     let digits = inner.bytes().take_while(u8::is_ascii_digit).count();
     if digits < 3 {
         return (None, (!s.is_empty()).then_some(s));
     }
-    let rest = inner[digits..].trim_start_matches([']', '】', ')']).trim();
+    // `762002秦皇岛…`, `[762002]…`, `(433001)乌海市…`, `219001-池州市…`.
+    let rest = inner[digits..]
+        .trim_start_matches([']', '】', ')', '〕', '-', '—', '_'])
+        .trim();
     (Some(&inner[..digits]), (!rest.is_empty()).then_some(rest))
 }
 
@@ -28,12 +30,28 @@ pub fn looks_like_unit(raw: &str) -> bool {
     let folded = fold_width(raw);
     let (code, name) = unit_parts(&folded);
     code.is_some_and(|c| (5..=12).contains(&c.len()))
-        && name.is_none_or(|n| !n.starts_with(['年', '.', '%']))
+        && name.is_none_or(|n| {
+            !n.starts_with(['年', '.', '%', '-']) && !n.starts_with(|c: char| c.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_and_names_written_every_way() {
+        for (written, code, name) in [
+            ("(433001)乌海市财政局", "433001", "乌海市财政局"),
+            ("（433）乌海市人民政府(部门)", "433", "乌海市人民政府(部门)"),
+            ("219001-池州市教育局", "219001", "池州市教育局"),
+            ("219001 池州市教育局", "219001", "池州市教育局"),
+            ("申报单位：219001池州市教育局", "219001", "池州市教育局"),
+        ] {
+            let folded = fold_width(written);
+            assert_eq!(unit_parts(&folded), (Some(code), Some(name)), "{written}");
+        }
+    }
 
     #[test]
     fn what_is_a_unit() {
