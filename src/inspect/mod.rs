@@ -93,6 +93,9 @@ pub fn text(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String
                 };
                 let _ = writeln!(out, "      {:<24} {:<8} {}", name, at(field.pos), value);
             }
+            for s in &f.skipped {
+                let _ = writeln!(out, "      skipped: row {} — {}", s.pos.row + 1, s.why);
+            }
             let present: Vec<Field> = f.labels.iter().map(|l| l.field).collect();
             for (field, name) in EXPECTED {
                 if !present.contains(field) {

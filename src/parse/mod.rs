@@ -82,6 +82,15 @@ pub struct RawForm {
     pub indicators: Vec<RawIndicator>,
     /// Every label the form was read by, for `inspect`.
     pub labels: Vec<Label>,
+    /// Rows passed over, and why, for `inspect`.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A row of a form that was passed over, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub pos: Pos,
+    pub why: &'static str,
 }
 
 /// Sheet- or workbook-wide statements that apply to every form below them.
@@ -273,7 +282,7 @@ fn parse_block(
         budget_total: value(Field::BudgetTotal),
         budget_fiscal: value(Field::BudgetFiscal),
         budget_other: value(Field::BudgetOther),
-        goals: value(Field::Goals),
+        goals: goals(grid, kinds, &labels),
         func_class: value(Field::FuncClass),
         dept: value(Field::Dept),
         ..RawForm::default()
@@ -294,10 +303,33 @@ fn parse_block(
         form.plan = plan(grid, kinds, p, block.last_col);
     }
     if let Some(header) = first(Field::Level1) {
-        form.indicators = indicators(grid, kinds, header, block);
+        form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
     form.labels = labels;
     form
+}
+
+/// The goals: the value right of a goals label, or, in a header-then-content
+/// layout (`年度目标` in a header row), the text in the row below it. A
+/// label with neither (a section heading such as `年度绩效目标` over the
+/// indicator table) gives way to the next goals label.
+fn goals(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Option<RawField> {
+    let mut first = None;
+    for l in labels.iter().filter(|l| l.field == Field::Goals) {
+        let right = adjacent(grid, kinds, l.pos);
+        if !right.is_blank() {
+            return Some(right);
+        }
+        let below = grid.owner(Pos::new(grid.bottom_edge(l.pos) + 1, l.pos.col));
+        if kinds.field(below).is_none() && !kinds.is_title(below) {
+            let value = RawField::of_owner(grid, below);
+            if !value.is_blank() {
+                return Some(value);
+            }
+        }
+        first.get_or_insert(right);
+    }
+    first
 }
 
 /// The unit a form's money labels state, the nearest first: in a money
@@ -391,20 +423,18 @@ fn plan(grid: &Grid, kinds: &Kinds, label: Pos, last_col: u32) -> Vec<RawCheckpo
 /// ends at the next form's title, unit or labels, a footer (`填报人：…`), a
 /// row with no level that does not sit right under the table, or the
 /// block's end.
-fn indicators(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<RawIndicator> {
-    let mut columns: Vec<(Field, u32)> = Vec::new();
-    for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
-        if grid.owner(pos) != pos {
-            continue;
-        }
-        if let Some(f) = kinds.field(pos) {
-            if f.is_indicator_column() && !columns.iter().any(|(g, _)| *g == f) {
-                columns.push((f, pos.col));
-            }
-        }
-    }
+fn indicators(
+    grid: &Grid,
+    kinds: &Kinds,
+    header: Pos,
+    block: &Block,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<RawIndicator> {
+    let columns = indicator_columns(grid, kinds, header, block);
     let col_of = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
     let mut out: Vec<RawIndicator> = Vec::new();
+    // The last row read as an indicator or passed over as a placeholder.
+    let mut last_taken: Option<u32> = None;
     let start = grid.bottom_edge(header) + 1;
     for row in grid.content_rows((start, block.last_row)) {
         if ends_table(grid, kinds, row, block, &columns) {
@@ -425,6 +455,14 @@ fn indicators(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<Raw
         if ind.level3.is_blank() && ind.description.is_blank() && ind.target.is_blank() {
             continue;
         }
+        if is_placeholder(&ind) {
+            last_taken = Some(row);
+            skipped.push(Skipped {
+                pos: ind.row,
+                why: "a template placeholder row (指标1, ……), not an indicator",
+            });
+            continue;
+        }
         // A footer such as 填报人：张三 ends the table.
         if ind.level1.text.contains([':', '：']) {
             break;
@@ -433,7 +471,7 @@ fn indicators(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<Raw
         // has a level, or both its indicator and target; after a blank row
         // (or as the first row) its level 1 must look like one. A note
         // merged across the table's columns is not an indicator either.
-        let right_under = out.last().is_some_and(|p| p.row.row + 1 == row);
+        let right_under = last_taken.is_some_and(|r| r + 1 == row);
         let continues = if right_under {
             !ind.level1.is_blank()
                 || !ind.level2.is_blank()
@@ -452,9 +490,49 @@ fn indicators(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<Raw
                 }
             }
         }
+        last_taken = Some(row);
         out.push(ind);
     }
     out
+}
+
+/// The indicator table's columns: each indicator field's first header cell.
+fn indicator_columns(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<(Field, u32)> {
+    let mut columns: Vec<(Field, u32)> = Vec::new();
+    for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
+        if grid.owner(pos) != pos {
+            continue;
+        }
+        if let Some(f) = kinds.field(pos) {
+            if f.is_indicator_column() && !columns.iter().any(|(g, _)| *g == f) {
+                columns.push((f, pos.col));
+            }
+        }
+    }
+    columns
+}
+
+/// A row a blank template left as it was: its indicator is `指标1`,
+/// `……` or `**`, and its target empty or a mask (`≥**%`).
+fn is_placeholder(ind: &RawIndicator) -> bool {
+    let mask = |t: &str| {
+        let t = t.trim();
+        t.chars()
+            .all(|c| matches!(c, '…' | '.' | '。' | '*' | '＊' | '-' | '—' | ' '))
+            || t.strip_prefix("指标").is_some_and(|n| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+            })
+    };
+    let masked_target =
+        ind.target.is_blank() || ind.target.text.contains("**") || mask(&ind.target.text);
+    let name = if ind.level3.is_blank() {
+        &ind.description
+    } else {
+        &ind.level3
+    };
+    mask(&name.text) && masked_target
 }
 
 /// A level-1 cell as forms write it: `产出指标`, `效果指标`, `满意度`, …
@@ -679,5 +757,69 @@ mod tests {
             &[],
         );
         assert_eq!(unit_of(&one_form(&g)), None);
+    }
+
+    #[test]
+    fn goals_below_a_header_label_and_not_under_a_section_heading() {
+        // 年度绩效目标 heads the indicator table across its width; the goals
+        // are under 年度目标 in the header row above, in merged rows below.
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "长期目标"),
+                (1, 2, "年度目标"),
+                (2, 0, "三年完成改造"),
+                (2, 2, "1.完成改造10处"),
+                (4, 0, "年度绩效目标(90分)"),
+                (5, 0, "一级指标"),
+                (5, 1, "二级指标"),
+                (5, 2, "三级指标"),
+                (5, 3, "指标值"),
+                (6, 0, "产出指标"),
+                (6, 1, "数量指标"),
+                (6, 2, "改造数量"),
+                (6, 3, "10处"),
+            ],
+            &[((2, 2), (3, 3)), ((4, 0), (4, 3))],
+        );
+        let form = one_form(&g);
+        let goals = form.goals.expect("goals");
+        assert_eq!(goals.text, "1.完成改造10处");
+        assert_eq!(goals.pos, Some(Pos::new(2, 2)));
+        assert_eq!(form.indicators.len(), 1);
+    }
+
+    #[test]
+    fn template_placeholder_rows_are_skipped_with_a_note() {
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "一级指标"),
+                (1, 1, "二级指标"),
+                (1, 2, "三级指标"),
+                (1, 3, "指标值"),
+                (2, 0, "产出指标"),
+                (2, 1, "数量指标"),
+                (2, 2, "改造数量"),
+                (2, 3, "10处"),
+                (3, 2, "指标1"),
+                (4, 2, "……"),
+                (4, 3, "≥**%"),
+                (5, 2, "完成率"),
+                (5, 3, "100%"),
+            ],
+            &[],
+        );
+        let form = one_form(&g);
+        let names: Vec<&str> = form
+            .indicators
+            .iter()
+            .map(|i| i.level3.text.as_str())
+            .collect();
+        assert_eq!(names, ["改造数量", "完成率"]);
+        let rows: Vec<u32> = form.skipped.iter().map(|s| s.pos.row).collect();
+        assert_eq!(rows, [3, 4]);
     }
 }
