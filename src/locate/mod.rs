@@ -34,6 +34,16 @@ pub struct Labels {
     pub description: Vec<String>,
     pub target: Vec<String>,
     pub basis: Vec<String>,
+    /// A column of the target's operator (`≥`, `定性`) or, by its content,
+    /// its direction.
+    pub target_op: Vec<String>,
+    /// A column of the target's unit (`%`, `人`).
+    pub target_unit: Vec<String>,
+    /// A column of the target's direction (`正向`/`反向`) or, by its
+    /// content, its operator.
+    pub target_direction: Vec<String>,
+    /// A column of the indicator's weight (score).
+    pub weight: Vec<String>,
     pub func_class: Vec<String>,
     pub dept: Vec<String>,
     /// A title cell ends with one of these (`…绩效目标表`).
@@ -82,7 +92,11 @@ impl Default for Labels {
             level3: list(&["三级指标", "三级绩效指标"]),
             description: list(&["绩效指标描述", "指标描述", "指标内容"]),
             target: list(&["指标值", "目标值", "绩效指标值"]),
-            basis: list(&["指标值确定依据", "确定依据"]),
+            basis: list(&["指标值确定依据", "确定依据", "指标值说明"]),
+            target_op: list(&["指标性质", "计算符号", "运算符号", "符号"]),
+            target_unit: list(&["计量单位", "度量单位", "指标单位"]),
+            target_direction: list(&["指标方向", "指标属性"]),
+            weight: list(&["分值", "权重", "指标分值", "权重(分)"]),
             func_class: list(&[
                 "支出功能分类",
                 "支出功能分类科目",
@@ -115,6 +129,10 @@ pub enum Field {
     Description,
     Target,
     Basis,
+    TargetOp,
+    TargetUnit,
+    TargetDirection,
+    Weight,
     FuncClass,
     Dept,
 }
@@ -139,6 +157,10 @@ impl Field {
             Field::Description => "description",
             Field::Target => "target",
             Field::Basis => "basis",
+            Field::TargetOp => "target_op",
+            Field::TargetUnit => "target_unit",
+            Field::TargetDirection => "target_direction",
+            Field::Weight => "weight",
             Field::FuncClass => "func_class",
             Field::Dept => "dept",
         }
@@ -154,6 +176,10 @@ impl Field {
                 | Field::Description
                 | Field::Target
                 | Field::Basis
+                | Field::TargetOp
+                | Field::TargetUnit
+                | Field::TargetDirection
+                | Field::Weight
         )
     }
 }
@@ -168,7 +194,7 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(labels: &Labels) -> Matcher {
         let mut fields = FxHashMap::default();
-        let groups: [(&Vec<String>, Field); 18] = [
+        let groups: [(&Vec<String>, Field); 22] = [
             (&labels.project_code, Field::ProjectCode),
             (&labels.project_name, Field::ProjectName),
             (&labels.unit, Field::Unit),
@@ -185,6 +211,10 @@ impl Matcher {
             (&labels.description, Field::Description),
             (&labels.target, Field::Target),
             (&labels.basis, Field::Basis),
+            (&labels.target_op, Field::TargetOp),
+            (&labels.target_unit, Field::TargetUnit),
+            (&labels.target_direction, Field::TargetDirection),
+            (&labels.weight, Field::Weight),
             (&labels.func_class, Field::FuncClass),
             (&labels.dept, Field::Dept),
         ];

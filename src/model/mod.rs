@@ -121,6 +121,10 @@ pub struct Indicator {
     pub target_op: Option<String>,
     pub target_value: Option<Decimal>,
     pub target_unit: Option<String>,
+    /// `positive` (正向) or `negative` (反向), when the form says.
+    pub target_direction: Option<&'static str>,
+    /// The indicator's weight (分值), from its column or a score in its name.
+    pub weight: Option<Decimal>,
     pub basis: Option<String>,
 }
 

@@ -244,6 +244,18 @@ pub const INDICATORS: Table = Table {
             "计量单位",
             "the target's unit (`%`, `人`)",
         ),
+        col(
+            "target_direction",
+            Vocab,
+            "指标方向",
+            "`positive` (正向: more is better) or `negative` (反向)",
+        ),
+        col(
+            "weight",
+            Ratio { min_scale: 0 },
+            "分值",
+            "the indicator's weight (分值, 权重)",
+        ),
         col("basis", Text, "指标值确定依据", "basis of the target"),
         SOURCE_FILE,
         SOURCE_SHEET,

@@ -477,7 +477,8 @@ fn indicator(seq: u32, r: RawIndicator, settings: &Settings, sink: &mut Sink) ->
             );
         }
     }
-    let t = target_of(&r.target, sink);
+    let (t, direction) = target_of(&r, sink);
+    let weight = weight_of(&r);
     Indicator {
         source: sink.source(Some(r.row)),
         key: sink.key.clone(),
@@ -488,18 +489,23 @@ fn indicator(seq: u32, r: RawIndicator, settings: &Settings, sink: &mut Sink) ->
         level1_raw: r.level1.text,
         level2_raw: r.level2.text,
         description: non_empty_owned(r.description.text),
-        target_raw: r.target.text,
+        target_raw: target_raw(r.target.text, &r.op, &r.unit),
         target_cell: r.target.pos,
         target_op: (!t.op.is_empty()).then_some(t.op),
         target_value: t.value,
         target_unit: t.unit,
+        target_direction: direction,
+        weight,
         basis: non_empty_owned(r.basis.text),
     }
 }
 
-/// A target cell parsed, its value fitted to the ratio scale.
-fn target_of(field: &RawField, sink: &mut Sink) -> target::Target {
-    let mut t = target::parse_target(&field.text);
+/// A target parsed from its cell and the columns of its parts (operator or
+/// direction, unit), its value fitted to the ratio scale.
+fn target_of(r: &RawIndicator, sink: &mut Sink) -> (target::Target, Option<&'static str>) {
+    let field = &r.target;
+    let signs = [r.op.text.as_str(), r.direction.text.as_str()];
+    let (mut t, direction) = target::compose(&field.text, signs, &r.unit.text, &r.level3.text);
     if let Some(v) = t.value {
         let (v, rounded) = fit_scale(v, RATIO_SCALE);
         if rounded {
@@ -514,7 +520,34 @@ fn target_of(field: &RawField, sink: &mut Sink) -> target::Target {
         }
         t.value = Some(v);
     }
-    t
+    (t, direction)
+}
+
+/// The target as written: its cell, with the operator and unit cells
+/// around it when the table has them in columns of their own (`≥`, `95`,
+/// `%` → `≥95%`).
+fn target_raw(target: String, op: &RawField, unit: &RawField) -> String {
+    let op = op.text.trim();
+    let op = match target::sign(op) {
+        Some(target::Sign::Op(_)) => op,
+        _ => "",
+    };
+    let unit = unit.text.trim();
+    if op.is_empty() && unit.is_empty() {
+        return target;
+    }
+    format!("{op}{}{unit}", target.trim())
+}
+
+/// The weight: its column, else a score in the indicator's name
+/// (`培训人数(10分)`).
+fn weight_of(r: &RawIndicator) -> Option<Decimal> {
+    if let Ok(Some(w)) = parse_decimal(&r.weight.text) {
+        return Some(fit_scale(w, RATIO_SCALE).0);
+    }
+    let key = crate::vocab::text::fold_label(&r.level3.text);
+    let score = crate::vocab::text::score_of(&key)?;
+    parse_decimal(score).ok().flatten()
 }
 
 fn cell(field: Option<&RawField>) -> Option<Pos> {

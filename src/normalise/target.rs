@@ -128,6 +128,84 @@ fn is_date(number: &str, unit: &str) -> bool {
         .is_some_and(|rest| rest.starts_with(['底', '末', '前', '中', '初']) && whole(1..=12))
 }
 
+/// What a cell of an operator or direction column says (the same header
+/// carries either in different provinces, so the content decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sign {
+    /// `>=`, `<=`, `=`, `>`, `<`, or `text` (定性).
+    Op(&'static str),
+    /// `positive` (正向: more is better) or `negative` (反向).
+    Direction(&'static str),
+}
+
+/// The sign a cell gives (`≥`, `大于等于`, `定性`, `正向`), if any.
+pub fn sign(raw: &str) -> Option<Sign> {
+    let s: String = fold_width(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let s = s.trim_end_matches("指标");
+    match s {
+        "" | "定量" => return None,
+        "定性" => return Some(Sign::Op("text")),
+        "正向" | "越大越好" | "越高越好" => return Some(Sign::Direction("positive")),
+        "反向" | "越小越好" | "越低越好" => return Some(Sign::Direction("negative")),
+        "＞" => return Some(Sign::Op(">")),
+        "＜" => return Some(Sign::Op("<")),
+        _ => {}
+    }
+    PREFIX_OPS
+        .iter()
+        .find(|(word, _)| *word == s)
+        .map(|(_, op)| Sign::Op(op))
+}
+
+/// A target whose parts may sit in columns of their own: the operator
+/// (or direction) cells, the unit cell, and the level-3 name, which may
+/// carry the unit (`保障在职职工人数(人)`). Returns the target and its
+/// direction.
+pub fn compose(
+    target: &str,
+    signs: [&str; 2],
+    unit: &str,
+    level3: &str,
+) -> (Target, Option<&'static str>) {
+    let mut t = parse_target(target);
+    let signs = signs.map(sign);
+    let op = signs.iter().find_map(|s| match s {
+        Some(Sign::Op(o)) => Some(*o),
+        _ => None,
+    });
+    let direction = signs.iter().find_map(|s| match s {
+        Some(Sign::Direction(d)) => Some(*d),
+        _ => None,
+    });
+    match op {
+        Some("text") if !t.op.is_empty() => t = text_target(),
+        Some(o) if t.op == "=" => t.op = o.to_string(),
+        _ => {}
+    }
+    if t.value.is_some() && t.unit.is_none() {
+        let unit = unit.trim();
+        t.unit = if unit.is_empty() {
+            unit_in_name(level3)
+        } else {
+            Some(fold_width(unit).into_owned())
+        };
+    }
+    (t, direction)
+}
+
+/// A unit in brackets at the end of an indicator's name:
+/// `保障在职职工人数(人)` → `人`, `完成率（%）` → `%`.
+fn unit_in_name(name: &str) -> Option<String> {
+    let folded = fold_width(name.trim());
+    let inner = folded.strip_suffix(')')?;
+    let unit = &inner[inner.rfind('(')? + 1..];
+    let short = !unit.is_empty() && unit.chars().count() <= 4;
+    (short && !unit.chars().any(|c| c.is_ascii_digit() || c == '分')).then(|| unit.to_string())
+}
+
 fn text_target() -> Target {
     Target {
         op: "text".to_string(),
@@ -229,5 +307,27 @@ mod tests {
         for (raw, unit) in [("3年", "年"), ("12个月", "个月"), ("≥10天", "天")] {
             assert_eq!(parse_target(raw).unit.as_deref(), Some(unit), "{raw}");
         }
+    }
+
+    #[test]
+    fn a_target_split_over_columns_is_composed() {
+        let (t, dir) = compose("95", ["≥", ""], "%", "完成率");
+        assert_eq!((t.op.as_str(), t.unit.as_deref()), (">=", Some("%")));
+        assert_eq!(t.value, Some(Decimal::from(95)));
+        assert_eq!(dir, None);
+        // The same header carries a direction in another province.
+        let (t, dir) = compose("200", ["正向", ""], "人", "培训人数");
+        assert_eq!((t.op.as_str(), dir), ("=", Some("positive")));
+        let (t, dir) = compose("5", ["", "≤"], "", "投诉次数");
+        assert_eq!((t.op.as_str(), dir), ("<=", None));
+        // 定性: a text target, whatever the number cell holds.
+        assert_eq!(compose("好", ["定性", ""], "", "x").0.op, "text");
+        // An operator written in the value wins over the column.
+        assert_eq!(compose("≤3", [">=", ""], "", "x").0.op, "<=");
+        // The unit from the name when there is no unit column.
+        let (t, _) = compose("120", ["", ""], "", "保障在职职工人数(人)");
+        assert_eq!(t.unit.as_deref(), Some("人"));
+        let (t, _) = compose("120", ["", ""], "", "产出指标(50分)");
+        assert_eq!(t.unit, None);
     }
 }

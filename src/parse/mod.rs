@@ -55,6 +55,11 @@ pub struct RawIndicator {
     pub description: RawField,
     pub target: RawField,
     pub basis: RawField,
+    /// The target's parts in columns of their own, when the table has them.
+    pub op: RawField,
+    pub unit: RawField,
+    pub direction: RawField,
+    pub weight: RawField,
 }
 
 /// Everything read from one form block, before normalisation.
@@ -451,6 +456,10 @@ fn indicators(
             description: get(Field::Description),
             target: get(Field::Target),
             basis: get(Field::Basis),
+            op: get(Field::TargetOp),
+            unit: get(Field::TargetUnit),
+            direction: get(Field::TargetDirection),
+            weight: get(Field::Weight),
         };
         if ind.level3.is_blank() && ind.description.is_blank() && ind.target.is_blank() {
             continue;
@@ -659,6 +668,10 @@ impl RawForm {
                 ("description", &ind.description),
                 ("target", &ind.target),
                 ("basis", &ind.basis),
+                ("target_op", &ind.op),
+                ("target_unit", &ind.unit),
+                ("target_direction", &ind.direction),
+                ("weight", &ind.weight),
             ] {
                 if f.pos.is_some() {
                     out.push((format!("indicator {} {name}", i + 1), f));

@@ -355,6 +355,8 @@ fn indicators(rows: &[Indicator], spec: &TableSpec) -> Table {
         .str("target_op", |i| i.target_op.as_deref())
         .dec("target_value", |i| i.target_value)
         .str("target_unit", |i| i.target_unit.as_deref())
+        .str("target_direction", |i| i.target_direction)
+        .dec("weight", |i| i.weight)
         .str("basis", |i| i.basis.as_deref())
         .source(|i| &i.source)
         .finish("indicators")
