@@ -250,6 +250,10 @@ impl Matcher {
         if let Some(f) = self.fields.get(unit_stripped(key)) {
             return Some(*f);
         }
+        // Most texts are values, not labels: no note, no mark, no lookup.
+        if !key.ends_with(')') && !key.starts_with(['*', '★', '☆', '※']) {
+            return None;
+        }
         let bare = without_notes(key);
         if bare.len() == key.len() || bare.is_empty() {
             return None;

@@ -184,15 +184,17 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         .as_ref()
         .and_then(|f| find_money_unit(&f.text));
     let from = stated.unwrap_or(settings.default_source_unit);
-    let mut amount = |field: &Option<RawField>, label: &str| {
-        let parsed = parse_decimal(text(field));
+    let fields = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other];
+    let written = fields.map(|f| parse_decimal(text(f)));
+    let mut amount = |i: usize, label: &str| {
+        let parsed = written[i].clone();
         let parsed = parsed.map(|v| v.map(|v| from.convert(v, settings.amount_unit)));
-        money_value(parsed, field.as_ref(), label, settings, sink)
+        money_value(parsed, fields[i].as_ref(), label, settings, sink)
     };
     let amounts = [
-        amount(&raw.budget_total, "预算数"),
-        amount(&raw.budget_fiscal, "财政资金"),
-        amount(&raw.budget_other, "其他资金"),
+        amount(0, "预算数"),
+        amount(1, "财政资金"),
+        amount(2, "其他资金"),
     ];
     if stated.is_none() && amounts.iter().any(Option::is_some) {
         sink.push(
@@ -204,23 +206,36 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
             cell(raw.budget_total.as_ref()),
         );
     }
-    plausible(raw.budget_total.as_ref(), from, settings, sink);
+    if let (Some(total), Ok(Some(value))) = (&raw.budget_total, &written[0]) {
+        plausible(total, *value, from, settings, sink);
+    }
     amounts
+}
+
+/// How many digits a whole number has (`0` has one).
+fn digits(whole: Decimal) -> usize {
+    let mut n = whole.mantissa().unsigned_abs() / 10u128.pow(whole.scale());
+    let mut count = 1;
+    while n >= 10 {
+        n /= 10;
+        count += 1;
+    }
+    count
 }
 
 /// Reports a budget total that looks like it is in another unit than
 /// `from`, the unit it was read in (see [`super::Plausible`]).
-fn plausible(total: Option<&RawField>, from: MoneyUnit, settings: &Settings, sink: &mut Sink) {
-    let Some(field) = total else {
-        return;
-    };
-    let Ok(Some(written)) = parse_decimal(&field.text) else {
-        return;
-    };
+fn plausible(
+    field: &RawField,
+    written: Decimal,
+    from: MoneyUnit,
+    settings: &Settings,
+    sink: &mut Sink,
+) {
     let bounds = &settings.plausible;
     let wanyuan = from.convert(written, MoneyUnit::Wanyuan);
     let yuan = from.convert(written, MoneyUnit::Yuan);
-    let whole_digits = written.trunc().abs().to_string().len();
+    let whole_digits = digits(written.trunc().abs());
     let why = if wanyuan > Decimal::from(bounds.max_wanyuan) {
         format!(
             "is {} 万元, more than {} 万元",
@@ -542,8 +557,13 @@ fn target_raw(target: String, op: &RawField, unit: &RawField) -> String {
 /// The weight: its column, else a score in the indicator's name
 /// (`培训人数(10分)`).
 fn weight_of(r: &RawIndicator) -> Option<Decimal> {
-    if let Ok(Some(w)) = parse_decimal(&r.weight.text) {
-        return Some(fit_scale(w, RATIO_SCALE).0);
+    if !r.weight.is_blank() {
+        if let Ok(Some(w)) = parse_decimal(&r.weight.text) {
+            return Some(fit_scale(w, RATIO_SCALE).0);
+        }
+    }
+    if !r.level3.text.trim_end().ends_with([')', '）']) {
+        return None;
     }
     let key = crate::vocab::text::fold_label(&r.level3.text);
     let score = crate::vocab::text::score_of(&key)?;

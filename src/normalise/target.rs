@@ -140,11 +140,14 @@ pub enum Sign {
 
 /// The sign a cell gives (`≥`, `大于等于`, `定性`, `正向`), if any.
 pub fn sign(raw: &str) -> Option<Sign> {
+    if raw.trim().is_empty() {
+        return None;
+    }
     let s: String = fold_width(raw)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    let s = s.trim_end_matches("指标");
+    let s = s.strip_suffix("指标").unwrap_or(&s);
     match s {
         "" | "定量" => return None,
         "定性" => return Some(Sign::Op("text")),
@@ -171,6 +174,11 @@ pub fn compose(
     level3: &str,
 ) -> (Target, Option<&'static str>) {
     let mut t = parse_target(target);
+    let blank = |s: &str| s.trim().is_empty();
+    if signs.iter().all(|s| blank(s)) && blank(unit) && !level3.trim_end().ends_with([')', '）']) {
+        // The common table: the whole target in its one cell.
+        return (t, None);
+    }
     let signs = signs.map(sign);
     let op = signs.iter().find_map(|s| match s {
         Some(Sign::Op(o)) => Some(*o),
@@ -199,6 +207,9 @@ pub fn compose(
 /// A unit in brackets at the end of an indicator's name:
 /// `保障在职职工人数(人)` → `人`, `完成率（%）` → `%`.
 fn unit_in_name(name: &str) -> Option<String> {
+    if !name.trim_end().ends_with([')', '）']) {
+        return None;
+    }
     let folded = fold_width(name.trim());
     let inner = folded.strip_suffix(')')?;
     let unit = &inner[inner.rfind('(')? + 1..];

@@ -534,14 +534,16 @@ fn is_placeholder(ind: &RawIndicator) -> bool {
                         .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
             })
     };
-    let masked_target =
-        ind.target.is_blank() || ind.target.text.contains("**") || mask(&ind.target.text);
     let name = if ind.level3.is_blank() {
         &ind.description
     } else {
         &ind.level3
     };
-    mask(&name.text) && masked_target
+    let masked_target = || {
+        let t = &ind.target.text;
+        ind.target.is_blank() || t.as_bytes().windows(2).any(|w| w == b"**") || mask(t)
+    };
+    mask(&name.text) && masked_target()
 }
 
 /// A level-1 cell as forms write it: `产出指标`, `效果指标`, `满意度`, …
