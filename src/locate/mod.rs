@@ -54,58 +54,123 @@ fn list(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// The built-in synonyms of each field (the pipeline file may replace any
+/// list): what the templates in use write.
+mod defaults {
+    pub const PROJECT_CODE: &[&str] = &["项目编码", "项目代码", "项目编号"];
+    pub const PROJECT_NAME: &[&str] =
+        &["项目名称", "项目(专项)名称", "项目支出名称", "二级项目名称"];
+    pub const UNIT: &[&str] = &[
+        "实施单位",
+        "单位名称",
+        "预算单位",
+        "申报单位",
+        "具体实施单位",
+        "项目实施单位",
+        "项目单位",
+        "预算部门",
+    ];
+    pub const BUDGET_GROUP: &[&str] = &[
+        "预算规模及资金用途",
+        "项目资金",
+        "预算规模",
+        "资金情况",
+        "项目资金申请",
+    ];
+    pub const BUDGET_TOTAL: &[&str] = &[
+        "预算数",
+        "年度资金总额",
+        "资金总额",
+        "预算金额",
+        "当年年度预算",
+        "年度本级预算金额",
+        "预算申报数",
+        "年初安排金额",
+    ];
+    pub const BUDGET_FISCAL: &[&str] = &[
+        "其中：财政资金",
+        "财政资金",
+        "其中：财政拨款",
+        "财政拨款",
+        "其中：当年财政拨款",
+        "财政拨款数",
+        "其中：财政拨款数",
+    ];
+    pub const BUDGET_OTHER: &[&str] = &["其他资金", "其它资金", "其中：其他资金", "其中：其它资金"];
+    pub const PURPOSE: &[&str] = &["资金用途", "项目资金用途"];
+    pub const PLAN: &[&str] = &["资金支出计划", "资金支出计划（%）", "资金支出进度"];
+    pub const GOALS: &[&str] = &[
+        "绩效目标",
+        "年度目标",
+        "年度绩效目标",
+        "年度总体目标",
+        "总体目标",
+        "本年度绩效目标",
+        "项目年度目标",
+        "年度主要目标",
+        "年度主要目标和成果",
+        "预期目标",
+    ];
+    pub const LEVEL1: &[&str] = &["一级指标", "一级绩效指标"];
+    pub const LEVEL2: &[&str] = &["二级指标", "二级绩效指标"];
+    pub const LEVEL3: &[&str] = &["三级指标", "三级绩效指标"];
+    pub const DESCRIPTION: &[&str] = &["绩效指标描述", "指标描述", "指标内容"];
+    pub const TARGET: &[&str] = &[
+        "指标值",
+        "目标值",
+        "绩效指标值",
+        "指标值及单位",
+        "指标目标值",
+        "年度指标值",
+    ];
+    pub const BASIS: &[&str] = &["指标值确定依据", "确定依据", "指标值说明", "绩效标准"];
+    pub const TARGET_OP: &[&str] = &["指标性质", "计算符号", "运算符号", "符号"];
+    pub const TARGET_UNIT: &[&str] = &["计量单位", "度量单位", "指标单位"];
+    pub const TARGET_DIRECTION: &[&str] = &["指标方向", "指标属性"];
+    pub const WEIGHT: &[&str] = &["分值", "权重", "指标分值", "权重(分)"];
+    pub const FUNC_CLASS: &[&str] = &[
+        "支出功能分类",
+        "支出功能分类科目",
+        "功能分类科目",
+        "功能科目",
+        "功能分类",
+    ];
+    pub const DEPT: &[&str] = &[
+        "主管部门及代码",
+        "主管部门",
+        "主管部门名称",
+        "部门名称",
+        "业务主管部门",
+    ];
+    pub const TITLE_SUFFIX: &[&str] = &["绩效目标表", "绩效目标申报表"];
+}
+
 impl Default for Labels {
     fn default() -> Self {
         Labels {
-            project_code: list(&["项目编码", "项目代码", "项目编号"]),
-            project_name: list(&["项目名称", "项目(专项)名称"]),
-            unit: list(&[
-                "实施单位",
-                "单位名称",
-                "预算单位",
-                "申报单位",
-                "具体实施单位",
-                "项目实施单位",
-                "项目单位",
-            ]),
-            budget_group: list(&[
-                "预算规模及资金用途",
-                "项目资金",
-                "预算规模",
-                "资金情况",
-                "项目资金申请",
-            ]),
-            budget_total: list(&["预算数", "年度资金总额", "资金总额", "预算金额"]),
-            budget_fiscal: list(&["其中：财政资金", "财政资金", "其中：财政拨款", "财政拨款"]),
-            budget_other: list(&["其他资金", "其它资金"]),
-            purpose: list(&["资金用途", "项目资金用途"]),
-            plan: list(&["资金支出计划", "资金支出计划（%）", "资金支出进度"]),
-            goals: list(&[
-                "绩效目标",
-                "年度目标",
-                "年度绩效目标",
-                "年度总体目标",
-                "总体目标",
-            ]),
-            level1: list(&["一级指标", "一级绩效指标"]),
-            level2: list(&["二级指标", "二级绩效指标"]),
-            level3: list(&["三级指标", "三级绩效指标"]),
-            description: list(&["绩效指标描述", "指标描述", "指标内容"]),
-            target: list(&["指标值", "目标值", "绩效指标值"]),
-            basis: list(&["指标值确定依据", "确定依据", "指标值说明"]),
-            target_op: list(&["指标性质", "计算符号", "运算符号", "符号"]),
-            target_unit: list(&["计量单位", "度量单位", "指标单位"]),
-            target_direction: list(&["指标方向", "指标属性"]),
-            weight: list(&["分值", "权重", "指标分值", "权重(分)"]),
-            func_class: list(&[
-                "支出功能分类",
-                "支出功能分类科目",
-                "功能分类科目",
-                "功能科目",
-                "功能分类",
-            ]),
-            dept: list(&["主管部门及代码", "主管部门", "主管部门名称", "部门名称"]),
-            title_suffix: list(&["绩效目标表", "绩效目标申报表"]),
+            project_code: list(defaults::PROJECT_CODE),
+            project_name: list(defaults::PROJECT_NAME),
+            unit: list(defaults::UNIT),
+            budget_group: list(defaults::BUDGET_GROUP),
+            budget_total: list(defaults::BUDGET_TOTAL),
+            budget_fiscal: list(defaults::BUDGET_FISCAL),
+            budget_other: list(defaults::BUDGET_OTHER),
+            purpose: list(defaults::PURPOSE),
+            plan: list(defaults::PLAN),
+            goals: list(defaults::GOALS),
+            level1: list(defaults::LEVEL1),
+            level2: list(defaults::LEVEL2),
+            level3: list(defaults::LEVEL3),
+            description: list(defaults::DESCRIPTION),
+            target: list(defaults::TARGET),
+            basis: list(defaults::BASIS),
+            target_op: list(defaults::TARGET_OP),
+            target_unit: list(defaults::TARGET_UNIT),
+            target_direction: list(defaults::TARGET_DIRECTION),
+            weight: list(defaults::WEIGHT),
+            func_class: list(defaults::FUNC_CLASS),
+            dept: list(defaults::DEPT),
+            title_suffix: list(defaults::TITLE_SUFFIX),
         }
     }
 }

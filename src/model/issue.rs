@@ -127,6 +127,9 @@ issue_codes! {
     /// A target looks garbled: a percentage-like indicator (unit `%`, or a 率 / 满意度 indicator) over 100, or a value such as `85100` / `90100` that reads as two numbers run together. Kept as written.
     TargetOutOfRange = "target_out_of_range", Warning,
         "A target looks garbled: a percentage-like indicator (unit `%`, or a 率 / 满意度 indicator) over 100, or a value such as `85100` / `90100` that reads as two numbers run together. Kept as written.";
+    /// A date target written as a spreadsheet day number.
+    TargetDateSerial = "target_date_serial", Warning,
+        "A target of a date indicator (完成时间, 到位时间, 日期) is a spreadsheet's day number (`44,561` for 2021-12-31): the cell was formatted as a number where a date was meant. Kept as written; write the date as text.";
     /// A numbered goal repeats an earlier goal of the same form word for word.
     DuplicateGoal = "duplicate_goal", Warning,
         "A numbered goal repeats an earlier goal of the same form word for word.";

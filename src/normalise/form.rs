@@ -12,10 +12,10 @@ use crate::grid::Pos;
 use crate::model::schema::RATIO_SCALE;
 use crate::model::{Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source};
 use crate::parse::{RawCheckpoint, RawField, RawForm, RawIndicator};
-use crate::vocab::money::{find_money_unit, MoneyUnit};
+use crate::vocab::money::{amount_and_unit, find_money_unit, MoneyUnit};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::text::clean_text;
-use crate::vocab::year::year_of;
+use crate::vocab::year::{spreadsheet_date, year_of};
 
 /// Turns one parsed form into records, with an issue for every value that
 /// could not be read. The raw texts move into the records.
@@ -185,10 +185,13 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         .and_then(|f| find_money_unit(&f.text));
     let from = stated.unwrap_or(settings.default_source_unit);
     let fields = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other];
-    let written = fields.map(|f| parse_decimal(text(f)));
+    // An amount may carry its own unit (`250万`, `20万元`).
+    let split = fields.map(|f| amount_and_unit(text(f)));
+    let written = split.map(|(number, _)| parse_decimal(number));
     let mut amount = |i: usize, label: &str| {
+        let unit = split[i].1.unwrap_or(from);
         let parsed = written[i].clone();
-        let parsed = parsed.map(|v| v.map(|v| from.convert(v, settings.amount_unit)));
+        let parsed = parsed.map(|v| v.map(|v| unit.convert(v, settings.amount_unit)));
         money_value(parsed, fields[i].as_ref(), label, settings, sink)
     };
     let amounts = [
@@ -196,7 +199,8 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         amount(1, "财政资金"),
         amount(2, "其他资金"),
     ];
-    if stated.is_none() && amounts.iter().any(Option::is_some) {
+    let assumed = (0..3).any(|i| split[i].1.is_none() && matches!(written[i], Ok(Some(_))));
+    if stated.is_none() && assumed {
         sink.push(
             IssueCode::AmountUnitAssumed,
             format!(
@@ -207,7 +211,7 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         );
     }
     if let (Some(total), Ok(Some(value))) = (&raw.budget_total, &written[0]) {
-        plausible(total, *value, from, settings, sink);
+        plausible(total, *value, split[0].1.unwrap_or(from), settings, sink);
     }
     amounts
 }
@@ -478,8 +482,13 @@ fn indicator_rows(rows: Vec<RawIndicator>, settings: &Settings, sink: &mut Sink)
 }
 
 fn indicator(seq: u32, r: RawIndicator, settings: &Settings, sink: &mut Sink) -> Indicator {
-    let level1 = settings.levels.level1(&r.level1.text).cloned();
     let level2 = settings.levels.level2(&r.level2.text).cloned();
+    // A level-1 cell merged with its level 2 (`社会公众或服务对象满意度指标`
+    // across both) names the level 2: its level 1 is the one it belongs to.
+    let level1 = settings.levels.level1(&r.level1.text).cloned().or_else(|| {
+        let as_level2 = settings.levels.level2(&r.level1.text)?;
+        settings.levels.parent(as_level2)
+    });
     for (raw_level, known, which) in [(&r.level1, &level1, "1"), (&r.level2, &level2, "2")] {
         if known.is_none() && !raw_level.is_blank() {
             sink.push(
@@ -492,7 +501,8 @@ fn indicator(seq: u32, r: RawIndicator, settings: &Settings, sink: &mut Sink) ->
             );
         }
     }
-    let (t, direction) = target_of(&r, sink);
+    let (mut t, direction) = target_of(&r, sink);
+    date_serial(&mut t, &r, sink);
     let weight = weight_of(&r);
     Indicator {
         source: sink.source(Some(r.row)),
@@ -536,6 +546,32 @@ fn target_of(r: &RawIndicator, sink: &mut Sink) -> (target::Target, Option<&'sta
         t.value = Some(v);
     }
     (t, direction)
+}
+
+/// A target of a date indicator (完成时间, 到位时间) that is a spreadsheet's
+/// day number (`44,561` for 2021-12-31) is a date, not a quantity: a text
+/// target, reported.
+fn date_serial(t: &mut target::Target, r: &RawIndicator, sink: &mut Sink) {
+    let name = r.level3.text.as_str();
+    let about_a_date = ["时间", "日期", "时限", "时点"]
+        .iter()
+        .any(|w| name.contains(w));
+    let Some(date) = t.value.filter(|_| about_a_date).and_then(spreadsheet_date) else {
+        return;
+    };
+    sink.push(
+        IssueCode::TargetDateSerial,
+        format!(
+            "target '{}' for {name} is a spreadsheet's day number for {date}, not a quantity; read as a text target — write the date as text",
+            r.target.text.trim()
+        ),
+        r.target.pos,
+    );
+    *t = target::Target {
+        op: "text".to_string(),
+        value: None,
+        unit: None,
+    };
 }
 
 /// The target as written: its cell, with the operator and unit cells

@@ -29,6 +29,21 @@ pub const LEVEL2: &[&str] = &[
     "生态环境成本指标",
 ];
 
+/// The level 1 each standard level 2 belongs to.
+const PARENT: &[(&str, &str)] = &[
+    ("数量指标", "产出指标"),
+    ("质量指标", "产出指标"),
+    ("时效指标", "产出指标"),
+    ("经济效益指标", "效益指标"),
+    ("社会效益指标", "效益指标"),
+    ("生态效益指标", "效益指标"),
+    ("可持续影响指标", "效益指标"),
+    ("服务对象满意度指标", "满意度指标"),
+    ("经济成本指标", "成本指标"),
+    ("社会成本指标", "成本指标"),
+    ("生态环境成本指标", "成本指标"),
+];
+
 /// Built-in synonyms (written form → canonical) used when the pipeline
 /// names no reference file.
 pub const DEFAULT_SYNONYMS: &[(&str, &str)] = &[
@@ -109,6 +124,13 @@ impl Levels {
     /// (`产出指标(50分)`) or a required mark before it (`*产出指标`) aside.
     pub fn level1(&self, raw: &str) -> Option<&Arc<str>> {
         lookup(&self.level1, raw)
+    }
+
+    /// The level 1 a standard level 2 belongs to (成本指标 under 产出指标
+    /// and 成本指标 of 2021 both exist, so it has none).
+    pub fn parent(&self, level2: &str) -> Option<Arc<str>> {
+        let (_, parent) = PARENT.iter().find(|(l2, _)| *l2 == level2)?;
+        self.level1(parent).cloned()
     }
 
     /// The canonical level 2 for a written one, if known (notes aside as

@@ -275,7 +275,19 @@ fn parse_block(
         .copied()
         .collect();
     let first = |f: Field| labels.iter().find(|l| l.field == f).map(|l| l.pos);
-    let value = |f: Field| first(f).map(|p| adjacent(grid, kinds, p));
+    // The first label of the field with a value beside it, else the first
+    // (a column header such as 年初安排金额 above the money rows has none).
+    let value = |f: Field| {
+        let mut blank = None;
+        for l in labels.iter().filter(|l| l.field == f) {
+            let v = adjacent(grid, kinds, l.pos);
+            if !v.is_blank() {
+                return Some(v);
+            }
+            blank.get_or_insert(v);
+        }
+        blank
+    };
 
     let mut form = RawForm {
         file: grid.file.clone(),

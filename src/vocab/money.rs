@@ -89,6 +89,26 @@ pub fn find_money_unit(s: &str) -> Option<MoneyUnit> {
     MoneyUnit::parse(&folded[open + 1..close])
 }
 
+/// An amount written with its unit (`250万`, `20万元`, `1,050,000元`): the
+/// number's text and the unit; the text as it is and `None` without one.
+pub fn amount_and_unit(s: &str) -> (&str, Option<MoneyUnit>) {
+    let t = s.trim();
+    for (suffix, unit) in [
+        ("亿元", MoneyUnit::Yiyuan),
+        ("万元", MoneyUnit::Wanyuan),
+        ("千元", MoneyUnit::Qianyuan),
+        ("万", MoneyUnit::Wanyuan),
+        ("元", MoneyUnit::Yuan),
+    ] {
+        if let Some(number) = t.strip_suffix(suffix) {
+            if number.ends_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c)) {
+                return (number.trim_end(), Some(unit));
+            }
+        }
+    }
+    (s, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +126,18 @@ mod tests {
         assert_eq!(v, d("0.123456"));
         let v = MoneyUnit::Wanyuan.convert(d("20.11"), MoneyUnit::Yuan);
         assert_eq!(v, d("201100"));
+    }
+
+    #[test]
+    fn amounts_written_with_their_unit() {
+        assert_eq!(amount_and_unit("250万"), ("250", Some(MoneyUnit::Wanyuan)));
+        assert_eq!(amount_and_unit("20万元"), ("20", Some(MoneyUnit::Wanyuan)));
+        assert_eq!(
+            amount_and_unit(" 1,050,000元"),
+            ("1,050,000", Some(MoneyUnit::Yuan))
+        );
+        assert_eq!(amount_and_unit("20.00"), ("20.00", None));
+        assert_eq!(amount_and_unit("二十万"), ("二十万", None));
     }
 
     #[test]

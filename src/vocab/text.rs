@@ -67,6 +67,11 @@ pub fn without_notes(key: &str) -> &str {
     let mut s = key.trim_start_matches(['*', '★', '☆', '※']);
     loop {
         let t = s.trim_end_matches([':', '：']);
+        // A score range after the note: `成本指标(0-20)分`.
+        let t = t
+            .strip_suffix("分")
+            .filter(|b| b.ends_with(')'))
+            .unwrap_or(t);
         let Some(open) = t.strip_suffix(')').and_then(|b| b.rfind('(')) else {
             return t;
         };
@@ -165,6 +170,8 @@ mod tests {
             ("年度绩效目标(90分)", "年度绩效目标"),
             ("项目(专项)名称", "项目(专项)名称"),
             ("(50分)", "(50分)"),
+            ("成本指标(0-20)分", "成本指标"),
+            ("产出指标\n(40-50)分", "产出指标"),
         ] {
             assert_eq!(without_notes(&fold_label(written)), bare, "{written}");
         }

@@ -1,5 +1,7 @@
 //! The budget year a title states (`2020年部门预算绩效信息`).
 
+use rust_decimal::Decimal;
+
 use super::text::fold_width;
 
 /// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
@@ -20,9 +22,42 @@ pub fn year_of(text: &str) -> Option<i32> {
     None
 }
 
+/// The date a spreadsheet means by day number `v` (1900 date system, days
+/// from 1899-12-30), for whole numbers from 2000-01-01 to 2099-12-31.
+pub fn spreadsheet_date(v: Decimal) -> Option<String> {
+    if !v.fract().is_zero() {
+        return None;
+    }
+    let days = i64::try_from(v.trunc().mantissa() / 10i128.pow(v.scale())).ok()?;
+    if !(36_526..=73_050).contains(&days) {
+        return None;
+    }
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days - 25_569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some(format!("{year}-{month:02}-{day:02}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_day_numbers_are_dates() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(spreadsheet_date(d("44561")).as_deref(), Some("2021-12-31"));
+        assert_eq!(spreadsheet_date(d("36526")).as_deref(), Some("2000-01-01"));
+        assert_eq!(spreadsheet_date(d("45351")).as_deref(), Some("2024-02-29"));
+        assert_eq!(spreadsheet_date(d("100")), None);
+        assert_eq!(spreadsheet_date(d("44561.5")), None);
+    }
 
     #[test]
     fn a_year_starts_a_title() {

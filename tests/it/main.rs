@@ -16,4 +16,5 @@ mod layouts;
 mod properties;
 mod sample;
 mod seed_data;
+mod templates;
 mod variants;

@@ -5,6 +5,8 @@
 
 pub mod forms;
 pub mod seed;
+pub mod template_truth;
+pub mod templates;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
