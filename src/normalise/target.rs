@@ -68,10 +68,12 @@ pub fn parse_target(raw: &str) -> Target {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
+    // A sentence's full stop after the target (`95%以上。`).
+    let s = s.trim_end_matches(['。', ';', '；', ',', '、']);
     if s.is_empty() {
         return Target::default();
     }
-    let mut rest = s.as_str();
+    let mut rest = s;
     let mut op = None;
     for (word, o) in PREFIX_OPS {
         if let Some(r) = rest.strip_prefix(word) {

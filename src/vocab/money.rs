@@ -89,10 +89,26 @@ pub fn find_money_unit(s: &str) -> Option<MoneyUnit> {
     MoneyUnit::parse(&folded[open + 1..close])
 }
 
-/// An amount written with its unit (`250万`, `20万元`, `1,050,000元`): the
-/// number's text and the unit; the text as it is and `None` without one.
+/// An amount written with a note after it in brackets, the note set aside:
+/// `854万(高标准农田建设400万元,…)` → `854万`. Text that does not start
+/// with a digit is kept whole.
+fn without_note(s: &str) -> &str {
+    let starts_with_digit =
+        s.starts_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    if !starts_with_digit || !s.ends_with([')', '）']) {
+        return s;
+    }
+    match s.find(['(', '（']) {
+        Some(open) if open > 0 => s[..open].trim_end(),
+        _ => s,
+    }
+}
+
+/// An amount written with its unit (`250万`, `20万元`, `1,050,000元`) and
+/// perhaps a note after it: the number's text and the unit; the text as it
+/// is and `None` without a unit.
 pub fn amount_and_unit(s: &str) -> (&str, Option<MoneyUnit>) {
-    let t = s.trim();
+    let t = without_note(s.trim());
     for (suffix, unit) in [
         ("亿元", MoneyUnit::Yiyuan),
         ("万元", MoneyUnit::Wanyuan),
@@ -138,6 +154,14 @@ mod tests {
         );
         assert_eq!(amount_and_unit("20.00"), ("20.00", None));
         assert_eq!(amount_and_unit("二十万"), ("二十万", None));
+        assert_eq!(
+            amount_and_unit("854万(高标准农田建设400万元,示范建设295万元)"),
+            ("854", Some(MoneyUnit::Wanyuan))
+        );
+        assert_eq!(
+            amount_and_unit("854万854万(…)"),
+            ("854万854", Some(MoneyUnit::Wanyuan))
+        );
     }
 
     #[test]
