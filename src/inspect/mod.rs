@@ -64,64 +64,157 @@ pub fn text(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String
     let _ = writeln!(out, "{file}");
     for s in sheets {
         if s.forms.is_empty() {
-            let labels = find_labels(s.grid, matcher);
-            let reason = if s.grid.is_empty() {
-                "the sheet is empty".to_string()
-            } else if labels.is_empty() {
-                "no cell is a form label (项目编码, 项目名称, …)".to_string()
-            } else {
-                format!(
-                    "labels seen ({}) but none that starts a form (项目编码 or 项目名称)",
-                    labels
-                        .iter()
-                        .map(|l| format!("{} at {}", l.field.name(), l.pos))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            let _ = writeln!(out, "  {}: skipped — {reason}", s.grid.sheet);
+            let _ = writeln!(
+                out,
+                "  {}: skipped — {}",
+                s.grid.sheet,
+                no_form_reason(s, matcher)
+            );
+            if let Some(rows) = s.grid.row_span() {
+                not_labels(&mut out, s.grid, rows, &[], matcher);
+            }
             continue;
         }
         let _ = writeln!(out, "  {}: {} form(s)", s.grid.sheet, s.forms.len());
         for (i, f) in s.forms.iter().enumerate() {
             let _ = writeln!(out, "    form {} (anchor {})", i + 1, f.anchor);
-            for (name, field) in f.fields() {
-                let value = if field.is_blank() {
-                    "(blank)".to_string()
-                } else {
-                    one_line(&field.text)
-                };
-                let _ = writeln!(out, "      {:<24} {:<8} {}", name, at(field.pos), value);
-            }
-            for s in &f.skipped {
-                let _ = writeln!(out, "      skipped: row {} — {}", s.pos.row + 1, s.why);
-            }
-            let present: Vec<Field> = f.labels.iter().map(|l| l.field).collect();
-            for (field, name) in EXPECTED {
-                if !present.contains(field) {
-                    let _ = writeln!(out, "      skipped: no label for {name} in this form");
-                }
-            }
-            for l in &f.labels {
-                let value_missing = match l.field {
-                    Field::ProjectCode => f.code.as_ref().is_some_and(|v| v.is_blank()),
-                    Field::ProjectName => f.name.as_ref().is_some_and(|v| v.is_blank()),
-                    Field::BudgetTotal => f.budget_total.as_ref().is_some_and(|v| v.is_blank()),
-                    Field::Goals => f.goals.as_ref().is_some_and(|v| v.is_blank()),
-                    _ => false,
-                };
-                if value_missing {
-                    let _ = writeln!(
-                        out,
-                        "      skipped: label {} at {} has no value beside it",
-                        l.field.name(),
-                        l.pos
-                    );
-                }
-            }
+            form_fields(&mut out, f);
+            form_skips(&mut out, f);
+            labels_read(&mut out, s.grid, f);
+            let first = f.labels.iter().map(|l| l.pos.row).min();
+            let rows = (first.unwrap_or(f.anchor.row), crate::parse::form_end(f));
+            let used: Vec<Pos> = f.fields().iter().filter_map(|(_, v)| v.pos).collect();
+            not_labels(&mut out, s.grid, rows, &used, matcher);
         }
     }
     out
+}
+
+/// Why a sheet gave no form.
+fn no_form_reason(s: &SheetReport<'_>, matcher: &Matcher) -> String {
+    let labels = find_labels(s.grid, matcher);
+    if s.grid.is_empty() {
+        "the sheet is empty".to_string()
+    } else if labels.is_empty() {
+        "no cell is a form label (项目编码, 项目名称, …)".to_string()
+    } else {
+        format!(
+            "labels seen ({}) but none that starts a form (项目编码 or 项目名称)",
+            labels
+                .iter()
+                .map(|l| format!("{} at {}", l.field.name(), l.pos))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// Each value the form was read into, with its cell.
+fn form_fields(out: &mut String, f: &RawForm) {
+    for (name, field) in f.fields() {
+        let value = if field.is_blank() {
+            "(blank)".to_string()
+        } else {
+            one_line(&field.text)
+        };
+        let _ = writeln!(out, "      {:<24} {:<8} {}", name, at(field.pos), value);
+    }
+}
+
+/// What was passed over: placeholder rows, fields without a label, labels
+/// without a value.
+fn form_skips(out: &mut String, f: &RawForm) {
+    for s in &f.skipped {
+        let _ = writeln!(out, "      skipped: row {} — {}", s.pos.row + 1, s.why);
+    }
+    let present: Vec<Field> = f.labels.iter().map(|l| l.field).collect();
+    for (field, name) in EXPECTED {
+        if !present.contains(field) {
+            let _ = writeln!(out, "      skipped: no label for {name} in this form");
+        }
+    }
+    for l in &f.labels {
+        let value_missing = match l.field {
+            Field::ProjectCode => f.code.as_ref().is_some_and(|v| v.is_blank()),
+            Field::ProjectName => f.name.as_ref().is_some_and(|v| v.is_blank()),
+            Field::BudgetTotal => f.budget_total.as_ref().is_some_and(|v| v.is_blank()),
+            Field::Goals => f.goals.as_ref().is_some_and(|v| v.is_blank()),
+            _ => false,
+        };
+        if value_missing {
+            let _ = writeln!(
+                out,
+                "      skipped: label {} at {} has no value beside it",
+                l.field.name(),
+                l.pos
+            );
+        }
+    }
+}
+
+/// Each label the form was read by: its field, cell and the words written
+/// (the synonym that matched).
+fn labels_read(out: &mut String, grid: &Grid, f: &RawForm) {
+    let _ = writeln!(out, "      labels read:");
+    for l in &f.labels {
+        let text = one_line(&grid.text(l.pos));
+        let _ = writeln!(
+            out,
+            "        {:<22} {:<8} '{text}'",
+            l.field.name(),
+            l.pos.a1()
+        );
+    }
+}
+
+/// Words that name a field, and the field a cell holding them may label.
+const FIELD_WORDS: &[(&str, &str)] = &[
+    ("编码", "project_code"),
+    ("代码", "project_code"),
+    ("名称", "project_name"),
+    ("单位", "unit"),
+    ("部门", "dept"),
+    ("资金", "budget_total"),
+    ("金额", "budget_total"),
+    ("预算", "budget_total"),
+    ("投资", "budget_total"),
+    ("目标", "goals"),
+    ("用途", "purpose"),
+    ("计划", "plan"),
+    ("指标值", "target"),
+    ("目标值", "target"),
+    ("分值", "weight"),
+];
+
+/// Text cells in `rows` that read like a label (short, with a word that
+/// names a field) but matched none, and were not read as a value (`used`):
+/// the synonyms a pipeline file could add, with the field they may be.
+fn not_labels(out: &mut String, grid: &Grid, rows: (u32, u32), used: &[Pos], matcher: &Matcher) {
+    let cols = grid.col_span().unwrap_or((0, 0));
+    let mut header = false;
+    for (pos, _) in grid.cells_in(rows, cols) {
+        let text = grid.text(pos);
+        let short = text.chars().count() <= 12 && !text.chars().any(|c| c.is_ascii_digit());
+        let word = FIELD_WORDS.iter().find(|(w, _)| text.contains(w));
+        let (Some((_, field)), true) = (word, short) else {
+            continue;
+        };
+        if grid.owner(pos) != pos || used.contains(&pos) || matcher.field(&text).is_some() {
+            continue;
+        }
+        if !std::mem::replace(&mut header, true) {
+            let _ = writeln!(
+                out,
+                "      not read as labels (a synonym in [labels] teaches one):"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "        {:<8} '{}'  (perhaps {field})",
+            pos.a1(),
+            one_line(&text)
+        );
+    }
 }
 
 /// Field colours for the preview.

@@ -616,7 +616,7 @@ fn ends_table(
 }
 
 /// The last row a form's fields were read from.
-fn form_end(form: &RawForm) -> u32 {
+pub fn form_end(form: &RawForm) -> u32 {
     let fields = [
         &form.code,
         &form.name,

@@ -99,3 +99,36 @@ fn html_preview_colours_fields_and_marks_labels() {
     assert!(html.contains("class=\"label\" title=\"label: project_code\">项目编码</td>"));
     assert!(html.contains("rowspan=\"2\""), "merged cells drawn merged");
 }
+
+/// A new template: inspect names the label each field was read by, and
+/// the label-like cells that matched nothing, with the field they may be,
+/// so the user sees what to add to `[labels]`.
+#[test]
+fn inspect_says_which_labels_were_read_and_which_were_not() {
+    use crate::common::templates::{write_template, XIANGTAN};
+    let wd = Workdir::new();
+    write_template(&wd.path("xt.xlsx"), &XIANGTAN).unwrap();
+    let report = inspect(&wd.path("xt.xlsx"), &wd, None);
+    let read = &report[report.find("labels read:").expect("labels read")..];
+    assert!(
+        read.contains("project_name           A3       '项目支出名称'"),
+        "{report}"
+    );
+    assert!(
+        read.contains("target                 E8       '指标值及单位'"),
+        "{report}"
+    );
+    let unread = &report[report.find("not read as labels").expect("unread")..];
+    assert!(
+        unread.contains("A6       '实施期绩效目标'  (perhaps goals)"),
+        "{report}"
+    );
+    // With the seed's labels only, the template's own label is named.
+    wd.write("p.toml", "[labels]\nproject_name = [\"项目名称\"]\n");
+    let out = wd.run(&["inspect", "xt.xlsx", "--pipeline", "p.toml"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("'项目支出名称'  (perhaps project_name)"),
+        "{report}"
+    );
+}
