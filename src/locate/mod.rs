@@ -44,6 +44,12 @@ pub struct Labels {
     pub target_direction: Vec<String>,
     /// A column of the indicator's weight (score).
     pub weight: Vec<String>,
+    /// Lines of 财政拨款 by government level, and money carried over.
+    pub fund_central: Vec<String>,
+    pub fund_provincial: Vec<String>,
+    pub fund_city: Vec<String>,
+    pub fund_county: Vec<String>,
+    pub carryover: Vec<String>,
     pub func_class: Vec<String>,
     pub dept: Vec<String>,
     /// A title cell ends with one of these (`…绩效目标表`).
@@ -128,6 +134,30 @@ mod defaults {
     pub const TARGET_UNIT: &[&str] = &["计量单位", "度量单位", "指标单位"];
     pub const TARGET_DIRECTION: &[&str] = &["指标方向", "指标属性"];
     pub const WEIGHT: &[&str] = &["分值", "权重", "指标分值", "权重(分)"];
+    pub const FUND_CENTRAL: &[&str] = &[
+        "中央资金",
+        "中央财政资金",
+        "中央补助",
+        "中央补助资金",
+        "中央补助安排",
+    ];
+    pub const FUND_PROVINCIAL: &[&str] = &[
+        "省级资金",
+        "省级财政资金",
+        "省级财政安排",
+        "省级补助资金",
+        "自治区资金",
+    ];
+    pub const FUND_CITY: &[&str] = &["市级资金", "市级财政资金", "市级财政安排"];
+    pub const FUND_COUNTY: &[&str] = &[
+        "县级资金",
+        "区级资金",
+        "县级财政资金",
+        "区级财政资金",
+        "本级财政资金",
+        "本级资金",
+    ];
+    pub const CARRYOVER: &[&str] = &["上年结转", "上年结转资金"];
     pub const FUNC_CLASS: &[&str] = &[
         "支出功能分类",
         "支出功能分类科目",
@@ -168,6 +198,11 @@ impl Default for Labels {
             target_unit: list(defaults::TARGET_UNIT),
             target_direction: list(defaults::TARGET_DIRECTION),
             weight: list(defaults::WEIGHT),
+            fund_central: list(defaults::FUND_CENTRAL),
+            fund_provincial: list(defaults::FUND_PROVINCIAL),
+            fund_city: list(defaults::FUND_CITY),
+            fund_county: list(defaults::FUND_COUNTY),
+            carryover: list(defaults::CARRYOVER),
             func_class: list(defaults::FUNC_CLASS),
             dept: list(defaults::DEPT),
             title_suffix: list(defaults::TITLE_SUFFIX),
@@ -198,6 +233,11 @@ pub enum Field {
     TargetUnit,
     TargetDirection,
     Weight,
+    FundCentral,
+    FundProvincial,
+    FundCity,
+    FundCounty,
+    Carryover,
     FuncClass,
     Dept,
 }
@@ -226,9 +266,31 @@ impl Field {
             Field::TargetUnit => "target_unit",
             Field::TargetDirection => "target_direction",
             Field::Weight => "weight",
+            Field::FundCentral => "fund_central",
+            Field::FundProvincial => "fund_provincial",
+            Field::FundCity => "fund_city",
+            Field::FundCounty => "fund_county",
+            Field::Carryover => "carryover",
             Field::FuncClass => "func_class",
             Field::Dept => "dept",
         }
+    }
+
+    /// A line of the form's money: the total, 财政拨款 and its lines by
+    /// government level, money carried over, other money; with its
+    /// canonical name in the `funding` table.
+    pub fn money_line(self) -> Option<&'static str> {
+        Some(match self {
+            Field::BudgetTotal => "total",
+            Field::BudgetFiscal => "fiscal",
+            Field::FundCentral => "fiscal_central",
+            Field::FundProvincial => "fiscal_provincial",
+            Field::FundCity => "fiscal_city",
+            Field::FundCounty => "fiscal_county",
+            Field::Carryover => "carryover",
+            Field::BudgetOther => "other",
+            _ => return None,
+        })
     }
 
     /// Fields of the indicator table header.
@@ -259,7 +321,7 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(labels: &Labels) -> Matcher {
         let mut fields = FxHashMap::default();
-        let groups: [(&Vec<String>, Field); 22] = [
+        let groups: [(&Vec<String>, Field); 27] = [
             (&labels.project_code, Field::ProjectCode),
             (&labels.project_name, Field::ProjectName),
             (&labels.unit, Field::Unit),
@@ -280,6 +342,11 @@ impl Matcher {
             (&labels.target_unit, Field::TargetUnit),
             (&labels.target_direction, Field::TargetDirection),
             (&labels.weight, Field::Weight),
+            (&labels.fund_central, Field::FundCentral),
+            (&labels.fund_provincial, Field::FundProvincial),
+            (&labels.fund_city, Field::FundCity),
+            (&labels.fund_county, Field::FundCounty),
+            (&labels.carryover, Field::Carryover),
             (&labels.func_class, Field::FuncClass),
             (&labels.dept, Field::Dept),
         ];
@@ -316,7 +383,7 @@ impl Matcher {
             return Some(*f);
         }
         // Most texts are values, not labels: no note, no mark, no lookup.
-        if !key.ends_with(')') && !key.starts_with(['*', '★', '☆', '※']) {
+        if !key.ends_with(')') && !key.starts_with(['*', '★', '☆', '※']) && !numbered(key) {
             return None;
         }
         let bare = without_notes(key);
@@ -355,6 +422,14 @@ impl Matcher {
             None
         }
     }
+}
+
+/// True for a text starting with a list number (`1.`, `2、`, `(3)`, `一、`).
+fn numbered(key: &str) -> bool {
+    let rest =
+        key.trim_start_matches(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c));
+    rest.len() < key.len() && rest.starts_with(['.', '、'])
+        || key.starts_with('(') && key[1..].starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// A folded label without a trailing parenthesised unit (`(%)`, `(万元)`).

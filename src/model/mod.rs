@@ -149,6 +149,24 @@ pub struct PlanPoint {
     pub cumulative_amount: Option<Decimal>,
 }
 
+/// One money line of a form: the total, 财政拨款 or one of its lines by
+/// government level, money carried over, other money.
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
+pub struct FundingLine {
+    pub source: Source,
+    pub key: Key,
+    /// `total`, `fiscal`, `fiscal_central`, `fiscal_provincial`,
+    /// `fiscal_city`, `fiscal_county`, `carryover`, `other`.
+    pub line: &'static str,
+    /// The line's label as written (`1.中央资金`).
+    pub line_raw: String,
+    /// `budget` on a target form (the self-evaluation's stages come later).
+    pub stage: &'static str,
+    /// In the pipeline's amount unit.
+    pub amount: Option<Decimal>,
+    pub amount_raw: String,
+}
+
 /// Everything extracted from a batch of files, in a deterministic order.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
@@ -156,6 +174,7 @@ pub struct Records {
     pub indicators: Vec<Indicator>,
     pub goals: Vec<Goal>,
     pub plan: Vec<PlanPoint>,
+    pub funding: Vec<FundingLine>,
     pub issues: Vec<Issue>,
 }
 
@@ -165,6 +184,7 @@ impl Records {
         self.indicators.append(&mut other.indicators);
         self.goals.append(&mut other.goals);
         self.plan.append(&mut other.plan);
+        self.funding.append(&mut other.funding);
         self.issues.append(&mut other.issues);
     }
 

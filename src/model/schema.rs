@@ -325,6 +325,31 @@ pub const SPENDING_PLAN: Table = Table {
     ],
 };
 
+/// `funding`: one row per money line of a form.
+pub const FUNDING: Table = Table {
+    name: "funding",
+    row: "money line of a form",
+    columns: &[
+        YEAR,
+        DEPT_CODE,
+        UNIT_CODE,
+        PROJECT_CODE,
+        col(
+            "line",
+            Vocab,
+            "资金项目",
+            "`total`, `fiscal`, `fiscal_central`, `fiscal_provincial`, `fiscal_city`, `fiscal_county`, `carryover`, `other`",
+        ),
+        col("line_raw", Text, "资金项目（原文）", "the line's label as written"),
+        col("stage", Vocab, "阶段", "`budget` (the amount set at budget time)"),
+        col("amount", Money, "金额", "the line's amount in `amount_unit`"),
+        col("amount_raw", Text, "金额（原文）", "the amount as written"),
+        SOURCE_FILE,
+        SOURCE_SHEET,
+        SOURCE_CELL,
+    ],
+};
+
 /// `issues`: one row per finding.
 pub const ISSUES: Table = Table {
     name: "issues",
@@ -364,11 +389,24 @@ pub const RUN_SUMMARY: Table = Table {
 };
 
 /// The record tables, in their fixed order.
-pub const RECORD_TABLES: [&Table; 5] = [&PROJECTS, &INDICATORS, &GOALS, &SPENDING_PLAN, &ISSUES];
+pub const RECORD_TABLES: [&Table; 6] = [
+    &PROJECTS,
+    &INDICATORS,
+    &GOALS,
+    &SPENDING_PLAN,
+    &FUNDING,
+    &ISSUES,
+];
 
 /// The record tables that `parquet_partition_by` applies to; summaries and
 /// issues are always single files.
-pub const PARTITIONED_TABLES: [&str; 4] = ["projects", "indicators", "goals", "spending_plan"];
+pub const PARTITIONED_TABLES: [&str; 5] = [
+    "projects",
+    "indicators",
+    "goals",
+    "spending_plan",
+    "funding",
+];
 
 /// Captions of the measures the sample pipeline's summaries name.
 const MEASURE_CAPTIONS: &[(&str, &str)] = &[("projects", "项目数"), ("indicators", "指标数")];

@@ -10,7 +10,9 @@ use super::amount::{fit_scale, parse_decimal};
 use super::{code, func_class, goals, plan, target, unit, Category, Settings};
 use crate::grid::Pos;
 use crate::model::schema::RATIO_SCALE;
-use crate::model::{Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source};
+use crate::model::{
+    FundingLine, Goal, Indicator, Issue, IssueCode, Key, PlanPoint, Project, Records, Source,
+};
 use crate::parse::{RawCheckpoint, RawField, RawForm, RawIndicator};
 use crate::vocab::money::{amount_and_unit, find_money_unit, MoneyUnit};
 use crate::vocab::month::checkpoint_month;
@@ -28,7 +30,8 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         issues: Vec::new(),
     };
     ids.check_code(&raw, settings, &mut sink);
-    let [budget_total, budget_fiscal, budget_other] = budget(&raw, settings, &mut sink);
+    let [budget_total, fiscal_written, budget_other] = budget(&raw, settings, &mut sink);
+    let (funding, budget_fiscal) = funding_rows(&mut raw, fiscal_written, settings, &mut sink);
     let category = category(&ids, &raw, settings, &mut sink);
     let class = classification(&raw, category, settings, &mut sink);
     let mut project = Project {
@@ -74,6 +77,7 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         indicators,
         goals,
         plan,
+        funding,
         issues: sink.issues,
     }
 }
@@ -179,11 +183,7 @@ impl Identity {
 /// 预算数, 财政资金, 其他资金 in the pipeline's unit, converted from the unit
 /// the form states (else the pipeline's default source unit, reported).
 fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decimal>; 3] {
-    let stated = raw
-        .amount_unit
-        .as_ref()
-        .and_then(|f| find_money_unit(&f.text));
-    let from = stated.unwrap_or(settings.default_source_unit);
+    let (from, stated) = form_unit(raw, settings);
     let fields = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other];
     // An amount may carry its own unit (`250万`, `20万元`).
     let split = fields.map(|f| amount_and_unit(text(f)));
@@ -200,7 +200,7 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         amount(2, "其他资金"),
     ];
     let assumed = (0..3).any(|i| split[i].1.is_none() && matches!(written[i], Ok(Some(_))));
-    if stated.is_none() && assumed {
+    if !stated && assumed {
         sink.push(
             IssueCode::AmountUnitAssumed,
             format!(
@@ -272,6 +272,85 @@ fn plausible(
         ),
         field.pos,
     );
+}
+
+/// The unit a form's amounts are read in: the one it states, else the
+/// pipeline's default source unit.
+fn form_unit(raw: &RawForm, settings: &Settings) -> (MoneyUnit, bool) {
+    let stated = raw
+        .amount_unit
+        .as_ref()
+        .and_then(|f| find_money_unit(&f.text));
+    (
+        stated.unwrap_or(settings.default_source_unit),
+        stated.is_some(),
+    )
+}
+
+/// The form's money lines as `funding` rows, and 财政拨款: as written, else
+/// the sum of its lines by government level (reported when the lines do not
+/// add up to the total written).
+fn funding_rows(
+    raw: &mut RawForm,
+    fiscal_written: Option<Decimal>,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> (Vec<FundingLine>, Option<Decimal>) {
+    let (from, _) = form_unit(raw, settings);
+    // The cells budget() read (and reported on) already.
+    let read: Vec<Option<Pos>> = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other]
+        .iter()
+        .map(|f| cell(f.as_ref()))
+        .collect();
+    let mut rows = Vec::with_capacity(raw.funding.len());
+    for m in std::mem::take(&mut raw.funding) {
+        let (number, unit) = amount_and_unit(&m.value.text);
+        let parsed = parse_decimal(number);
+        let parsed =
+            parsed.map(|v| v.map(|v| unit.unwrap_or(from).convert(v, settings.amount_unit)));
+        let amount = if read.contains(&m.value.pos) {
+            parsed
+                .ok()
+                .flatten()
+                .map(|v| fit_scale(v, settings.amount_unit.fen_scale()).0)
+        } else {
+            money_value(parsed, Some(&m.value), &m.label.text, settings, sink)
+        };
+        rows.push(FundingLine {
+            source: sink.source(m.value.pos),
+            key: sink.key.clone(),
+            line: m.field.money_line().unwrap_or("other"),
+            line_raw: clean_text(&m.label.text),
+            stage: "budget",
+            amount,
+            amount_raw: m.value.text,
+        });
+    }
+    let levels: Vec<Decimal> = rows
+        .iter()
+        .filter(|r| r.line.starts_with("fiscal_"))
+        .filter_map(|r| r.amount)
+        .collect();
+    if levels.is_empty() {
+        return (rows, fiscal_written);
+    }
+    let sum: Decimal = levels.iter().sum();
+    match fiscal_written {
+        None => (rows, Some(sum)),
+        Some(total) => {
+            if total != sum {
+                sink.push(
+                    IssueCode::FundingSumMismatch,
+                    format!(
+                        "the 财政拨款 lines by government level add up to {sum}, not the 财政拨款 total {total} ({})",
+                        settings.amount_unit.name()
+                    ),
+                    cell(raw.budget_fiscal.as_ref()),
+                );
+            }
+            (rows, Some(total))
+        }
+    }
 }
 
 /// An amount fitted to one 分 of the pipeline's unit; the finding when it
@@ -840,5 +919,47 @@ mod tests {
             ..Settings::default()
         };
         assert!(codes(&normalise_form(raw, &settings)).is_empty());
+    }
+
+    fn line(
+        field: crate::locate::Field,
+        label: &str,
+        value: &str,
+        row: u32,
+    ) -> crate::parse::RawMoneyLine {
+        crate::parse::RawMoneyLine {
+            field,
+            label: f(label, row, 0).unwrap(),
+            value: f(value, row, 1).unwrap(),
+        }
+    }
+
+    #[test]
+    fn fiscal_lines_by_level_sum_to_fiscal_or_are_reported() {
+        use crate::locate::Field;
+        let mut raw = form();
+        raw.amount_unit = f("单位：万元", 1, 6);
+        raw.budget_total = f("100", 3, 1);
+        raw.budget_fiscal = None;
+        raw.budget_other = f("20", 5, 1);
+        raw.funding = vec![
+            line(Field::BudgetTotal, "资金总额", "100", 3),
+            line(Field::FundCentral, "1.中央资金", "50", 10),
+            line(Field::FundCounty, "2.县级资金", "30", 11),
+            line(Field::BudgetOther, "其他资金", "20", 5),
+        ];
+        let r = normalise_form(raw.clone(), &Settings::default());
+        assert_eq!(r.projects[0].budget_fiscal, Some(d("80")), "the lines' sum");
+        let lines: Vec<&str> = r.funding.iter().map(|l| l.line).collect();
+        assert_eq!(lines, ["total", "fiscal_central", "fiscal_county", "other"]);
+        assert_eq!(r.funding[1].line_raw, "1.中央资金");
+        assert_eq!(r.funding[1].amount, Some(d("50")));
+        assert_eq!(r.funding[1].source.a1(), "B11");
+        assert!(codes(&r).is_empty(), "{:?}", r.issues);
+        // A 财政拨款 total the lines do not reach.
+        raw.budget_fiscal = f("90", 4, 1);
+        let r = normalise_form(raw, &Settings::default());
+        assert_eq!(codes(&r), ["funding_sum_mismatch"]);
+        assert_eq!(r.projects[0].budget_fiscal, Some(d("90")), "as written");
     }
 }

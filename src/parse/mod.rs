@@ -89,6 +89,17 @@ pub struct RawForm {
     pub labels: Vec<Label>,
     /// Rows passed over, and why, for `inspect`.
     pub skipped: Vec<Skipped>,
+    /// Every money line of the form (total, 财政拨款 and its lines, carried
+    /// over, other), in the order written.
+    pub funding: Vec<RawMoneyLine>,
+}
+
+/// One money line as written: its field, label and value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMoneyLine {
+    pub field: Field,
+    pub label: RawField,
+    pub value: RawField,
 }
 
 /// A row of a form that was passed over, and why.
@@ -322,8 +333,30 @@ fn parse_block(
     if let Some(header) = first(Field::Level1) {
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
+    form.funding = money_lines(grid, kinds, &labels);
     form.labels = labels;
     form
+}
+
+/// The form's money lines: each money label with its value; a label with
+/// no value only when no other label of its field has one (a column
+/// header such as 年初安排金额 above the lines is not a line).
+fn money_lines(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Vec<RawMoneyLine> {
+    let lines: Vec<RawMoneyLine> = labels
+        .iter()
+        .filter(|l| l.field.money_line().is_some())
+        .map(|l| RawMoneyLine {
+            field: l.field,
+            label: RawField::at(grid, l.pos),
+            value: adjacent(grid, kinds, l.pos),
+        })
+        .collect();
+    let valued = |f: Field| lines.iter().any(|m| m.field == f && !m.value.is_blank());
+    lines
+        .iter()
+        .filter(|m| !m.value.is_blank() || !valued(m.field))
+        .cloned()
+        .collect()
 }
 
 /// The goals: the value right of a goals label, or, in a header-then-content
@@ -848,5 +881,48 @@ mod tests {
         assert_eq!(names, ["改造数量", "完成率"]);
         let rows: Vec<u32> = form.skipped.iter().map(|s| s.pos.row).collect();
         assert_eq!(rows, [3, 4]);
+    }
+
+    #[test]
+    fn every_money_line_is_kept_numbered_lines_too() {
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "资金总额"),
+                (1, 1, "100"),
+                (2, 0, "其中：财政拨款"),
+                (2, 1, "80"),
+                (3, 0, "1.中央资金"),
+                (3, 1, "50"),
+                (4, 0, "2.省级资金"),
+                (4, 1, "20"),
+                (5, 0, "3.市级资金"),
+                (5, 1, "10"),
+                (6, 0, "上年结转"),
+                (6, 1, "15"),
+                (7, 0, "其他资金"),
+                (7, 1, "5"),
+            ],
+            &[],
+        );
+        let form = one_form(&g);
+        let lines: Vec<(&str, &str)> = form
+            .funding
+            .iter()
+            .map(|m| (m.field.money_line().unwrap(), m.value.text.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("total", "100"),
+                ("fiscal", "80"),
+                ("fiscal_central", "50"),
+                ("fiscal_provincial", "20"),
+                ("fiscal_city", "10"),
+                ("carryover", "15"),
+                ("other", "5"),
+            ]
+        );
     }
 }

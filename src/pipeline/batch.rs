@@ -141,6 +141,7 @@ impl<'a> Batch<'a> {
         out.indicators.reserve_exact(room(|r| r.indicators.len()));
         out.goals.reserve_exact(room(|r| r.goals.len()));
         out.plan.reserve_exact(room(|r| r.plan.len()));
+        out.funding.reserve_exact(room(|r| r.funding.len()));
         out.issues.reserve(room(|r| r.issues.len()));
         for form in forms {
             self.check.push_printed(form.0, form.1, &mut out);

@@ -69,7 +69,7 @@ pub fn validate_form(form: &Records, code_groups: &[String]) -> Vec<Issue> {
     let mut out = Vec::new();
     for p in &form.projects {
         required_fields(p, &mut out);
-        budget_adds_up(p, &mut out);
+        budget_adds_up(p, form, &mut out);
         dept_matches_unit(p, code_groups, &mut out);
         level1_groups(p, form, &mut out);
         spending_plan(p, form, &mut out);
@@ -103,26 +103,37 @@ fn required_fields(p: &Project, out: &mut Vec<Issue>) {
     }
 }
 
-fn budget_adds_up(p: &Project, out: &mut Vec<Issue>) {
-    if let (Some(total), Some(fiscal)) = (p.budget_total, p.budget_fiscal) {
-        let other = p.budget_other.unwrap_or(Decimal::ZERO);
-        if fiscal + other != total {
-            out.push(issue(
-                p,
-                IssueCode::BudgetSumMismatch,
-                format!(
-                    "{}: 财政资金 {} + 其他资金 {} = {}, but 预算数 is {} ({})",
-                    name_of(p),
-                    fiscal,
-                    other,
-                    fiscal + other,
-                    total,
-                    p.amount_unit
-                ),
-                p.source.clone(),
-            ));
-        }
+fn budget_adds_up(p: &Project, form: &Records, out: &mut Vec<Issue>) {
+    let (Some(total), Some(fiscal)) = (p.budget_total, p.budget_fiscal) else {
+        return;
+    };
+    let other = p.budget_other.unwrap_or(Decimal::ZERO);
+    // Money carried over from last year is part of the total too.
+    let carried: Decimal = form
+        .funding
+        .iter()
+        .filter(|l| l.line == "carryover")
+        .filter_map(|l| l.amount)
+        .sum();
+    if fiscal + carried + other == total {
+        return;
     }
+    let carried_text = if carried.is_zero() {
+        String::new()
+    } else {
+        format!(" + 上年结转 {carried}")
+    };
+    out.push(issue(
+        p,
+        IssueCode::BudgetSumMismatch,
+        format!(
+            "{}: 财政资金 {fiscal}{carried_text} + 其他资金 {other} = {}, but 预算数 is {total} ({})",
+            name_of(p),
+            fiscal + carried + other,
+            p.amount_unit
+        ),
+        p.source.clone(),
+    ));
 }
 
 fn dept_matches_unit(p: &Project, code_groups: &[String], out: &mut Vec<Issue>) {
@@ -460,6 +471,7 @@ mod tests {
                 goal: "甲".into(),
                 ..Goal::default()
             }],
+            funding: vec![],
             issues: vec![],
         }
     }

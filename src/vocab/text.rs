@@ -64,7 +64,7 @@ pub fn fold_label_into(s: &str, out: &mut String) {
 /// scores after it (`产出指标(50分)`, `数量指标(必填硬性指标)`,
 /// `年度绩效目标(90分)`), and colons.
 pub fn without_notes(key: &str) -> &str {
-    let mut s = key.trim_start_matches(['*', '★', '☆', '※']);
+    let mut s = without_number(key.trim_start_matches(['*', '★', '☆', '※']));
     loop {
         let t = s.trim_end_matches([':', '：']);
         // A score range after the note: `成本指标(0-20)分`.
@@ -80,6 +80,23 @@ pub fn without_notes(key: &str) -> &str {
         }
         s = &t[..open];
     }
+}
+
+/// A label without its list number (`1.中央资金`, `2、省级资金`, `(3)市级资金`,
+/// `二、自有资金`).
+fn without_number(s: &str) -> &str {
+    let numeral = |c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c);
+    let rest = s.trim_start_matches(numeral);
+    if rest.len() < s.len() {
+        if let Some(r) = rest.strip_prefix(['.', '、']) {
+            return r;
+        }
+        return s;
+    }
+    s.strip_prefix('(')
+        .and_then(|r| r.trim_start_matches(numeral).strip_prefix(')'))
+        .filter(|r| !r.is_empty())
+        .unwrap_or(s)
 }
 
 /// The score a note gives (`产出指标(50分)` → 50), if any.
@@ -171,6 +188,11 @@ mod tests {
             ("项目(专项)名称", "项目(专项)名称"),
             ("(50分)", "(50分)"),
             ("成本指标(0-20)分", "成本指标"),
+            ("1.中央资金", "中央资金"),
+            ("2、省级资金", "省级资金"),
+            ("(3)市级资金", "市级资金"),
+            ("二、自有资金:", "自有资金"),
+            ("2020", "2020"),
             ("产出指标\n(40-50)分", "产出指标"),
         ] {
             assert_eq!(without_notes(&fold_label(written)), bare, "{written}");

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 
 use crate::model::schema::{self, Kind, RATIO_SCALE};
-use crate::model::{Goal, Indicator, Issue, Key, PlanPoint, Project, Records, Source};
+use crate::model::{FundingLine, Goal, Indicator, Issue, Key, PlanPoint, Project, Records, Source};
 
 /// A text column: every value's bytes in one buffer, so that building,
 /// writing and converting a column touches memory in order and allocates
@@ -383,6 +383,18 @@ fn spending_plan(rows: &[PlanPoint], spec: &TableSpec) -> Table {
         .finish("spending_plan")
 }
 
+fn funding(rows: &[FundingLine], spec: &TableSpec) -> Table {
+    Builder::new(rows, &schema::FUNDING, spec)
+        .key(|f| &f.key)
+        .raw("line", |f| f.line)
+        .raw("line_raw", |f| &f.line_raw)
+        .raw("stage", |f| f.stage)
+        .dec("amount", |f| f.amount)
+        .raw("amount_raw", |f| &f.amount_raw)
+        .source(|f| &f.source)
+        .finish("funding")
+}
+
 fn issues(rows: &[Issue], spec: &TableSpec) -> Table {
     Builder::new(rows, &schema::ISSUES, spec)
         .raw("severity", |i| i.severity.as_str())
@@ -394,12 +406,12 @@ fn issues(rows: &[Issue], spec: &TableSpec) -> Table {
         .finish("issues")
 }
 
-/// The five tables of the output contract, in their fixed order
+/// The record tables of the output contract, in their fixed order
 /// ([`schema::RECORD_TABLES`]).
 pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
-    // The five tables are independent: built in parallel on the current
-    // rayon pool.
-    let ((projects, indicators), (goals, (plan, issues))) = rayon::join(
+    // The tables are independent: built in parallel on the current rayon
+    // pool.
+    let ((projects, indicators), (goals, (plan, (funding, issues)))) = rayon::join(
         || {
             rayon::join(
                 || projects(&records.projects, spec),
@@ -412,13 +424,18 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
                 || {
                     rayon::join(
                         || spending_plan(&records.plan, spec),
-                        || issues(&records.issues, spec),
+                        || {
+                            rayon::join(
+                                || funding(&records.funding, spec),
+                                || issues(&records.issues, spec),
+                            )
+                        },
                     )
                 },
             )
         },
     );
-    vec![projects, indicators, goals, plan, issues]
+    vec![projects, indicators, goals, plan, funding, issues]
 }
 
 /// A decimal as text with at least `min_scale` decimals and no trailing
@@ -478,7 +495,14 @@ mod tests {
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
-            ["projects", "indicators", "goals", "spending_plan", "issues"]
+            [
+                "projects",
+                "indicators",
+                "goals",
+                "spending_plan",
+                "funding",
+                "issues"
+            ]
         );
         let projects = &t[0];
         for (table, declared) in t.iter().zip(schema::RECORD_TABLES) {
