@@ -426,10 +426,23 @@ impl Matcher {
 
 /// True for a text starting with a list number (`1.`, `2、`, `(3)`, `一、`).
 fn numbered(key: &str) -> bool {
-    let rest =
-        key.trim_start_matches(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c));
-    rest.len() < key.len() && rest.starts_with(['.', '、'])
-        || key.starts_with('(') && key[1..].starts_with(|c: char| c.is_ascii_digit())
+    let numeral = |c: char| {
+        c.is_ascii_digit()
+            || matches!(
+                c,
+                '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+            )
+    };
+    match key.chars().next() {
+        Some('(') => key[1..].starts_with(|c: char| c.is_ascii_digit()),
+        Some(c) if numeral(c) => {
+            let rest = key.trim_start_matches(numeral);
+            // Not a number such as `20.00`: after the separator comes a word.
+            rest.starts_with(['.', '、'])
+                && rest.chars().nth(1).is_some_and(|c| !c.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 /// A folded label without a trailing parenthesised unit (`(%)`, `(万元)`).

@@ -30,8 +30,9 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         issues: Vec::new(),
     };
     ids.check_code(&raw, settings, &mut sink);
-    let [budget_total, fiscal_written, budget_other] = budget(&raw, settings, &mut sink);
-    let (funding, budget_fiscal) = funding_rows(&mut raw, fiscal_written, settings, &mut sink);
+    let amounts = budget(&raw, settings, &mut sink);
+    let [budget_total, _, budget_other] = amounts;
+    let (funding, budget_fiscal) = funding_rows(&mut raw, amounts, settings, &mut sink);
     let category = category(&ids, &raw, settings, &mut sink);
     let class = classification(&raw, category, settings, &mut sink);
     let mut project = Project {
@@ -292,40 +293,36 @@ fn form_unit(raw: &RawForm, settings: &Settings) -> (MoneyUnit, bool) {
 /// add up to the total written).
 fn funding_rows(
     raw: &mut RawForm,
-    fiscal_written: Option<Decimal>,
+    amounts: [Option<Decimal>; 3],
     settings: &Settings,
     sink: &mut Sink,
 ) -> (Vec<FundingLine>, Option<Decimal>) {
     let (from, _) = form_unit(raw, settings);
-    // The cells budget() read (and reported on) already.
-    let read: Vec<Option<Pos>> = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other]
-        .iter()
-        .map(|f| cell(f.as_ref()))
-        .collect();
+    // The cells budget() read (and reported on) already, and their amounts.
+    let read = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other].map(|f| cell(f.as_ref()));
     let mut rows = Vec::with_capacity(raw.funding.len());
     for m in std::mem::take(&mut raw.funding) {
-        let (number, unit) = amount_and_unit(&m.value.text);
-        let parsed = parse_decimal(number);
-        let parsed =
-            parsed.map(|v| v.map(|v| unit.unwrap_or(from).convert(v, settings.amount_unit)));
-        let amount = if read.contains(&m.value.pos) {
-            parsed
-                .ok()
-                .flatten()
-                .map(|v| fit_scale(v, settings.amount_unit.fen_scale()).0)
-        } else {
-            money_value(parsed, Some(&m.value), &m.label.text, settings, sink)
+        let amount = match read.iter().position(|p| p.is_some() && *p == m.value.pos) {
+            Some(i) => amounts[i],
+            None => {
+                let (number, unit) = amount_and_unit(&m.value.text);
+                let unit = unit.unwrap_or(from);
+                let parsed =
+                    parse_decimal(number).map(|v| v.map(|v| unit.convert(v, settings.amount_unit)));
+                money_value(parsed, Some(&m.value), &m.label.text, settings, sink)
+            }
         };
         rows.push(FundingLine {
             source: sink.source(m.value.pos),
             key: sink.key.clone(),
             line: m.field.money_line().unwrap_or("other"),
-            line_raw: clean_text(&m.label.text),
+            line_raw: non_empty_owned(m.label.text).unwrap_or_default(),
             stage: "budget",
             amount,
             amount_raw: m.value.text,
         });
     }
+    let fiscal_written = amounts[1];
     let levels: Vec<Decimal> = rows
         .iter()
         .filter(|r| r.line.starts_with("fiscal_"))

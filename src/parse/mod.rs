@@ -307,9 +307,7 @@ fn parse_block(
         year: ctx.year.clone(),
         code: value(Field::ProjectCode),
         name: value(Field::ProjectName),
-        budget_total: value(Field::BudgetTotal),
-        budget_fiscal: value(Field::BudgetFiscal),
-        budget_other: value(Field::BudgetOther),
+        funding: money_lines(grid, kinds, &labels),
         goals: goals(grid, kinds, &labels),
         func_class: value(Field::FuncClass),
         dept: value(Field::Dept),
@@ -333,7 +331,16 @@ fn parse_block(
     if let Some(header) = first(Field::Level1) {
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
-    form.funding = money_lines(grid, kinds, &labels);
+    // The money fields are their first lines (read once, kept in both).
+    let line = |f: Field| {
+        form.funding
+            .iter()
+            .find(|m| m.field == f)
+            .map(|m| m.value.clone())
+    };
+    form.budget_total = line(Field::BudgetTotal);
+    form.budget_fiscal = line(Field::BudgetFiscal);
+    form.budget_other = line(Field::BudgetOther);
     form.labels = labels;
     form
 }

@@ -85,7 +85,13 @@ pub fn without_notes(key: &str) -> &str {
 /// A label without its list number (`1.中央资金`, `2、省级资金`, `(3)市级资金`,
 /// `二、自有资金`).
 fn without_number(s: &str) -> &str {
-    let numeral = |c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c);
+    let numeral = |c: char| {
+        c.is_ascii_digit()
+            || matches!(
+                c,
+                '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+            )
+    };
     let rest = s.trim_start_matches(numeral);
     if rest.len() < s.len() {
         if let Some(r) = rest.strip_prefix(['.', '、']) {
