@@ -69,6 +69,9 @@ enum Command {
         /// Which files to write.
         #[arg(long, value_enum, default_value_t = FormatArg::Both)]
         format: FormatArg,
+        /// Also write the funding table (every money line of every form).
+        #[arg(long)]
+        funding: bool,
         #[command(flatten)]
         batch: Batch,
     },
@@ -189,10 +192,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             inputs,
             out,
             format,
+            funding,
             batch,
         } => {
             let mut p = default_pipeline(inputs)?;
             p.output_dir = out;
+            p.settings.funding = funding;
             p.formats = match format {
                 FormatArg::Csv => vec![Format::Csv],
                 FormatArg::Parquet => vec![Format::Parquet],

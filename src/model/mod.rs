@@ -158,8 +158,8 @@ pub struct FundingLine {
     /// `total`, `fiscal`, `fiscal_central`, `fiscal_provincial`,
     /// `fiscal_city`, `fiscal_county`, `carryover`, `other`.
     pub line: &'static str,
-    /// The line's label as written (`1.中央资金`).
-    pub line_raw: String,
+    /// The line's label as written (`1.中央资金`), shared with the sheet.
+    pub line_raw: Arc<str>,
     /// `budget` on a target form (the self-evaluation's stages come later).
     pub stage: &'static str,
     /// In the pipeline's amount unit.

@@ -302,6 +302,14 @@ fn funding_rows(
     let read = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other].map(|f| cell(f.as_ref()));
     let mut rows = Vec::with_capacity(raw.funding.len());
     for m in std::mem::take(&mut raw.funding) {
+        if !settings.funding
+            && !m
+                .field
+                .money_line()
+                .is_some_and(|l| l.starts_with("fiscal_"))
+        {
+            continue;
+        }
         let amount = match read.iter().position(|p| p.is_some() && *p == m.value.pos) {
             Some(i) => amounts[i],
             None => {
@@ -309,14 +317,14 @@ fn funding_rows(
                 let unit = unit.unwrap_or(from);
                 let parsed =
                     parse_decimal(number).map(|v| v.map(|v| unit.convert(v, settings.amount_unit)));
-                money_value(parsed, Some(&m.value), &m.label.text, settings, sink)
+                money_value(parsed, Some(&m.value), &m.label, settings, sink)
             }
         };
         rows.push(FundingLine {
             source: sink.source(m.value.pos),
             key: sink.key.clone(),
             line: m.field.money_line().unwrap_or("other"),
-            line_raw: non_empty_owned(m.label.text).unwrap_or_default(),
+            line_raw: m.label,
             stage: "budget",
             amount,
             amount_raw: m.value.text,
@@ -328,6 +336,9 @@ fn funding_rows(
         .filter(|r| r.line.starts_with("fiscal_"))
         .filter_map(|r| r.amount)
         .collect();
+    if !settings.funding {
+        rows.clear();
+    }
     if levels.is_empty() {
         return (rows, fiscal_written);
     }
@@ -926,7 +937,7 @@ mod tests {
     ) -> crate::parse::RawMoneyLine {
         crate::parse::RawMoneyLine {
             field,
-            label: f(label, row, 0).unwrap(),
+            label: label.into(),
             value: f(value, row, 1).unwrap(),
         }
     }
@@ -945,17 +956,25 @@ mod tests {
             line(Field::FundCounty, "2.县级资金", "30", 11),
             line(Field::BudgetOther, "其他资金", "20", 5),
         ];
-        let r = normalise_form(raw.clone(), &Settings::default());
+        let settings = Settings {
+            funding: true,
+            ..Settings::default()
+        };
+        let r = normalise_form(raw.clone(), &settings);
         assert_eq!(r.projects[0].budget_fiscal, Some(d("80")), "the lines' sum");
         let lines: Vec<&str> = r.funding.iter().map(|l| l.line).collect();
         assert_eq!(lines, ["total", "fiscal_central", "fiscal_county", "other"]);
-        assert_eq!(r.funding[1].line_raw, "1.中央资金");
+        assert_eq!(&*r.funding[1].line_raw, "1.中央资金");
         assert_eq!(r.funding[1].amount, Some(d("50")));
         assert_eq!(r.funding[1].source.a1(), "B11");
         assert!(codes(&r).is_empty(), "{:?}", r.issues);
         // A 财政拨款 total the lines do not reach.
+        // Without the table, 财政拨款 is still their sum.
+        let r = normalise_form(raw.clone(), &Settings::default());
+        assert!(r.funding.is_empty());
+        assert_eq!(r.projects[0].budget_fiscal, Some(d("80")));
         raw.budget_fiscal = f("90", 4, 1);
-        let r = normalise_form(raw, &Settings::default());
+        let r = normalise_form(raw, &settings);
         assert_eq!(codes(&r), ["funding_sum_mismatch"]);
         assert_eq!(r.projects[0].budget_fiscal, Some(d("90")), "as written");
     }

@@ -42,6 +42,9 @@ pub struct Settings {
     pub func_classes: func_class::FuncClasses,
     /// When a form's amounts look like another unit than the one read.
     pub plausible: Plausible,
+    /// Keep every money line as a row of the `funding` table (off: only
+    /// 财政拨款's sum by level is taken from them).
+    pub funding: bool,
 }
 
 /// The bounds past which a form's budget looks like it was read in the
@@ -96,6 +99,7 @@ impl Default for Settings {
             categories: HashMap::new(),
             func_classes: func_class::FuncClasses::default(),
             plausible: Plausible::default(),
+            funding: false,
         }
     }
 }

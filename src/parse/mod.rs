@@ -98,7 +98,8 @@ pub struct RawForm {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawMoneyLine {
     pub field: Field,
-    pub label: RawField,
+    /// The label as written (the sheet's own text, shared).
+    pub label: std::sync::Arc<str>,
     pub value: RawField,
 }
 
@@ -345,6 +346,15 @@ fn parse_block(
     form
 }
 
+/// A label's text, trimmed: the cell's own shared text when it needs no
+/// trimming (no copy).
+fn label_text(grid: &Grid, pos: Pos) -> std::sync::Arc<str> {
+    match grid.value(pos) {
+        crate::grid::CellValue::Text(t) if t.trim().len() == t.len() => std::sync::Arc::clone(t),
+        _ => grid.text(pos).as_ref().into(),
+    }
+}
+
 /// The form's money lines: each money label with its value; a label with
 /// no value only when no other label of its field has one (a column
 /// header such as 年初安排金额 above the lines is not a line).
@@ -354,7 +364,7 @@ fn money_lines(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Vec<RawMoneyLine
         .filter(|l| l.field.money_line().is_some())
         .map(|l| RawMoneyLine {
             field: l.field,
-            label: RawField::at(grid, l.pos),
+            label: label_text(grid, l.pos),
             value: adjacent(grid, kinds, l.pos),
         })
         .collect();

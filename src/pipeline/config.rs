@@ -73,6 +73,8 @@ pub struct OutputConfig {
     /// Start CSV files with a UTF-8 byte order mark, so Excel on Chinese
     /// Windows opens them as UTF-8.
     pub csv_bom: bool,
+    /// Write the `funding` table: every money line of every form.
+    pub funding: bool,
     /// The XLSX workbook's Chinese captions: `"row"` (a caption row above
     /// the column names), `"header"` (captions instead of column names) or
     /// `"none"`.
@@ -89,6 +91,7 @@ impl Default for OutputConfig {
             formats: vec![Format::Csv, Format::Parquet],
             csv_formula_guard: true,
             csv_bom: false,
+            funding: false,
             xlsx_captions: Captions::Row,
             parquet_partition_by: Vec::new(),
         }
@@ -206,51 +209,25 @@ impl Pipeline {
     /// Builds a pipeline from parsed settings; relative paths are taken
     /// from `base`. The error names the offending key.
     pub fn from_file(file: PipelineFile, base: &Path) -> Result<Pipeline, String> {
-        let n = &file.normalise;
-        let unit = |key: &str, v: &str| {
-            MoneyUnit::parse(v).ok_or_else(|| {
-                format!("normalise.{key} = \"{v}\" is not a money unit; use 元, 千元, 万元 or 亿元")
-            })
-        };
-        let code_pattern = crate::normalise::code::CodePattern::new(&n.code_pattern)
-            .map_err(|e| format!("normalise.code_pattern is not a valid regex: {e}"))?;
-        if n.dept_code_length == 0 {
-            return Err("normalise.dept_code_length must be at least 1".to_string());
-        }
+        let settings = settings(&file, base)?;
         let rules = rule_levels(&file.validate.rules)?;
-        let groups: Vec<String> = code_pattern.groups().to_vec();
-        crate::aggregate::check(&file.aggregate, &groups)?;
+        crate::aggregate::check(&file.aggregate, &settings.code_groups())?;
+        if let Some(i) = (!file.output.funding)
+            .then(|| {
+                file.aggregate
+                    .iter()
+                    .position(|a| a.source.split('+').any(|s| s == "funding"))
+            })
+            .flatten()
+        {
+            return Err(format!(
+                "aggregate[{i}].source reads the funding table, which is not written; set output.funding = true"
+            ));
+        }
         if file.output.formats.is_empty() {
             return Err(
                 "output.formats is empty; name at least one of \"csv\", \"parquet\"".to_string(),
             );
-        }
-        let settings = Settings {
-            amount_unit: unit("amount_unit", &n.amount_unit)?,
-            default_source_unit: unit("default_source_unit", &n.default_source_unit)?,
-            code_pattern,
-            dept_code_length: n.dept_code_length,
-            year: n.year,
-            plausible: crate::normalise::Plausible {
-                max_wanyuan: n.plausible_max_wanyuan,
-                yuan_digits: n.plausible_yuan_digits,
-                min_yuan: n.plausible_min_yuan,
-            },
-            ..Settings::default()
-        };
-        let mut settings = settings;
-        let key = |k: &str, e: String| format!("normalise.{k}: {e}");
-        if let Some(p) = &n.categories {
-            settings.categories =
-                reference::categories(&clean_join(base, p)).map_err(|e| key("categories", e))?;
-        }
-        if let Some(p) = &n.func_classes {
-            settings.func_classes = reference::func_classes(&clean_join(base, p))
-                .map_err(|e| key("func_classes", e))?;
-        }
-        if let Some(p) = &n.level_synonyms {
-            settings.levels = reference::level_synonyms(&clean_join(base, p))
-                .map_err(|e| key("level_synonyms", e))?;
         }
         Ok(Pipeline {
             inputs: file
@@ -275,6 +252,50 @@ impl Pipeline {
             stop: None,
         })
     }
+}
+
+/// The normalise stage's settings from the `[normalise]` section (its
+/// reference tables read from `base`) and `output.funding`.
+fn settings(file: &PipelineFile, base: &Path) -> Result<Settings, String> {
+    let n = &file.normalise;
+    let unit = |key: &str, v: &str| {
+        MoneyUnit::parse(v).ok_or_else(|| {
+            format!("normalise.{key} = \"{v}\" is not a money unit; use 元, 千元, 万元 or 亿元")
+        })
+    };
+    let code_pattern = crate::normalise::code::CodePattern::new(&n.code_pattern)
+        .map_err(|e| format!("normalise.code_pattern is not a valid regex: {e}"))?;
+    if n.dept_code_length == 0 {
+        return Err("normalise.dept_code_length must be at least 1".to_string());
+    }
+    let mut settings = Settings {
+        amount_unit: unit("amount_unit", &n.amount_unit)?,
+        default_source_unit: unit("default_source_unit", &n.default_source_unit)?,
+        code_pattern,
+        dept_code_length: n.dept_code_length,
+        year: n.year,
+        funding: file.output.funding,
+        plausible: crate::normalise::Plausible {
+            max_wanyuan: n.plausible_max_wanyuan,
+            yuan_digits: n.plausible_yuan_digits,
+            min_yuan: n.plausible_min_yuan,
+        },
+        ..Settings::default()
+    };
+    let key = |k: &str, e: String| format!("normalise.{k}: {e}");
+    if let Some(p) = &n.categories {
+        settings.categories =
+            reference::categories(&clean_join(base, p)).map_err(|e| key("categories", e))?;
+    }
+    if let Some(p) = &n.func_classes {
+        settings.func_classes =
+            reference::func_classes(&clean_join(base, p)).map_err(|e| key("func_classes", e))?;
+    }
+    if let Some(p) = &n.level_synonyms {
+        settings.levels = reference::level_synonyms(&clean_join(base, p))
+            .map_err(|e| key("level_synonyms", e))?;
+    }
+    Ok(settings)
 }
 
 /// `base/rel` with `.` and `name/..` removed lexically, so messages show

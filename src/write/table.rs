@@ -295,6 +295,8 @@ pub struct TableSpec {
     pub code_groups: Vec<String>,
     /// Decimals of money columns (one 分 in the amount unit: 6 for 万元).
     pub money_scale: u32,
+    /// Whether the `funding` table is written.
+    pub funding: bool,
 }
 
 impl TableSpec {
@@ -302,6 +304,7 @@ impl TableSpec {
         TableSpec {
             code_groups: settings.code_groups(),
             money_scale: settings.amount_unit.fen_scale(),
+            funding: settings.funding,
         }
     }
 }
@@ -435,7 +438,10 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
             )
         },
     );
-    vec![projects, indicators, goals, plan, funding, issues]
+    match spec.funding {
+        true => vec![projects, indicators, goals, plan, funding, issues],
+        false => vec![projects, indicators, goals, plan, issues],
+    }
 }
 
 /// A decimal as text with at least `min_scale` decimals and no trailing
@@ -490,6 +496,7 @@ mod tests {
         let spec = TableSpec {
             code_groups: vec!["dept".to_string()],
             money_scale: 6,
+            funding: true,
         };
         let t = tables(&Records::default(), &spec);
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();

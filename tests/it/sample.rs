@@ -309,3 +309,46 @@ fn categories_and_functional_classes_come_from_the_reference_tables() {
         assert!(table.contains(&line), "{line}");
     }
 }
+
+#[test]
+fn funding_keeps_every_money_line_of_the_sample_and_they_match_projects() {
+    let wd = run_sample();
+    let funding = wd.csv("output/funding.csv");
+    assert_eq!(
+        funding.len(),
+        30,
+        "预算数, 其中：财政资金, 其他资金 of ten forms"
+    );
+    let projects = wd.csv("output/projects.csv");
+    for p in &projects {
+        let code = p.get("project_code");
+        let line = |l: &str| {
+            funding
+                .iter()
+                .find(|f| f.get("project_code") == code && f.get("line") == l)
+                .unwrap_or_else(|| panic!("{code} {l}"))
+        };
+        assert_eq!(dec(line("total").get("amount")), dec(p.get("budget_total")));
+        assert_eq!(
+            dec(line("fiscal").get("amount")),
+            dec(p.get("budget_fiscal"))
+        );
+        assert_eq!(line("fiscal").get("line_raw"), "其中：财政资金");
+        assert_eq!(line("total").get("stage"), "budget");
+    }
+    // Off by default: extract writes it only when asked.
+    let out = wd.run(&["extract", "sample_data", "--out", "x", "--format", "csv"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!wd.path("x/funding.csv").exists());
+    let out = wd.run(&[
+        "extract",
+        "sample_data",
+        "--out",
+        "y",
+        "--format",
+        "csv",
+        "--funding",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(wd.csv("y/funding.csv").len(), 30);
+}
