@@ -230,6 +230,30 @@ fn read_preamble(
     title
 }
 
+/// A unit or department value that is a code alone (`433001`) takes its
+/// name from the next cell when that is no label (`433001 | 乌海市…`).
+fn with_name(grid: &Grid, kinds: &Kinds, field: RawField) -> RawField {
+    let Some(pos) = field.pos else {
+        return field;
+    };
+    let code = field.text.trim();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_digit()) {
+        return field;
+    }
+    let next = grid.owner(Pos::new(pos.row, grid.right_edge(pos) + 1));
+    if kinds.field(next).is_some() {
+        return field;
+    }
+    let name = grid.own_text(next);
+    if name.is_empty() {
+        return field;
+    }
+    RawField {
+        text: format!("{code} {name}"),
+        pos: Some(pos),
+    }
+}
+
 /// A unit code alone in its cell takes the name from the next cell.
 fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
     let text = grid.text(pos).into_owned();
@@ -311,10 +335,11 @@ fn parse_block(
         funding: money_lines(grid, kinds, &labels),
         goals: goals(grid, kinds, &labels),
         func_class: value(Field::FuncClass),
-        dept: value(Field::Dept),
+        dept: value(Field::Dept).map(|f| with_name(grid, kinds, f)),
         ..RawForm::default()
     };
     form.unit = value(Field::Unit)
+        .map(|f| with_name(grid, kinds, f))
         .filter(|f| !f.is_blank())
         .or_else(|| ctx.unit.clone());
     form.amount_unit = amount_unit(grid, &labels).or_else(|| ctx.amount_unit.clone());
@@ -941,5 +966,29 @@ mod tests {
                 ("other", "5"),
             ]
         );
+    }
+
+    #[test]
+    fn a_unit_code_and_its_name_in_two_cells_are_read_together() {
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "实施单位"),
+                (1, 1, "219001"),
+                (1, 2, "池州市教育局"),
+                (2, 0, "部门编码"),
+                (2, 1, "219"),
+                (2, 2, "部门名称"),
+                (2, 3, "池州市教育局"),
+            ],
+            &[],
+        );
+        let form = one_form(&g);
+        assert_eq!(
+            form.unit.map(|f| f.text).as_deref(),
+            Some("219001 池州市教育局")
+        );
+        assert_eq!(form.dept.map(|f| f.text).as_deref(), Some("219"));
     }
 }
