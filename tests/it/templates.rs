@@ -179,3 +179,59 @@ fn forms_of_other_provinces_templates_are_read_with_the_built_in_labels() {
 
 /// The share of fields right that must hold (what this build reaches).
 const MIN_PERCENT: f64 = 98.0;
+
+/// The probe that read `资金情况(元)` as 万元: a unit in the money group's
+/// header is the form's unit, over the pipeline's default; a form stating
+/// none is read in the default with `amount_unit_assumed`.
+#[test]
+fn a_money_header_in_yuan_is_read_as_yuan_and_no_unit_is_reported() {
+    use crate::common::templates::Template;
+    const YUAN: Template = Template {
+        id: "yuan",
+        province: "",
+        what: "",
+        source: "",
+        note: "",
+        rows: &[
+            &["项目名称", "某项目", ""],
+            &["资金情况(元)", "年度资金总额", "1,050,000.00"],
+            &["", "其中：财政拨款", "1,050,000.00"],
+        ],
+        merges: &[(1, 0, 2, 0)],
+    };
+    const NONE: Template = Template {
+        id: "none",
+        rows: &[
+            &["项目名称", "某项目", ""],
+            &["资金情况", "年度资金总额", "105"],
+            &["", "其中：财政拨款", "105"],
+        ],
+        ..YUAN
+    };
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    write_template(&wd.path("in/yuan.xlsx"), &YUAN).unwrap();
+    write_template(&wd.path("in/none.xlsx"), &NONE).unwrap();
+    let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let projects = wd.csv("out/projects.csv");
+    let issues = wd.csv("out/issues.csv");
+    for (file, unit_raw, assumed) in [
+        ("in/yuan.xlsx", "资金情况(元)", false),
+        ("in/none.xlsx", "", true),
+    ] {
+        let p = of_file(&projects, file)[0];
+        assert_eq!(dec(p.get("budget_total")), dec("105"), "{file}: 105 万元");
+        assert_eq!(p.get("amount_unit_raw"), unit_raw, "{file}");
+        let codes: Vec<&str> = of_file(&issues, file)
+            .iter()
+            .map(|r| r.get("code"))
+            .collect();
+        assert_eq!(
+            codes.contains(&"amount_unit_assumed"),
+            assumed,
+            "{file}: {codes:?}"
+        );
+        assert!(!codes.contains(&"amount_implausible"), "{file}: {codes:?}");
+    }
+}
