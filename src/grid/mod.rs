@@ -424,6 +424,26 @@ impl Grid {
     }
 }
 
+/// A merged range for [`test_grid`]: first and last cell, (row, column).
+#[cfg(test)]
+pub(crate) type TestMerge = ((u32, u32), (u32, u32));
+
+/// A sheet of text cells and merged ranges, for other modules' tests.
+#[cfg(test)]
+pub(crate) fn test_grid(cells: &[(u32, u32, &str)], merges: &[TestMerge]) -> Grid {
+    Grid::new(
+        "f.xlsx",
+        "S",
+        cells
+            .iter()
+            .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text((*t).into()))),
+        merges
+            .iter()
+            .map(|(a, b)| CellRange::new(Pos::new(a.0, a.1), Pos::new(b.0, b.1)))
+            .collect::<Vec<_>>(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -557,17 +557,9 @@ pub fn is_unit_marker(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grid::{CellValue, Grid};
 
     fn grid(cells: &[(u32, u32, &str)]) -> Grid {
-        Grid::new(
-            "f.xlsx",
-            "S",
-            cells
-                .iter()
-                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text((*t).into()))),
-            vec![],
-        )
+        crate::grid::test_grid(cells, &[])
     }
 
     #[test]

@@ -774,26 +774,8 @@ impl RawForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grid::{CellRange, CellValue};
+    use crate::grid::test_grid as grid;
     use crate::locate::Labels;
-
-    /// A merged range: its first and last cell, (row, column).
-    type Merge = ((u32, u32), (u32, u32));
-
-    /// A grid of text cells and merged ranges.
-    fn grid(cells: &[(u32, u32, &str)], merges: &[Merge]) -> Grid {
-        Grid::new(
-            "f.xlsx",
-            "S",
-            cells
-                .iter()
-                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text((*t).into()))),
-            merges
-                .iter()
-                .map(|(a, b)| CellRange::new(Pos::new(a.0, a.1), Pos::new(b.0, b.1)))
-                .collect::<Vec<_>>(),
-        )
-    }
 
     fn one_form(g: &Grid) -> RawForm {
         let mut forms = parse_grid(g, &Matcher::new(&Labels::default()));
