@@ -354,7 +354,7 @@ impl Grid {
 
     /// The value of the cell at `owner` itself, with no merged range looked
     /// up.
-    fn own_value(&self, owner: Pos) -> &CellValue {
+    pub fn own_value(&self, owner: Pos) -> &CellValue {
         static EMPTY: CellValue = CellValue::Empty;
         self.find(owner).map_or(&EMPTY, |i| &self.cells[i].1)
     }

@@ -142,7 +142,7 @@ pub enum Sign {
 
 /// The sign a cell gives (`≥`, `大于等于`, `定性`, `正向`), if any.
 pub fn sign(raw: &str) -> Option<Sign> {
-    if raw.trim().is_empty() {
+    if raw.is_empty() || raw.trim().is_empty() {
         return None;
     }
     let s: String = fold_width(raw)
@@ -176,7 +176,7 @@ pub fn compose(
     level3: &str,
 ) -> (Target, Option<&'static str>) {
     let mut t = parse_target(target);
-    let blank = |s: &str| s.trim().is_empty();
+    let blank = |s: &str| s.is_empty() || s.trim().is_empty();
     if signs.iter().all(|s| blank(s)) && blank(unit) && !level3.trim_end().ends_with([')', '）']) {
         // The common table: the whole target in its one cell.
         return (t, None);

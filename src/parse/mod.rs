@@ -34,7 +34,7 @@ impl RawField {
     }
 
     pub fn is_blank(&self) -> bool {
-        self.text.trim().is_empty()
+        self.text.is_empty() || self.text.trim().is_empty()
     }
 }
 
@@ -374,7 +374,8 @@ fn parse_block(
 /// A label's text, trimmed: the cell's own shared text when it needs no
 /// trimming (no copy).
 fn label_text(grid: &Grid, pos: Pos) -> std::sync::Arc<str> {
-    match grid.value(pos) {
+    // A label is a stored cell: no merged range to resolve.
+    match grid.own_value(pos) {
         crate::grid::CellValue::Text(t) if t.trim().len() == t.len() => std::sync::Arc::clone(t),
         _ => grid.text(pos).as_ref().into(),
     }
