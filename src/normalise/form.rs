@@ -639,13 +639,18 @@ fn target_of(r: &RawIndicator, sink: &mut Sink) -> (target::Target, Option<&'sta
 /// day number (`44,561` for 2021-12-31) is a date, not a quantity: a text
 /// target, reported.
 fn date_serial(t: &mut target::Target, r: &RawIndicator, sink: &mut Sink) {
-    let name = r.level3.text.as_str();
-    let about_a_date = ["时间", "日期", "时限", "时点"]
-        .iter()
-        .any(|w| name.contains(w));
-    let Some(date) = t.value.filter(|_| about_a_date).and_then(spreadsheet_date) else {
+    // The number first: most targets are no day number, and the name's
+    // words are looked for only when one is.
+    let Some(date) = t.value.and_then(spreadsheet_date) else {
         return;
     };
+    let name = r.level3.text.as_str();
+    if !["时间", "日期", "时限", "时点"]
+        .iter()
+        .any(|w| name.contains(w))
+    {
+        return;
+    }
     sink.push(
         IssueCode::TargetDateSerial,
         format!(

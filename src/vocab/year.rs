@@ -25,7 +25,7 @@ pub fn year_of(text: &str) -> Option<i32> {
 /// The date a spreadsheet means by day number `v` (1900 date system, days
 /// from 1899-12-30), for whole numbers from 2000-01-01 to 2099-12-31.
 pub fn spreadsheet_date(v: Decimal) -> Option<String> {
-    if !v.fract().is_zero() {
+    if v < Decimal::from(36_526) || v > Decimal::from(73_050) || !v.fract().is_zero() {
         return None;
     }
     let days = i64::try_from(v.trunc().mantissa() / 10i128.pow(v.scale())).ok()?;
