@@ -236,10 +236,13 @@ fn colour(field: &str) -> &'static str {
     }
 }
 
+/// Text made safe in HTML text and in a quoted attribute value.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
         .replace('\n', "<br>")
 }
 

@@ -112,6 +112,9 @@ issue_codes! {
     /// The budget looks like it is in another unit than it was read in.
     AmountImplausible = "amount_implausible", Warning,
         "The budget looks like it is in another unit than it was read in: over `plausible_max_wanyuan` 万元, whole amounts of `plausible_yuan_digits` or more digits in a form read as 万元, or under `plausible_min_yuan` 元 in a form read as 元. Nothing is changed; check the form's unit.";
+    /// A negative amount.
+    AmountNegative = "amount_negative", Error,
+        "An amount is negative (`-5`): kept as written and reported; a pipeline may make it a warning or switch it off in `[validate.rules]`.";
     /// The 财政拨款 lines by government level do not add up to 财政拨款.
     FundingSumMismatch = "funding_sum_mismatch", Error,
         "The lines of 财政拨款 by government level (中央, 省级, 市级, 县级) do not add up to the 财政拨款 total the form writes.";

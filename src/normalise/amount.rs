@@ -21,16 +21,34 @@ pub fn parse_decimal(raw: &str) -> Result<Option<Decimal>, String> {
             .map(Some)
             .map_err(|_| format!("'{}' is not a number", raw.trim()));
     }
-    let s: String = t
-        .chars()
-        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
-        .collect();
+    let s: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    if !thousands_in_place(&s) {
+        return Err(format!(
+            "'{}' has a thousands separator where none belongs (they group three digits: 1,234.50); not read, to invent no number",
+            raw.trim()
+        ));
+    }
+    let s: String = s.chars().filter(|c| *c != ',' && *c != '，').collect();
     if s.is_empty() {
         return Ok(None);
     }
     Decimal::from_str(&s)
         .map(Some)
         .map_err(|_| format!("'{}' is not a number", raw.trim()))
+}
+
+/// True when every thousands separator of a number groups three digits:
+/// `1,234`, `1,050,000.00`; not `1,5`, `1.234,50`, `1,23,456.7`.
+fn thousands_in_place(s: &str) -> bool {
+    let s = s.replace('，', ",");
+    if !s.contains(',') {
+        return true;
+    }
+    let (whole, fraction) = s.split_once('.').unwrap_or((&s, ""));
+    let whole = whole.trim_start_matches(['-', '+']);
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or("");
+    !fraction.contains(',') && (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
 }
 
 /// `v` with at most `scale` decimals, rounded half away from zero (四舍五入)
@@ -74,6 +92,15 @@ mod tests {
         );
         assert_eq!(parse_decimal("  ").unwrap(), None);
         assert!(parse_decimal("二十").is_err());
+        assert_eq!(
+            parse_decimal("１，２３４．５０").unwrap(),
+            Some(d("1234.50"))
+        );
+        assert_eq!(parse_decimal("-1,234").unwrap(), Some(d("-1234")));
+        for ambiguous in ["1,5", "1.234,50", "1,23,456.7", "12,34", ",123"] {
+            let e = parse_decimal(ambiguous).unwrap_err();
+            assert!(e.contains("thousands separator"), "{ambiguous}: {e}");
+        }
     }
 
     #[test]

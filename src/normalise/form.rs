@@ -378,6 +378,16 @@ fn money_value(
             return None;
         }
     };
+    if v.is_sign_negative() && !v.is_zero() {
+        sink.push(
+            IssueCode::AmountNegative,
+            format!(
+                "{label} '{}' is negative; kept as written — check the form",
+                field.map_or("", |f| f.text.as_str()).trim()
+            ),
+            cell(field),
+        );
+    }
     let (v, rounded) = fit_scale(v, settings.amount_unit.fen_scale());
     if rounded {
         sink.push(

@@ -12,7 +12,7 @@ use super::file::extract_file;
 use super::{Pipeline, PipelineError};
 use crate::locate::Matcher;
 use crate::model::{Issue, IssueCode, Records, Severity, Summary};
-use crate::read::{discover, InputFile};
+use crate::read::{discover_except, InputFile};
 use crate::validate::{apply_rules, BatchCheck, RuleLevel};
 
 /// What a worker reports after each file, for a progress display.
@@ -33,7 +33,10 @@ pub(super) struct Inputs {
 
 impl Inputs {
     pub(super) fn discover(pipeline: &Pipeline) -> Result<Inputs, PipelineError> {
-        let (files, skipped) = discover(&pipeline.inputs).map_err(PipelineError::Input)?;
+        // The run's own output folder is never read as input.
+        let own = [pipeline.output_dir.clone()];
+        let (files, skipped) =
+            discover_except(&pipeline.inputs, &own).map_err(PipelineError::Input)?;
         Ok(Inputs { files, skipped })
     }
 }

@@ -61,11 +61,20 @@ pub fn extract_reporting(
 /// The pool every parallel step of a run uses: `pipeline.jobs` threads
 /// (0 or unset: one per core).
 fn thread_pool(pipeline: &Pipeline) -> Result<rayon::ThreadPool, PipelineError> {
+    let jobs = pipeline.jobs.unwrap_or(0);
+    if jobs > MAX_JOBS {
+        return Err(PipelineError::Input(std::io::Error::other(format!(
+            "run.jobs (--jobs) = {jobs} is more than {MAX_JOBS} threads; use 0 for one per core"
+        ))));
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(pipeline.jobs.unwrap_or(0))
         .build()
         .map_err(|e| PipelineError::Input(std::io::Error::other(e)))
 }
+
+/// The most threads a run starts.
+const MAX_JOBS: usize = 1024;
 
 /// [`extract_reporting`] on the current rayon pool.
 fn extract_in_pool(

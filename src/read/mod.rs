@@ -91,6 +91,27 @@ fn extension(path: &Path) -> Option<String> {
 /// is searched recursively. Returns the supported files in a stable order
 /// (by display name) and the unsupported files that were skipped.
 pub fn discover(inputs: &[PathBuf]) -> std::io::Result<(Vec<InputFile>, Vec<InputFile>)> {
+    discover_except(inputs, &[])
+}
+
+/// [`discover`], leaving out the folders `exclude` (a run's own output
+/// folder inside its input folder) and hidden folders (`.Trash`, a run's
+/// staging folders) as well as hidden files.
+pub fn discover_except(
+    inputs: &[PathBuf],
+    exclude: &[PathBuf],
+) -> std::io::Result<(Vec<InputFile>, Vec<InputFile>)> {
+    let exclude: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let excluded = |e: &walkdir::DirEntry| {
+        let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+        hidden
+            || (e.file_type().is_dir()
+                && !exclude.is_empty()
+                && e.path().canonicalize().is_ok_and(|p| exclude.contains(&p)))
+    };
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {
@@ -109,7 +130,11 @@ pub fn discover(inputs: &[PathBuf]) -> std::io::Result<(Vec<InputFile>, Vec<Inpu
             continue;
         }
         let root_name = root_name(input);
-        for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(input)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !excluded(e))
+        {
             let entry = entry.map_err(std::io::Error::other)?;
             if !entry.file_type().is_file() {
                 continue;

@@ -10,12 +10,14 @@ use std::path::{Path, PathBuf};
 use super::table::{write_decimal, Table, Values};
 use super::{io, WriteError, WriteOptions};
 
-/// True for a text cell that a spreadsheet would run as a formula (`=`,
-/// `+`, `-`, `@`, or a tab or carriage return first). CSV writes it with a
-/// leading `'`, which Excel and LibreOffice show as text; Parquet keeps the
-/// exact text.
+/// True for a text cell that a spreadsheet would run as a formula: `=`,
+/// `+`, `-`, `@` or their full-width forms (`＝`, `＋`, `－`, `＠`) first,
+/// after any spaces, or a tab or carriage return first. CSV writes it with
+/// a leading `'`, which Excel and LibreOffice show as text; Parquet keeps
+/// the exact text.
 pub fn needs_formula_guard(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    const SIGNS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+    s.starts_with(['\t', '\r']) || s.trim_start_matches([' ', '\u{3000}']).starts_with(SIGNS)
 }
 
 /// UTF-8 CSV with a header row; decimals exactly as computed.
@@ -230,7 +232,18 @@ mod tests {
         for s in ["=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
             assert!(needs_formula_guard(s), "{s}");
         }
-        for s in ["项目", "1-2", "", " =1"] {
+        for s in [
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠SUM(A1)",
+            " =1",
+            "  +1",
+            "\u{3000}=1",
+        ] {
+            assert!(needs_formula_guard(s), "{s}");
+        }
+        for s in ["项目", "1-2", "", "a=1"] {
             assert!(!needs_formula_guard(s), "{s}");
         }
     }

@@ -353,3 +353,115 @@ fn rules_can_be_switched_off_or_made_errors() {
     assert_eq!(issues.len(), 16);
     assert!(issues.iter().all(|r| r.get("severity") == "error"));
 }
+
+/// A project written with `edit` applied to the first seed form, as
+/// `in/x.xlsx` (text cells).
+fn one_form(wd: &Workdir, edit: impl Fn(&mut SeedProject)) {
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    let mut p = SeedProject { ..SEED[0] };
+    edit(&mut p);
+    write_workbook(&wd.path("in/x.xlsx"), &[&p], &Layout::default()).unwrap();
+}
+
+#[test]
+fn inspect_html_escapes_a_cell_that_closes_an_attribute() {
+    let wd = Workdir::new();
+    one_form(&wd, |p| p.name = "x\" onmouseover=\"alert(1)");
+    let out = wd.run(&["inspect", "in/x.xlsx", "--html", "p.html"]);
+    assert_exit(&out, 0);
+    let html = std::fs::read_to_string(wd.path("p.html")).unwrap();
+    assert!(!html.contains("onmouseover=\""), "attribute injected");
+    assert!(html.contains("x&quot; onmouseover=&quot;alert(1)"));
+}
+
+#[test]
+fn csv_guard_catches_full_width_and_space_led_formulas() {
+    for name in ["＝HYPERLINK(\"x\")", " =1+1", "\u{3000}+1", "＠SUM(A1)"] {
+        let wd = Workdir::new();
+        one_form(&wd, |p| p.name = name);
+        assert_exit(
+            &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
+            0,
+        );
+        let got = wd.csv("out/projects.csv")[0]
+            .get("project_name")
+            .to_string();
+        assert!(got.starts_with('\''), "{name:?} written as {got:?}");
+    }
+}
+
+#[test]
+fn an_output_folder_inside_the_input_folder_is_not_read_back() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    for _ in 0..2 {
+        let out = wd.run(&["extract", "in", "--out", "in/out", "--format", "csv"]);
+        assert_exit(&out, 0);
+    }
+    wd.run(&["extract", "in", "--out", "in/out"]);
+    let out = wd.run(&["extract", "in", "--out", "in/out"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        wd.csv("in/out/projects.csv").len(),
+        10,
+        "its own tables.xlsx not read"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("skipped in/out"), "{stderr}");
+}
+
+#[test]
+fn hidden_folders_are_not_read() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    wd.copy_from_repo("sample_data/762002.xlsx", "in/.Trash/old.xlsx");
+    assert_exit(
+        &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
+        0,
+    );
+    let projects = wd.csv("out/projects.csv");
+    assert_eq!(projects.len(), 10);
+    assert!(projects
+        .iter()
+        .all(|r| !r.get("source_file").contains(".Trash")));
+}
+
+#[test]
+fn ambiguous_thousands_separators_and_negative_amounts_are_errors() {
+    for (written, code) in [
+        ("1,5", "amount_not_number"),
+        ("1.234,50", "amount_not_number"),
+        ("1,23,456.7", "amount_not_number"),
+        ("-5", "amount_negative"),
+    ] {
+        let wd = Workdir::new();
+        one_form(&wd, |p| p.budget_total = written);
+        let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+        assert_exit(&out, 1);
+        let p = &wd.csv("out/projects.csv")[0];
+        // (CSV guards a leading '-' against formulas with a quote.)
+        let raw = p.get("budget_total_raw").trim_start_matches('\'');
+        assert_eq!(raw, written, "the raw text kept");
+        let issues = wd.csv("out/issues.csv");
+        assert!(
+            issues.iter().any(|r| r.get("code") == code),
+            "{written}: {issues:?}"
+        );
+        if code == "amount_not_number" {
+            assert_eq!(p.get("budget_total"), "", "{written}: no number invented");
+        }
+    }
+}
+
+#[test]
+fn an_absurd_number_of_jobs_is_a_clear_error() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    let out = wd.run(&["extract", "in", "--out", "out", "--jobs", "100000"]);
+    assert_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--jobs") && stderr.contains("1024"),
+        "{stderr}"
+    );
+}
