@@ -113,10 +113,14 @@ impl Pos {
             .peekable();
         let (mut col, mut letters) = (0u32, 0);
         while let Some(b) = bytes.next_if(u8::is_ascii_alphabetic) {
-            col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
             letters += 1;
+            if letters > 3 {
+                // Past XFD: no column (and no overflow of `col`).
+                return None;
+            }
+            col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
         }
-        if letters == 0 || letters > 3 {
+        if letters == 0 {
             return None;
         }
         let (mut row, mut digits) = (0u32, 0);
@@ -447,6 +451,17 @@ pub(crate) fn test_grid(cells: &[(u32, u32, &str)], merges: &[TestMerge]) -> Gri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_with_too_many_letters_is_no_cell() {
+        // Was an overflow (a panic in debug builds) that lost the workbook.
+        assert_eq!(Pos::parse_a1("AAAAAAAA60"), None);
+        assert_eq!(Pos::parse_a1("aaaaaaaaaaaaaaaaaaaaaaaaa1"), None);
+        assert_eq!(
+            Pos::parse_a1("XFD1048576"),
+            Some(Pos::new(1_048_575, 16_383))
+        );
+    }
 
     fn text(s: &str) -> CellValue {
         CellValue::Text(s.into())

@@ -29,15 +29,20 @@ pub struct FileDone {
 pub(super) struct Inputs {
     files: Vec<InputFile>,
     skipped: Vec<InputFile>,
+    /// What could not be looked into (a folder, a symlink loop), and why.
+    problems: Vec<(String, String)>,
 }
 
 impl Inputs {
     pub(super) fn discover(pipeline: &Pipeline) -> Result<Inputs, PipelineError> {
         // The run's own output folder is never read as input.
         let own = [pipeline.output_dir.clone()];
-        let (files, skipped) =
-            discover_except(&pipeline.inputs, &own).map_err(PipelineError::Input)?;
-        Ok(Inputs { files, skipped })
+        let found = discover_except(&pipeline.inputs, &own).map_err(PipelineError::Input)?;
+        Ok(Inputs {
+            files: found.files,
+            skipped: found.skipped,
+            problems: found.problems,
+        })
     }
 }
 
@@ -45,12 +50,30 @@ impl Inputs {
 /// records to `take`, in file order. Returns the run's counts.
 pub(super) fn for_each_file(
     pipeline: &Pipeline,
-    Inputs { files, skipped }: Inputs,
+    Inputs {
+        files,
+        skipped,
+        problems,
+    }: Inputs,
     progress: &(dyn Fn(FileDone) + Sync),
     mut take: impl FnMut(Records) -> Result<(), PipelineError> + Send,
 ) -> Result<Summary, PipelineError> {
     let matcher = Matcher::new(&pipeline.labels);
     let mut batch = Batch::new(pipeline, files.len(), skipped);
+    if !problems.is_empty() {
+        // Each an issue of its own, before the files' rows.
+        let issues = problems
+            .into_iter()
+            .map(|(at, why)| Issue {
+                severity: IssueCode::FileUnreadable.severity(),
+                code: IssueCode::FileUnreadable,
+                message: format!("cannot look into {at}: {why}; the rest of the batch went on"),
+                key: Default::default(),
+                source: crate::model::Source::new(&at, "", None),
+            })
+            .collect();
+        take(batch.take((Vec::new(), issues)))?;
+    }
     each_file_in_order(
         &files,
         work(pipeline, &matcher, files.len(), progress),

@@ -43,6 +43,8 @@ pub enum ReadError {
     Sheet { sheet: String, reason: String },
     #[error("file type '.{0}' is not supported")]
     Unsupported(String),
+    #[error("not a regular file (a folder, a pipe or a device); not read")]
+    NotAFile,
 }
 
 /// What reading one file produced: the sheets that could be read, and an
@@ -91,29 +93,28 @@ fn extension(path: &Path) -> Option<String> {
 /// is searched recursively. Returns the supported files in a stable order
 /// (by display name) and the unsupported files that were skipped.
 pub fn discover(inputs: &[PathBuf]) -> std::io::Result<(Vec<InputFile>, Vec<InputFile>)> {
-    discover_except(inputs, &[])
+    discover_except(inputs, &[]).map(|d| (d.files, d.skipped))
+}
+
+/// What [`discover_except`] found: the files to read, the files of other
+/// kinds passed over, and what could not be looked into (an unreadable
+/// folder, a symlink loop), by display path, with why.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<InputFile>,
+    pub skipped: Vec<InputFile>,
+    pub problems: Vec<(String, String)>,
 }
 
 /// [`discover`], leaving out the folders `exclude` (a run's own output
 /// folder inside its input folder) and hidden folders (`.Trash`, a run's
 /// staging folders) as well as hidden files.
-pub fn discover_except(
-    inputs: &[PathBuf],
-    exclude: &[PathBuf],
-) -> std::io::Result<(Vec<InputFile>, Vec<InputFile>)> {
+pub fn discover_except(inputs: &[PathBuf], exclude: &[PathBuf]) -> std::io::Result<Discovered> {
     let exclude: Vec<PathBuf> = exclude
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
-    let excluded = |e: &walkdir::DirEntry| {
-        let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-        hidden
-            || (e.file_type().is_dir()
-                && !exclude.is_empty()
-                && e.path().canonicalize().is_ok_and(|p| exclude.contains(&p)))
-    };
-    let mut found = Vec::new();
-    let mut skipped = Vec::new();
+    let mut found = Discovered::default();
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|e| {
             std::io::Error::new(e.kind(), format!("input '{}': {e}", input.display()))
@@ -123,52 +124,75 @@ pub fn discover_except(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| input.display().to_string());
-            found.push(InputFile {
+            found.files.push(InputFile {
                 path: input.clone(),
                 display,
             });
             continue;
         }
-        let root_name = root_name(input);
-        for entry in walkdir::WalkDir::new(input)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| !excluded(e))
-        {
-            let entry = entry.map_err(std::io::Error::other)?;
-            if !entry.file_type().is_file() {
+        walk(input, &exclude, &mut found);
+    }
+    found.files.sort_by(|a, b| a.display.cmp(&b.display));
+    found.files.dedup_by(|a, b| a.path == b.path);
+    found.skipped.sort_by(|a, b| a.display.cmp(&b.display));
+    Ok(found)
+}
+
+/// Walks the folder `input` into `found`, following symlinks (a loop is a
+/// problem, not walked forever) and leaving out hidden entries and the
+/// `exclude`d folders.
+fn walk(input: &Path, exclude: &[PathBuf], found: &mut Discovered) {
+    let excluded = |e: &walkdir::DirEntry| {
+        let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+        hidden
+            || (e.file_type().is_dir()
+                && !exclude.is_empty()
+                && e.path().canonicalize().is_ok_and(|p| exclude.contains(&p)))
+    };
+    let root_name = root_name(input);
+    let display = |path: &Path| {
+        let rel = path.strip_prefix(input).unwrap_or(path);
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        match root_name.is_empty() {
+            true => rel,
+            false => format!("{root_name}/{rel}"),
+        }
+    };
+    let entries = walkdir::WalkDir::new(input)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !excluded(e));
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map_or_else(|| input.display().to_string(), display);
+                found.problems.push((at, e.to_string()));
                 continue;
             }
-            let name = entry.file_name().to_string_lossy();
-            // Office lock files (~$book.xlsx) and hidden files are not submissions.
-            if name.starts_with("~$") || name.starts_with('.') {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let file = InputFile {
-                path: entry.path().to_path_buf(),
-                display: if root_name.is_empty() {
-                    rel
-                } else {
-                    format!("{root_name}/{rel}")
-                },
-            };
-            if is_supported(entry.path()) {
-                found.push(file);
-            } else {
-                skipped.push(file);
-            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        // Office lock files (~$book.xlsx) and hidden files are not submissions.
+        if entry.file_type().is_dir() || name.starts_with("~$") || name.starts_with('.') {
+            continue;
+        }
+        let file = InputFile {
+            path: entry.path().to_path_buf(),
+            display: display(entry.path()),
+        };
+        // A pipe, a socket, a device is noted, never opened.
+        match entry.file_type().is_file() && is_supported(entry.path()) {
+            true => found.files.push(file),
+            false => found.skipped.push(file),
         }
     }
-    found.sort_by(|a, b| a.display.cmp(&b.display));
-    found.dedup_by(|a, b| a.path == b.path);
-    skipped.sort_by(|a, b| a.display.cmp(&b.display));
-    Ok((found, skipped))
 }
 
 /// The last named component of a folder path (`sample_data` for
@@ -239,6 +263,10 @@ pub fn read_file(file: &InputFile) -> Result<FileContent, ReadError> {
     let ext = extension(&file.path).unwrap_or_default();
     if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
         return Err(ReadError::Unsupported(ext));
+    }
+    // A pipe would block the read, a device never end it.
+    if !std::fs::metadata(&file.path)?.is_file() {
+        return Err(ReadError::NotAFile);
     }
     let bytes = std::fs::read(&file.path)?;
     if bytes.is_empty() {

@@ -149,6 +149,61 @@ pub fn write_dataset(
     Ok(())
 }
 
+/// Characters a partition value cannot hold as they are: path separators,
+/// Hive's own escapes, characters Windows refuses, control characters.
+fn escaped(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '"' | '#'
+                | '%'
+                | '\''
+                | '*'
+                | '/'
+                | ':'
+                | '='
+                | '?'
+                | '\\'
+                | '{'
+                | '['
+                | ']'
+                | '^'
+                | '<'
+                | '>'
+                | '|'
+        )
+}
+
+/// The longest partition value kept whole, in bytes; a longer one keeps
+/// its start and a hash of the whole (file names have a length limit).
+const PARTITION_VALUE_MAX: usize = 120;
+
+/// A partition value as a folder name: escaped as Hive and Spark do
+/// (`%2F` for `/`), so different values never share a folder; a long one
+/// cut, with a hash of the whole value after it.
+fn partition_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if escaped(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    if out.len() <= PARTITION_VALUE_MAX {
+        return out;
+    }
+    let mut cut = PARTITION_VALUE_MAX / 2;
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+    format!("{}~{hash:016x}", &out[..cut])
+}
+
 /// The folder of partition `i`: `dir/k1=v1/k2=v2`, with `/ \ = :` in a
 /// value made `_`.
 fn partition_path(
@@ -165,17 +220,7 @@ fn partition_path(
             AnyValue::StringOwned(s) => s.to_string(),
             other => other.to_string(),
         };
-        let safe: String = text
-            .chars()
-            .map(|c| {
-                if matches!(c, '/' | '\\' | '=' | ':') {
-                    '_'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        path.push(format!("{k}={safe}"));
+        path.push(format!("{k}={}", partition_value(&text)));
     }
     Ok(path)
 }
@@ -253,5 +298,29 @@ impl ParquetOut {
         self.buffer.clear();
         self.buffered = 0;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_values_are_safe_and_never_share_a_folder() {
+        let values = ["X/1", "X_1", "X:1", "X%2F1", "a\u{0}b", "..", "762"];
+        let names: Vec<String> = values.iter().map(|v| partition_value(v)).collect();
+        for (v, n) in values.iter().zip(&names) {
+            assert!(!n.contains(['/', '\\', ':', '\u{0}']), "{v:?} -> {n}");
+        }
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert_eq!(partition_value("762"), "762");
+        assert_eq!(partition_value("X/1"), "X%2F1");
+        let long = "9".repeat(300);
+        let other = format!("{}8", "9".repeat(299));
+        let (a, b) = (partition_value(&long), partition_value(&other));
+        assert!(a.len() <= PARTITION_VALUE_MAX && a != b, "{a} {b}");
     }
 }

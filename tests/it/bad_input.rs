@@ -465,3 +465,84 @@ fn an_absurd_number_of_jobs_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// Project codes that differ only in a character a folder name cannot
+/// hold (`X:1`, `X=1`) shared one partition folder, and the Parquet
+/// dataset silently kept one of their rows.
+#[test]
+fn partitioned_parquet_keeps_every_row_of_hostile_codes() {
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    let codes = ["X:1", "X=1", "X%1", "X?1", "X1"];
+    let forms: Vec<SeedProject> = codes
+        .iter()
+        .map(|c| SeedProject { code: c, ..SEED[0] })
+        .collect();
+    let refs: Vec<&SeedProject> = forms.iter().collect();
+    write_workbook(&wd.path("in/x.xlsx"), &refs, &Layout::default()).unwrap();
+    wd.write(
+        "p.toml",
+        "[input]\npaths = [\"in\"]\n[output]\ndir = \"out\"\nformats = [\"csv\", \"parquet\"]\nparquet_partition_by = [\"project_code\"]\n",
+    );
+    wd.run(&["run", "p.toml"]);
+    let csv_rows = wd.csv("out/projects.csv").len();
+    assert_eq!(csv_rows, codes.len());
+    let mut parquet_rows = 0;
+    let mut todo = vec![wd.path("out/projects")];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                use polars::prelude::*;
+                let df = ParquetReader::new(std::fs::File::open(&p).unwrap())
+                    .finish()
+                    .unwrap();
+                parquet_rows += df.height();
+            }
+        }
+    }
+    assert_eq!(parquet_rows, csv_rows, "every row in the dataset");
+}
+
+#[test]
+fn symlinked_workbooks_are_read_and_a_symlink_loop_is_an_issue() {
+    let wd = Workdir::new();
+    wd.sample_into("store");
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    std::os::unix::fs::symlink(wd.path("store/762002.xlsx"), wd.path("in/linked.xlsx")).unwrap();
+    std::os::unix::fs::symlink(wd.path("in"), wd.path("in/loop")).unwrap();
+    let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+    assert_exit(&out, 1);
+    assert_eq!(
+        wd.csv("out/projects.csv").len(),
+        4,
+        "762002.xlsx's four forms, through the link"
+    );
+    let issues = wd.csv("out/issues.csv");
+    let looped = issues
+        .iter()
+        .find(|r| r.get("code") == "file_unreadable")
+        .unwrap_or_else(|| panic!("{issues:?}"));
+    assert_eq!(looped.get("source_file"), "in/loop", "{looped:?}");
+}
+
+#[test]
+fn a_pipe_is_noted_in_a_folder_and_refused_by_inspect_without_hanging() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    let fifo = wd.path("in/pipe.xlsx");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+    assert_exit(&out, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped in/pipe.xlsx"), "{stderr}");
+    let out = wd.run(&["inspect", "in/pipe.xlsx"]);
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+}
