@@ -154,6 +154,9 @@ issue_codes! {
     /// The plan does not end at 100%.
     PlanNot100 = "plan_not_100", Warning,
         "The plan does not end at 100%.";
+    /// The same project code submitted by two units.
+    CodeInTwoUnits = "code_in_two_units", Warning,
+        "The same project code is submitted by two units: a project code names one project. Both rows are kept; check which unit it belongs to.";
     /// The same unit and project code were submitted twice: identical content is a warning and one copy is kept; different content is an error and both are kept.
     DuplicateProject = "duplicate_project", WarningOrError,
         "The same unit and project code were submitted twice: identical content is a warning and one copy is kept; different content is an error and both are kept.";

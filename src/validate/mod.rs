@@ -7,6 +7,7 @@
 pub mod report;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -312,6 +313,9 @@ pub struct BatchCheck {
     /// Each (unit, project code) seen, by a 128-bit hash: the content's
     /// fingerprint and where it was first read.
     first_seen: HashMap<u128, (u128, Box<str>)>,
+    /// Each project code seen, by hash: the unit that first submitted it
+    /// and where.
+    code_units: HashMap<u128, (Option<Arc<str>>, Box<str>)>,
     /// Scratch space for the bytes a hash is taken of.
     bytes: Vec<u8>,
 }
@@ -336,6 +340,7 @@ impl BatchCheck {
             return;
         };
         let p = &form.projects[0];
+        self.one_code_one_unit(p, &code, out);
         let key = hash128(&(&unit, &code), &mut self.bytes);
         let Some((earlier, also_at)) = self.first_seen.get(&key) else {
             self.first_seen
@@ -359,6 +364,33 @@ impl BatchCheck {
         });
         if !same {
             out.append(form);
+        }
+    }
+}
+
+impl BatchCheck {
+    /// The same project code submitted by two units: reported once per
+    /// form after the first (codes are the department's, one project each).
+    fn one_code_one_unit(&mut self, p: &Project, code: &Arc<str>, out: &mut Records) {
+        let key = hash128(code, &mut self.bytes);
+        match self.code_units.get(&key) {
+            None => {
+                let at = p.source.describe().into_boxed_str();
+                self.code_units.insert(key, (p.key.unit_code.clone(), at));
+            }
+            Some((unit, at)) if *unit != p.key.unit_code => {
+                let first = unit.as_deref().unwrap_or("(no unit)");
+                let message = format!(
+                    "project {code} is also submitted by unit {first} (at {at}); a project code names one project — check which unit it belongs to"
+                );
+                out.issues.push(issue(
+                    p,
+                    IssueCode::CodeInTwoUnits,
+                    message,
+                    p.source.clone(),
+                ));
+            }
+            Some(_) => {}
         }
     }
 }
@@ -569,5 +601,26 @@ mod tests {
         assert_eq!(merged.projects.len(), 2, "both kept");
         assert_eq!(merged.issues[0].code, IssueCode::DuplicateProject);
         assert_eq!(merged.issues[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_project_code_submitted_by_two_units() {
+        let a = good();
+        let mut b = good();
+        b.projects[0].key.unit_code = Some("762003".into());
+        b.projects[0].source = Source::new("b.xlsx", "S", crate::grid::Pos::parse_a1("B3"));
+        let merged = validate_batch(vec![a.clone(), b]);
+        let codes: Vec<&str> = merged.issues.iter().map(|i| i.code.as_str()).collect();
+        assert_eq!(codes, ["code_in_two_units"]);
+        assert!(
+            merged.issues[0].message.contains("762002"),
+            "{}",
+            merged.issues[0].message
+        );
+        assert_eq!(merged.projects.len(), 2, "both kept");
+        // The same unit twice is a duplicate, not this.
+        let merged = validate_batch(vec![a.clone(), a]);
+        let codes: Vec<&str> = merged.issues.iter().map(|i| i.code.as_str()).collect();
+        assert_eq!(codes, ["duplicate_project"]);
     }
 }
