@@ -117,8 +117,15 @@ fn cell_value(nodes: &[Node], at: usize) -> (Option<CellValue>, usize) {
     let empty = matches!(node, Node::Open { empty: true, .. });
     if !empty {
         let mut depth = 0;
+        // A reviewer's comment on the cell (office:annotation) is not its text.
+        let mut comment = 0;
         while i < nodes.len() {
             match &nodes[i] {
+                Node::Open {
+                    name, empty: false, ..
+                } if name == "annotation" => comment += 1,
+                Node::Close(name) if name == "annotation" => comment -= 1,
+                _ if comment > 0 => {}
                 Node::Open { name, .. } if name == "p" => paragraphs.push(String::new()),
                 Node::Open { name, .. } if name == "s" => {
                     let n = count(&nodes[i], "c") as usize;
@@ -168,7 +175,47 @@ fn cell_value(nodes: &[Node], at: usize) -> (Option<CellValue>, usize) {
         Some("boolean") => Some(CellValue::Bool(node.attr("boolean-value") == Some("true"))),
         Some("date") => node.attr("date-value").map(|d| CellValue::Text(d.into())),
         Some("time") => node.attr("time-value").map(|d| CellValue::Text(d.into())),
-        _ => (!text.is_empty()).then_some(CellValue::Text(text.into())),
+        // A string may be in the attribute alone (office:string-value).
+        _ if text.is_empty() => node
+            .attr("string-value")
+            .filter(|v| !v.is_empty())
+            .map(|v| CellValue::Text(v.into())),
+        _ => Some(CellValue::Text(text.into())),
     };
     (value, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cells of a `content.xml` holding one table row of `cells`.
+    fn cells_of(cells: &str) -> Vec<(Pos, CellValue)> {
+        let xml = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row>{cells}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let nodes = parse(&xml).unwrap();
+        let at = nodes
+            .iter()
+            .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
+            .unwrap();
+        let (grid, _) = table(&nodes, at + 1, "f.ods", "S");
+        grid.cells().map(|(p, v)| (p, v.clone())).collect()
+    }
+
+    #[test]
+    fn a_comment_on_a_cell_is_not_its_text() {
+        let got = cells_of(
+            r#"<table:table-cell office:value-type="string"><office:annotation><text:p>审核意见：请核对</text:p></office:annotation><text:p>项目名称</text:p></table:table-cell>"#,
+        );
+        assert_eq!(got, [(Pos::new(0, 0), CellValue::Text("项目名称".into()))]);
+    }
+
+    #[test]
+    fn a_string_in_the_attribute_alone_is_read() {
+        let got = cells_of(
+            r#"<table:table-cell office:value-type="string" office:string-value="项目编码"/>"#,
+        );
+        assert_eq!(got, [(Pos::new(0, 0), CellValue::Text("项目编码".into()))]);
+    }
 }

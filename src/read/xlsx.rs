@@ -335,6 +335,7 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
                 }
             }
             SheetItem::Open { r, t } => {
+                sheet.has_is = false;
                 sheet.place(r);
                 sheet.kind = CellType::of(t);
                 sheet.value.clear();
@@ -361,6 +362,9 @@ struct SheetState {
     /// Inside `<v>`, `<is>`, `<t>`, and how deep in phonetic runs.
     in_v: bool,
     in_is: bool,
+    /// The open cell holds an inline string (`<is>`): its text is the
+    /// cell's, any `<v>` beside it is not.
+    has_is: bool,
     in_t: bool,
     phonetic: u32,
 }
@@ -378,6 +382,7 @@ impl Default for SheetState {
             value: Vec::new(),
             in_v: false,
             in_is: false,
+            has_is: false,
             in_t: false,
             phonetic: 0,
         }
@@ -403,7 +408,13 @@ impl SheetState {
         match token {
             Token::Start { name, attrs, empty } => match name {
                 b"v" if !empty => self.in_v = true,
-                b"is" if !empty => self.in_is = true,
+                b"is" if !empty => {
+                    self.in_is = true;
+                    if !self.has_is {
+                        self.has_is = true;
+                        self.value.clear();
+                    }
+                }
                 b"t" if self.in_is && !empty => self.in_t = self.phonetic == 0,
                 b"rPh" if !empty => self.phonetic += 1,
                 b"mergeCell" => self.merges.extend(merge_range(attrs)),
@@ -417,8 +428,12 @@ impl SheetState {
                 b"rPh" => self.phonetic = self.phonetic.saturating_sub(1),
                 _ => {}
             },
-            Token::Text(raw) if self.in_v || self.in_t => push_text(raw, &mut self.value),
-            Token::CData(raw) if self.in_v || self.in_t => self.value.extend_from_slice(raw),
+            Token::Text(raw) if (self.in_v && !self.has_is) || self.in_t => {
+                push_text(raw, &mut self.value)
+            }
+            Token::CData(raw) if (self.in_v && !self.has_is) || self.in_t => {
+                self.value.extend_from_slice(raw)
+            }
             _ => {}
         }
         Ok(())
@@ -685,6 +700,24 @@ mod tests {
             )]
         );
         assert!(sheet_cells(b"<worksheet><sheetData><row></worksheet>", &shared).is_err());
+    }
+
+    #[test]
+    fn an_inline_string_cell_with_a_value_beside_it_reads_its_string_once() {
+        // Both texts were read into the cell (`旧新`).
+        for cell in [
+            r#"<c r="A1" t="inlineStr"><v>旧</v><is><t>新</t></is></c>"#,
+            r#"<c r="A1" t="inlineStr"><is><t>新</t></is><v>旧</v></c>"#,
+        ] {
+            let xml =
+                format!("<worksheet><sheetData><row r=\"1\">{cell}</row></sheetData></worksheet>");
+            let (cells, _) = sheet_cells(xml.as_bytes(), &[]).unwrap();
+            assert_eq!(
+                cells,
+                [(Pos::new(0, 0), CellValue::Text("新".into()))],
+                "{cell}"
+            );
+        }
     }
 
     #[test]
