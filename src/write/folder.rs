@@ -13,6 +13,8 @@ use crate::model::schema::PARTITIONED_TABLES;
 /// removed and the output folder is as it was.
 pub(super) struct Staging {
     dir: PathBuf,
+    /// `.<name>.jixiao-lock` beside `dir`: one run at a time writes it.
+    lock: PathBuf,
     /// The staging folder: `.<name>.jixiao-new-<pid>` beside `dir`.
     pub(super) path: PathBuf,
     /// Working files, removed before the swap.
@@ -36,17 +38,31 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let lock = lock(&parent, &name)?;
+        // From here on the lock is released on every way out (Drop).
+        let mut staging = Staging {
+            dir: dir.to_path_buf(),
+            lock,
+            path: PathBuf::new(),
+            work: PathBuf::new(),
+        };
+        if dir.metadata().is_ok_and(|m| m.permissions().readonly()) {
+            return Err(WriteError::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(
+                    "the output folder is read-only; jixiao does not replace it",
+                ),
+            });
+        }
         recover(dir, &parent, &name)?;
         let path = parent.join(format!(".{name}.jixiao-new-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir(&path).map_err(io(&path))?;
-        let work = path.join(".work");
+        staging.path = path;
+        let work = staging.path.join(".work");
         std::fs::create_dir(&work).map_err(io(&work))?;
-        Ok(Staging {
-            dir: dir.to_path_buf(),
-            path,
-            work,
-        })
+        staging.work = work;
+        Ok(staging)
     }
 
     /// The output folder.
@@ -65,8 +81,52 @@ impl Staging {
 impl Drop for Staging {
     /// A run that fails before [`Staging::commit`] leaves nothing behind.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+        let _ = std::fs::remove_file(&self.lock);
     }
+}
+
+/// Takes the lock of the output folder `name` in `parent`: a file holding
+/// this process's id, created only if none exists. A lock of a process
+/// that is gone is taken over; one of a running process is an error, so
+/// two runs never write one folder at once.
+fn lock(parent: &Path, name: &str) -> Result<PathBuf, WriteError> {
+    use std::io::Write as _;
+    let path = parent.join(format!(".{name}.jixiao-lock"));
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(std::process::id().to_string().as_bytes())
+                    .map_err(io(&path))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|t| t.trim().parse().ok());
+                if let Some(pid) = holder.filter(|p| *p != std::process::id() && alive(*p)) {
+                    return Err(WriteError::Io {
+                        path: parent.join(name),
+                        source: std::io::Error::other(format!(
+                            "another jixiao run (process {pid}) is writing this output folder; wait for it, or write elsewhere"
+                        )),
+                    });
+                }
+                // Left by a run that is gone (or unreadable): taken over.
+                let _ = std::fs::remove_file(&path);
+            }
+            Err(e) => return Err(io(&path)(e)),
+        }
+    }
+    Err(io(&path)(std::io::Error::other(
+        "the lock could not be taken",
+    )))
 }
 
 /// Puts right what a run killed outright (no chance to clean up) left
@@ -123,12 +183,22 @@ fn give_back(staging: &Path, dir: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Whether process `pid` is still running (where that can be told: on
-/// other systems every process counts as running, so nothing is touched).
+/// Whether process `pid` is still running (on Unix, by signal 0; where
+/// that cannot be told every process counts as running, so nothing of
+/// another run's is touched).
 fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        Path::new("/proc").join(pid.to_string()).exists()
-    } else {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
         true
     }
 }

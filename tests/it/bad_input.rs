@@ -546,3 +546,47 @@ fn a_pipe_is_noted_in_a_folder_and_refused_by_inspect_without_hanging() {
     assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
 }
+
+/// Two runs at once into one folder: the second stops at once (exit 2),
+/// naming the first, and the folder is as the first leaves it.
+#[test]
+fn a_second_run_into_a_busy_output_folder_stops_at_once() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    // A lock held by a running process: this test's.
+    wd.write(".out.jixiao-lock", std::process::id().to_string());
+    let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+    assert_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("another jixiao run"), "{stderr}");
+    assert!(!wd.path("out").exists());
+    assert!(
+        wd.path(".out.jixiao-lock").exists(),
+        "the other run's lock left alone"
+    );
+    // A lock left by a run that is gone is taken over, and released.
+    wd.write(".out.jixiao-lock", "4194300");
+    assert_exit(
+        &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
+        0,
+    );
+    assert!(!wd.path(".out.jixiao-lock").exists());
+}
+
+#[test]
+fn a_read_only_output_folder_is_an_error_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    wd.write("out/mine.txt", "mine");
+    std::fs::set_permissions(wd.path("out"), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+    std::fs::set_permissions(wd.path("out"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+    assert!(!wd.path("out/projects.csv").exists());
+    assert_eq!(
+        std::fs::read_to_string(wd.path("out/mine.txt")).unwrap(),
+        "mine"
+    );
+}
