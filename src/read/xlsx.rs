@@ -43,6 +43,7 @@ impl Package<'_> {
     /// size the package states, and its CRC checked; other parts (stored,
     /// encrypted, very large) go through the `zip` crate's reader.
     fn part(&mut self, name: &str) -> Result<&[u8], String> {
+        let name = &self.entry_name(name);
         let bytes = self.bytes;
         let entry = self
             .zip
@@ -102,6 +103,26 @@ impl Package<'_> {
             .read_to_end(&mut self.buf)
             .map_err(|e| format!("part {name} cannot be read: {e}"))?;
         Ok(&self.buf)
+    }
+
+    /// The package's name of part `name`: as given, else the entry whose
+    /// name differs only in case or in `\` for `/` (some writers store
+    /// `xl\worksheets\Sheet1.xml`); else `name`, for the error.
+    fn entry_name(&self, name: &str) -> String {
+        if self.zip.index_for_name(name).is_some() {
+            return name.to_string();
+        }
+        let key = |n: &str| {
+            n.trim_start_matches(['/', '\\'])
+                .replace('\\', "/")
+                .to_lowercase()
+        };
+        let wanted = key(name);
+        self.zip
+            .file_names()
+            .filter_map(|n| n.ok())
+            .find(|n| key(n) == wanted)
+            .map_or_else(|| name.to_string(), |n| n.into_owned())
     }
 
     /// The relationships of a part: (id, type, resolved target).
@@ -201,11 +222,23 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
             .collect()
     };
     let rels = pkg.rels(&book_path).map_err(fail)?;
-    let shared = match rels.iter().find(|(_, t, _)| t.ends_with("/sharedStrings")) {
-        Some((_, _, path)) => {
-            let path = path.clone();
-            shared_strings(pkg.part(&path).map_err(fail)?).map_err(fail)?
-        }
+    // The shared strings by their relationship, else where Excel puts them
+    // (a package without the relationship lost every text cell).
+    let shared_path = rels
+        .iter()
+        .find(|(_, t, _)| t.ends_with("/sharedStrings"))
+        .map(|(_, _, path)| path.clone())
+        .or_else(|| {
+            let beside = resolve(
+                book_path.rsplit_once('/').map_or("", |(d, _)| d),
+                "sharedStrings.xml",
+            );
+            pkg.zip
+                .index_for_name(&pkg.entry_name(&beside))
+                .map(|_| beside)
+        });
+    let shared = match shared_path {
+        Some(path) => shared_strings(pkg.part(&path).map_err(fail)?).map_err(fail)?,
         None => Vec::new(),
     };
     let mut content = FileContent::default();
@@ -564,6 +597,74 @@ mod tests {
                     .map(|(p, v)| (g.sheet.to_string(), p.a1(), v.text().into_owned()))
             })
             .collect()
+    }
+
+    /// `package` rewritten (stored) with each part renamed by `rename` and
+    /// its text edited by `edit`.
+    fn rewritten(
+        package: &[u8],
+        rename: impl Fn(&str) -> String,
+        edit: impl Fn(&str, String) -> String,
+    ) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipArchive::new(Cursor::new(package)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            out.start_file(rename(&name), stored).unwrap();
+            out.write_all(edit(&name, text).as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn parts_named_in_another_case_or_with_backslashes_are_found() {
+        let package = rewritten(
+            &two_sheets(),
+            |n| match n {
+                "xl/worksheets/sheet1.xml" => "xl\\worksheets\\Sheet1.xml".to_string(),
+                "xl/worksheets/sheet2.xml" => "XL/Worksheets/SHEET2.XML".to_string(),
+                other => other.to_string(),
+            },
+            |_, text| text,
+        );
+        let content = read(&package, "t.xlsx").unwrap();
+        assert!(
+            content.sheet_errors.is_empty(),
+            "{:?}",
+            content.sheet_errors
+        );
+        assert_eq!(cells(&content).len(), 2);
+    }
+
+    #[test]
+    fn shared_strings_without_their_relationship_are_still_read() {
+        // Every text cell was lost.
+        let package = rewritten(
+            &two_sheets(),
+            |n| n.to_string(),
+            |name, text| match name {
+                "xl/_rels/workbook.xml.rels" => {
+                    // The one <Relationship …/> of the shared strings, cut out.
+                    let at = text.find("sharedStrings").unwrap();
+                    let start = text[..at].rfind("<Relationship ").unwrap();
+                    let end = at + text[at..].find("/>").unwrap() + 2;
+                    format!("{}{}", &text[..start], &text[end..])
+                }
+                _ => text,
+            },
+        );
+        let content = read(&package, "t.xlsx").unwrap();
+        assert!(
+            cells(&content).iter().any(|(_, _, t)| t == "甲"),
+            "{:?}",
+            cells(&content)
+        );
     }
 
     #[test]
