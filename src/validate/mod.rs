@@ -312,10 +312,10 @@ pub fn validate_batch(forms: Vec<Records>) -> Records {
 pub struct BatchCheck {
     /// Each (unit, project code) seen, by a 128-bit hash: the content's
     /// fingerprint and where it was first read.
-    first_seen: HashMap<u128, (u128, Box<str>)>,
+    first_seen: rustc_hash::FxHashMap<u128, (u128, Box<str>)>,
     /// Each project code seen, by hash: the unit that first submitted it
     /// and where.
-    code_units: HashMap<u128, (Option<Arc<str>>, Box<str>)>,
+    code_units: rustc_hash::FxHashMap<u128, (Option<Arc<str>>, Box<str>)>,
     /// Scratch space for the bytes a hash is taken of.
     bytes: Vec<u8>,
 }

@@ -16,8 +16,17 @@ use super::{io, WriteError, WriteOptions};
 /// a leading `'`, which Excel and LibreOffice show as text; Parquet keeps
 /// the exact text.
 pub fn needs_formula_guard(s: &str) -> bool {
-    const SIGNS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
-    s.starts_with(['\t', '\r']) || s.trim_start_matches([' ', '\u{3000}']).starts_with(SIGNS)
+    // Decided by the first byte for nearly every text: a sign, or no
+    // space and no full-width form (UTF-8 lead bytes E3 for the ideographic
+    // space, EF for ＝ ＋ － ＠) that could hide one.
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        Some(b' ' | 0xE3 | 0xEF) => {
+            const SIGNS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+            s.trim_start_matches([' ', '\u{3000}']).starts_with(SIGNS)
+        }
+        _ => false,
+    }
 }
 
 /// UTF-8 CSV with a header row; decimals exactly as computed.
