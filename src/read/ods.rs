@@ -9,6 +9,10 @@ use crate::grid::{CellRange, CellValue, Grid, Pos};
 /// A cell with content repeated more often than this is kept this often.
 const MAX_REPEAT: u32 = 1024;
 
+/// The most cells with content a sheet may give, repeats counted: a few
+/// hundred bytes of repeats can otherwise ask for billions.
+const MAX_CELLS: usize = 2_000_000;
+
 pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError> {
     let bad = |reason: String| ReadError::Workbook {
         format: "ods".to_string(),
@@ -22,8 +26,13 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
         if let Node::Open { name, .. } = &nodes[i] {
             if name == "table" {
                 let sheet = nodes[i].attr("name").unwrap_or("Sheet").to_string();
-                let (grid, next) = table(&nodes, i + 1, display, &sheet);
-                content.grids.push(grid);
+                let (grid, next, too_big) = table(&nodes, i + 1, display, &sheet);
+                match too_big {
+                    None => content.grids.push(grid),
+                    Some(reason) => content
+                        .sheet_errors
+                        .push(ReadError::Sheet { sheet, reason }),
+                }
                 i = next;
                 continue;
             }
@@ -41,8 +50,15 @@ fn count(node: &Node, attr: &str) -> u32 {
 }
 
 /// Reads one `table:table` from `start` (after its opening tag); returns
-/// the grid and the index after its closing tag.
-fn table(nodes: &[Node], start: usize, display: &str, sheet: &str) -> (Grid, usize) {
+/// the grid, the index after its closing tag, and why the sheet was not
+/// read when its repeats ask for more than [`MAX_CELLS`] cells.
+fn table(
+    nodes: &[Node],
+    start: usize,
+    display: &str,
+    sheet: &str,
+) -> (Grid, usize, Option<String>) {
+    let mut too_big = None;
     let mut cells = Vec::new();
     let mut merges = Vec::new();
     let (mut row, mut col) = (0u32, 0u32);
@@ -65,16 +81,7 @@ fn table(nodes: &[Node], start: usize, display: &str, sheet: &str) -> (Grid, usi
                 row_cells.clear();
             }
             Node::Close(name) if name == "table-row" && depth == 0 => {
-                let copies = if row_cells.is_empty() {
-                    1
-                } else {
-                    row_repeat.min(MAX_REPEAT)
-                };
-                for k in 0..copies {
-                    for (c, v) in &row_cells {
-                        cells.push((Pos::new(row.saturating_add(k), *c), v.clone()));
-                    }
-                }
+                flush_row(&mut cells, &mut row_cells, row, row_repeat, &mut too_big);
                 row = row.saturating_add(row_repeat);
             }
             Node::Open { name, .. }
@@ -83,7 +90,7 @@ fn table(nodes: &[Node], start: usize, display: &str, sheet: &str) -> (Grid, usi
                 let node = &nodes[i];
                 let repeat = count(node, "number-columns-repeated");
                 let (value, next) = cell_value(nodes, i);
-                if let Some(v) = value {
+                if let Some(v) = value.filter(|_| row_cells.len() < MAX_CELLS) {
                     for k in 0..repeat.min(MAX_REPEAT) {
                         row_cells.push((col.saturating_add(k), v.clone()));
                     }
@@ -106,7 +113,39 @@ fn table(nodes: &[Node], start: usize, display: &str, sheet: &str) -> (Grid, usi
         }
         i += 1;
     }
-    (Grid::new(display, sheet, cells, merges), i + 1)
+    if too_big.is_some() {
+        cells.clear();
+        merges.clear();
+    }
+    (Grid::new(display, sheet, cells, merges), i + 1, too_big)
+}
+
+/// Copies a finished row's cells `repeat` times (at most [`MAX_REPEAT`])
+/// into `cells`, unless that would pass [`MAX_CELLS`]: then the sheet is
+/// marked too big and the row dropped.
+fn flush_row(
+    cells: &mut Vec<(Pos, CellValue)>,
+    row_cells: &mut Vec<(u32, CellValue)>,
+    row: u32,
+    repeat: u32,
+    too_big: &mut Option<String>,
+) {
+    let copies = if row_cells.is_empty() {
+        1
+    } else {
+        repeat.min(MAX_REPEAT)
+    };
+    if cells.len() + copies as usize * row_cells.len() > MAX_CELLS {
+        too_big.get_or_insert_with(|| {
+            format!("its repeated rows and columns ask for more than {MAX_CELLS} cells; not read")
+        });
+        row_cells.clear();
+    }
+    for k in 0..copies {
+        for (c, v) in row_cells.iter() {
+            cells.push((Pos::new(row.saturating_add(k), *c), v.clone()));
+        }
+    }
 }
 
 /// The value of the cell opening at `at`, and the index after the cell.
@@ -199,7 +238,7 @@ mod tests {
             .iter()
             .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
             .unwrap();
-        let (grid, _) = table(&nodes, at + 1, "f.ods", "S");
+        let (grid, _, _) = table(&nodes, at + 1, "f.ods", "S");
         grid.cells().map(|(p, v)| (p, v.clone())).collect()
     }
 
@@ -217,5 +256,21 @@ mod tests {
             r#"<table:table-cell office:value-type="string" office:string-value="项目编码"/>"#,
         );
         assert_eq!(got, [(Pos::new(0, 0), CellValue::Text("项目编码".into()))]);
+    }
+
+    #[test]
+    fn repeats_that_ask_for_billions_of_cells_are_refused() {
+        // A few hundred bytes: 1,000 columns × 1,000,000 rows of one value.
+        let row = r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#;
+        let xml = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S">{row}{row}{row}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let nodes = parse(&xml).unwrap();
+        let at = nodes
+            .iter()
+            .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
+            .unwrap();
+        let (_, _, too_big) = table(&nodes, at + 1, "f.ods", "S");
+        assert!(too_big.is_some_and(|r| r.contains("more than")));
     }
 }

@@ -49,6 +49,7 @@ impl Package<'_> {
             .zip
             .by_name_raw(name.as_bytes())
             .map_err(|e| format!("the package has no part {name} ({e})"))?;
+        super::xml::inflation_ok(name, entry.size(), entry.compressed_size())?;
         let one_shot = entry.compression() == zip::CompressionMethod::Deflated
             && !entry.encrypted()
             && entry.size() <= ONE_SHOT_MAX;
@@ -99,9 +100,18 @@ impl Package<'_> {
         // so a false size cannot reserve much.
         self.buf
             .reserve(usize::try_from(entry.size()).map_or(0, |n| n.min(PART_HINT_MAX)));
-        entry
+        // The stated size may lie: never more than the limit is read.
+        let limit = super::xml::MAX_PART_BYTES;
+        (&mut entry)
+            .take(limit + 1)
             .read_to_end(&mut self.buf)
             .map_err(|e| format!("part {name} cannot be read: {e}"))?;
+        if self.buf.len() as u64 > limit {
+            return Err(format!(
+                "part {name} inflates past {} MiB; not read",
+                limit >> 20
+            ));
+        }
         Ok(&self.buf)
     }
 

@@ -110,19 +110,60 @@ fn push_text(nodes: &mut Vec<Node>, text: &str) {
     }
 }
 
+/// The most a part of a package may inflate to (a sheet of millions of
+/// cells is far less): a bomb is refused before memory is spent.
+pub const MAX_PART_BYTES: u64 = 256 << 20;
+
+/// A part larger than this must not inflate more than [`MAX_RATIO`] times
+/// (as Apache POI's `ZipSecureFile` checks a minimum inflate ratio).
+const RATIO_FROM_BYTES: u64 = 8 << 20;
+
+/// The most a large part may inflate, times its compressed size (real
+/// sheet XML compresses 10 to 30 times; zeros 1,000 times).
+const MAX_RATIO: u64 = 200;
+
+/// Refuses a part that says it inflates past the limits, before it is read.
+pub fn inflation_ok(part: &str, size: u64, compressed: u64) -> Result<(), String> {
+    if size > MAX_PART_BYTES {
+        return Err(format!(
+            "part {part} inflates to {} MiB, more than the {} MiB a part may; not read",
+            size >> 20,
+            MAX_PART_BYTES >> 20
+        ));
+    }
+    if size > RATIO_FROM_BYTES && size / compressed.max(1) > MAX_RATIO {
+        return Err(format!(
+            "part {part} inflates {} times ({} MiB from {} KiB): a ZIP bomb, not read",
+            size / compressed.max(1),
+            size >> 20,
+            compressed >> 10
+        ));
+    }
+    Ok(())
+}
+
 /// Reads one part of a ZIP container as UTF-8 text.
 pub fn zip_part(bytes: &[u8], part: &str) -> Result<String, String> {
     use std::io::Read;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         format!("the file is damaged: its ZIP container is truncated or corrupt ({e})")
     })?;
-    let mut entry = archive
+    let entry = archive
         .by_name(part)
         .map_err(|_| format!("the archive has no {part}"))?;
+    inflation_ok(part, entry.size(), entry.compressed_size())?;
+    // The stated size may lie: never more than the limit is read.
     let mut text = String::new();
     entry
+        .take(MAX_PART_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| format!("{part} cannot be read: {e}"))?;
+    if text.len() as u64 > MAX_PART_BYTES {
+        return Err(format!(
+            "part {part} inflates past {} MiB; not read",
+            MAX_PART_BYTES >> 20
+        ));
+    }
     Ok(text)
 }
 

@@ -590,3 +590,32 @@ fn a_read_only_output_folder_is_an_error_not_replaced() {
         "mine"
     );
 }
+
+#[test]
+fn a_zip_bomb_sheet_is_refused_before_it_is_inflated() {
+    let wd = Workdir::new();
+    wd.sample_into("in/units");
+    let bomb = wd.path("in/bomb.xlsx");
+    let projects: Vec<&SeedProject> = SEED.iter().take(1).collect();
+    write_workbook(&bomb, &projects, &Layout::default()).unwrap();
+    // 24 MiB of blanks in a comment deflate to about 24 KiB: a thousand
+    // times, where real sheet XML compresses 10 to 30 times.
+    patch_xlsx(&bomb, "xl/worksheets/sheet1.xml", |xml| {
+        let pad = format!("<!--{}-->", " ".repeat(24 << 20));
+        xml.replacen("<sheetData", &format!("{pad}<sheetData"), 1)
+    });
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    let issues = wd.csv("out/issues.csv");
+    let refused: Vec<&Row> = issues
+        .iter()
+        .filter(|r| r.get("source_file").ends_with("bomb.xlsx"))
+        .collect();
+    assert!(
+        refused.iter().any(|r| r.get("message").contains("ZIP bomb")
+            && r.get("message").contains("xl/worksheets/sheet1.xml")),
+        "{refused:?}"
+    );
+    let units = wd.csv("out/projects.csv");
+    assert_eq!(units.len(), SEED.len(), "the other files are all read");
+}
