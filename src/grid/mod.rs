@@ -227,6 +227,11 @@ impl fmt::Display for CellRange {
 /// holds nothing past its first cell worth finding.
 const MERGE_ROWS: u32 = 1024;
 
+/// The most (row, range) entries the merge index of one sheet holds: past
+/// it, further ranges are indexed on their first row only, so overlapping
+/// tall ranges by the thousand cost memory in proportion to the file.
+const MERGE_INDEX_BUDGET: usize = 1 << 20;
+
 /// One sheet (or one document table) of one file.
 ///
 /// Storage is sparse: the non-blank cells sorted row-major, so a sheet that
@@ -284,12 +289,20 @@ impl Grid {
             first_col = first_col.min(p.col);
             last_col = last_col.max(p.col);
         }
+        let mut anchors = rustc_hash::FxHashSet::default();
         for m in merges {
-            if m.first == m.last || grid.find(m.first).is_none() {
+            // A range starting where another starts overlaps it (Excel
+            // refuses both): the first given is kept, as Excel shows it.
+            if m.first == m.last || grid.find(m.first).is_none() || !anchors.insert(m.first) {
                 continue;
             }
             let id = grid.merges.len() as u32;
-            let indexed_last = m.last.row.min(m.first.row.saturating_add(MERGE_ROWS));
+            let rows = if grid.merge_rows.len() < MERGE_INDEX_BUDGET {
+                MERGE_ROWS
+            } else {
+                0
+            };
+            let indexed_last = m.last.row.min(m.first.row.saturating_add(rows));
             for r in m.first.row..=indexed_last {
                 grid.merge_rows.push((r, id));
             }
@@ -518,6 +531,35 @@ mod tests {
         ] {
             assert_eq!(CellValue::Number(n).text(), format!("{n}"), "{n}");
         }
+    }
+
+    #[test]
+    fn ranges_sharing_a_first_cell_are_indexed_once_the_first_kept() {
+        // 100,000 copies of one whole-sheet range cost 100,000 x 1,025
+        // index entries before: 800 MB.
+        let whole = ((0, 0), (1_048_575, 16_383));
+        let mut merges = vec![((0, 0), (1, 1))];
+        merges.extend(std::iter::repeat_n(whole, 50_000));
+        let g = test_grid(&[(0, 0, "项目名称")], &merges);
+        assert_eq!(g.merges().len(), 1);
+        assert_eq!(g.merge_rows.len(), 2);
+        assert_eq!(g.text(Pos::new(1, 1)), "项目名称");
+        assert_eq!(g.text(Pos::new(2, 2)), "");
+    }
+
+    #[test]
+    fn tall_ranges_past_the_index_budget_are_indexed_on_their_first_row() {
+        let cells: Vec<(u32, u32, &str)> = (0..3000).map(|c| (0, c, "x")).collect();
+        let merges: Vec<TestMerge> = (0..3000).map(|c| ((0, c), (1_000_000, c))).collect();
+        let g = test_grid(&cells, &merges);
+        assert_eq!(g.merges().len(), 3000);
+        assert!(g.merge_rows.len() <= MERGE_INDEX_BUDGET + 1025 + 3000);
+        assert_eq!(g.text(Pos::new(0, 2999)), "x");
+        assert_eq!(
+            g.text(Pos::new(5, 0)),
+            "x",
+            "the first ranges are indexed in full"
+        );
     }
 
     #[test]

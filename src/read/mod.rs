@@ -26,6 +26,16 @@ pub const SUPPORTED_EXTENSIONS: &[&str] = &[
     "xlsx", "xlsm", "xlsb", "xls", "et", "ods", "csv", "tsv", "docx",
 ];
 
+/// The most cells with a value one sheet may give (a form has a few
+/// hundred; a sheet of 2 million is already 100 MB of grid).
+pub const MAX_CELLS_PER_SHEET: usize = 2_000_000;
+
+/// The most merged ranges one sheet may have (forms have tens to hundreds).
+pub const MAX_MERGES_PER_SHEET: usize = 20_000;
+
+/// The most sheets of a workbook that are read; the rest are one issue.
+pub const MAX_SHEETS: usize = 1_000;
+
 /// Why a file (or one of its sheets) could not be read.
 #[derive(Debug, Error)]
 pub enum ReadError {
@@ -61,6 +71,19 @@ type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 impl FileContent {
     /// Adds a sheet read from file `display`: its grid, or why it could
     /// not be read.
+    /// One sheet error when the workbook listed more than [`MAX_SHEETS`]
+    /// sheets (only the first were read).
+    fn too_many_sheets(&mut self, listed: usize) {
+        if listed > MAX_SHEETS {
+            self.sheet_errors.push(ReadError::Sheet {
+                sheet: format!("sheets {} to {listed}", MAX_SHEETS + 1),
+                reason: format!(
+                    "the workbook has {listed} sheets; only the first {MAX_SHEETS} are read"
+                ),
+            });
+        }
+    }
+
     fn push_sheet(&mut self, display: &str, sheet: String, read: Result<SheetData, String>) {
         match read {
             Ok((cells, merges)) => self.grids.push(Grid::new(display, sheet, cells, merges)),

@@ -11,7 +11,7 @@ const MAX_REPEAT: u32 = 1024;
 
 /// The most cells with content a sheet may give, repeats counted: a few
 /// hundred bytes of repeats can otherwise ask for billions.
-const MAX_CELLS: usize = 2_000_000;
+const MAX_CELLS: usize = super::MAX_CELLS_PER_SHEET;
 
 pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError> {
     let bad = |reason: String| ReadError::Workbook {
@@ -21,13 +21,16 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
     let xml = zip_part(bytes, "content.xml").map_err(bad)?;
     let nodes = parse(&xml).map_err(bad)?;
     let mut content = FileContent::default();
+    let mut listed = 0;
     let mut i = 0;
     while i < nodes.len() {
         if let Node::Open { name, .. } = &nodes[i] {
             if name == "table" {
                 let sheet = nodes[i].attr("name").unwrap_or("Sheet").to_string();
                 let (grid, next, too_big) = table(&nodes, i + 1, display, &sheet);
+                listed += 1;
                 match too_big {
+                    _ if listed > super::MAX_SHEETS => {}
                     None => content.grids.push(grid),
                     Some(reason) => content
                         .sheet_errors
@@ -39,6 +42,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
         }
         i += 1;
     }
+    content.too_many_sheets(listed);
     Ok(content)
 }
 
@@ -98,7 +102,14 @@ fn table(
                         count(node, "number-columns-spanned"),
                         count(node, "number-rows-spanned"),
                     );
-                    if name == "table-cell" && (cs > 1 || rs > 1) {
+                    if merges.len() == super::MAX_MERGES_PER_SHEET {
+                        too_big.get_or_insert_with(|| {
+                            format!(
+                                "more than {} merged ranges; not read",
+                                super::MAX_MERGES_PER_SHEET
+                            )
+                        });
+                    } else if name == "table-cell" && (cs > 1 || rs > 1) {
                         merges.push(CellRange::new(
                             Pos::new(row, col),
                             Pos::new(row.saturating_add(rs - 1), col.saturating_add(cs - 1)),

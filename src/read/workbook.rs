@@ -64,10 +64,12 @@ fn with_calamine(
         reason: explain(&e),
     })?;
     let mut content = FileContent::default();
-    for sheet in book.sheet_names() {
-        let read = read_sheet(&mut book, &sheet);
-        content.push_sheet(display, sheet, read);
+    let names = book.sheet_names();
+    for sheet in names.iter().take(super::MAX_SHEETS) {
+        let read = read_sheet(&mut book, sheet);
+        content.push_sheet(display, sheet.clone(), read);
     }
+    content.too_many_sheets(names.len());
     Ok(content)
 }
 

@@ -9,11 +9,14 @@
 //! caller reads it with calamine instead.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 use std::sync::Arc;
 
 use super::scan::{attr, push_text, Scanner, SheetItem, Token};
-use super::{FileContent, ReadError, SheetData};
+use super::{
+    FileContent, ReadError, SheetData, MAX_CELLS_PER_SHEET, MAX_MERGES_PER_SHEET, MAX_SHEETS,
+};
 use crate::grid::{CellRange, CellValue, Pos};
 
 /// The most [`Package::part`] reserves ahead from a part's stated size.
@@ -252,9 +255,14 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         None => Vec::new(),
     };
     let mut content = FileContent::default();
-    for (sheet, id) in book {
-        let rel = id.and_then(|id| rels.iter().find(|(rid, _, _)| *rid == id));
-        let Some((_, kind, path)) = rel else {
+    let rels: HashMap<&str, (&str, &str)> = rels
+        .iter()
+        .map(|(id, kind, path)| (id.as_str(), (kind.as_str(), path.as_str())))
+        .collect();
+    let listed = book.len();
+    for (sheet, id) in book.into_iter().take(MAX_SHEETS) {
+        let rel = id.and_then(|id| rels.get(id.as_str()).copied());
+        let Some((kind, path)) = rel else {
             content.sheet_errors.push(ReadError::Sheet {
                 sheet,
                 reason: "the workbook lists this sheet but the package does not hold it"
@@ -268,6 +276,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         let parsed = pkg.part(path).and_then(|xml| sheet_cells(xml, &shared));
         content.push_sheet(display, sheet, parsed);
     }
+    content.too_many_sheets(listed);
     Ok(content)
 }
 
@@ -460,7 +469,14 @@ impl SheetState {
                 }
                 b"t" if self.in_is && !empty => self.in_t = self.phonetic == 0,
                 b"rPh" if !empty => self.phonetic += 1,
-                b"mergeCell" => self.merges.extend(merge_range(attrs)),
+                b"mergeCell" => {
+                    self.merges.extend(merge_range(attrs));
+                    if self.merges.len() > MAX_MERGES_PER_SHEET {
+                        return Err(format!(
+                            "more than {MAX_MERGES_PER_SHEET} merged ranges; not read"
+                        ));
+                    }
+                }
                 _ => {}
             },
             Token::End(name) => match name {
@@ -515,6 +531,11 @@ fn end_cell(
     cells: &mut Vec<(Pos, CellValue)>,
 ) -> Result<(), String> {
     if let Some(v) = cell_value(kind, value, shared, pos)? {
+        if cells.len() == MAX_CELLS_PER_SHEET {
+            return Err(format!(
+                "more than {MAX_CELLS_PER_SHEET} cells with a value; not read"
+            ));
+        }
         cells.push((pos, v));
     }
     value.clear();

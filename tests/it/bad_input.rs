@@ -619,3 +619,39 @@ fn a_zip_bomb_sheet_is_refused_before_it_is_inflated() {
     let units = wd.csv("out/projects.csv");
     assert_eq!(units.len(), SEED.len(), "the other files are all read");
 }
+
+/// Adds `n` whole-sheet merged ranges to the sheet of a one-project
+/// workbook written at `path`.
+fn with_merges(path: &std::path::Path, n: usize) {
+    let projects: Vec<&SeedProject> = SEED.iter().take(1).collect();
+    write_workbook(path, &projects, &Layout::default()).unwrap();
+    patch_xlsx(path, "xl/worksheets/sheet1.xml", |xml| {
+        let merges = "<mergeCell ref=\"A1:XFD1048576\"/>".repeat(n);
+        let block = format!("<mergeCells count=\"{n}\">{merges}</mergeCells>");
+        match xml.find("<mergeCells") {
+            Some(at) => {
+                let end = xml[at..].find("</mergeCells>").unwrap() + at + "</mergeCells>".len();
+                format!("{}{block}{}", &xml[..at], &xml[end..])
+            }
+            None => xml.replacen("</sheetData>", &format!("</sheetData>{block}"), 1),
+        }
+    });
+}
+
+#[test]
+fn a_hundred_thousand_whole_sheet_merges_are_one_sheet_error() {
+    let wd = Workdir::new();
+    wd.sample_into("in/units");
+    with_merges(&wd.path("in/merges.xlsx"), 100_000);
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    let issues = wd.csv("out/issues.csv");
+    assert!(
+        issues
+            .iter()
+            .any(|r| r.get("source_file").ends_with("merges.xlsx")
+                && r.get("message").contains("more than 20000 merged ranges")),
+        "{issues:?}"
+    );
+    assert_eq!(wd.csv("out/projects.csv").len(), SEED.len());
+}
