@@ -5,6 +5,7 @@
 //!
 //! Imports only `vocab` and `grid`: readers know nothing about budgets.
 
+mod cfb;
 mod csv;
 mod docx;
 mod ods;

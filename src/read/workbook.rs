@@ -49,6 +49,12 @@ pub(super) fn read(
             return Ok(content);
         }
     }
+    if kind == Kind::Ole {
+        super::cfb::check(&bytes).map_err(|reason| ReadError::Workbook {
+            format: ext.to_string(),
+            reason,
+        })?;
+    }
     with_calamine(bytes, kind, display, ext)
 }
 

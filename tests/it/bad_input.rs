@@ -655,3 +655,46 @@ fn a_hundred_thousand_whole_sheet_merges_are_one_sheet_error() {
     );
     assert_eq!(wd.csv("out/projects.csv").len(), SEED.len());
 }
+
+/// PhpSpreadsheet's `tests/data/Reader/XLS/oleloop.xls` (MIT), rebuilt
+/// byte for byte: 1,024 bytes, all zero but the header's magic, sector
+/// size, one FAT sector (sector 0) and one mini FAT sector. The FAT says
+/// sector 0 follows itself, so every chain loops.
+fn oleloop_xls() -> Vec<u8> {
+    let mut b = vec![0u8; 1024];
+    b[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    for (at, v) in [
+        (0x1C, 0xFE),
+        (0x1D, 0xFF),
+        (0x1E, 0x09),
+        (0x20, 0x06),
+        (0x2C, 0x01),
+        (0x39, 0x10),
+        (0x40, 0x01),
+        (0x44, 0xFE),
+        (0x45, 0xFF),
+        (0x46, 0xFF),
+        (0x47, 0xFF),
+    ] {
+        b[at] = v;
+    }
+    b
+}
+
+#[test]
+fn oleloop_xls_whose_sector_chain_loops_is_one_error_row() {
+    // Was an abort (exit 134): calamine allocated along the loop.
+    let wd = Workdir::new();
+    wd.sample_into("in/units");
+    wd.write("in/oleloop.xls", oleloop_xls());
+    let out = wd.run(&["extract", "in", "--out", "out"]);
+    assert_exit(&out, 1);
+    let issues = wd.csv("out/issues.csv");
+    let row = issues
+        .iter()
+        .find(|r| r.get("source_file").ends_with("oleloop.xls"))
+        .expect("the file is named");
+    assert_eq!(row.get("code"), "file_unreadable");
+    assert!(row.get("message").contains("loops"), "{row:?}");
+    assert_eq!(wd.csv("out/projects.csv").len(), SEED.len());
+}
