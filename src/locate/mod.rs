@@ -11,7 +11,7 @@ use crate::grid::{Grid, Pos};
 use crate::vocab::money::MoneyUnit;
 use rustc_hash::FxHashMap;
 
-use crate::vocab::text::{fold_label, fold_label_into, fold_width, without_notes};
+use crate::vocab::text::{fold_label, fold_label_into, fold_width, head, without_notes};
 
 /// The label synonyms of each field of the form. Every list replaces the
 /// default list of that field when given in the pipeline file.
@@ -408,7 +408,7 @@ impl Matcher {
     /// without an allocation each.
     pub fn kind(&self, text: &str, buf: &mut String) -> Option<CellKind> {
         buf.clear();
-        fold_label_into(text, buf);
+        fold_label_into(head(text), buf);
         let key = buf.trim_end_matches(':');
         if !text.is_empty() && text.chars().count() <= 40 {
             if let Some(f) = self.field_of_key(key) {
@@ -550,7 +550,7 @@ pub fn locate(grid: &Grid, labels: &[Label]) -> Vec<Block> {
 
 /// True when the text states a money unit for the amounts (`单位：万元`).
 pub fn is_unit_marker(text: &str) -> bool {
-    let folded = fold_width(text);
+    let folded = fold_width(head(text));
     folded.contains("单位:") || folded.contains("单位：")
 }
 

@@ -59,6 +59,24 @@ pub fn fold_label_into(s: &str, out: &mut String) {
     out.push_str(&s[run..]);
 }
 
+/// How much of a cell's text is looked at to tell what the cell is (a
+/// label, a title, a unit, a year, an amount-unit statement): those are
+/// short. A long cell is kept in full as a value; classifying it by its
+/// head keeps a sheet of 12,000 cells sharing one 1 MB text linear.
+pub const CLASSIFY_BYTES: usize = 512;
+
+/// The first [`CLASSIFY_BYTES`] of `s`, cut at a character boundary.
+pub fn head(s: &str) -> &str {
+    if s.len() <= CLASSIFY_BYTES {
+        return s;
+    }
+    let mut end = CLASSIFY_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// A folded label ([`fold_label`]) without what forms write around a name:
 /// required marks before it (`*部门名称`, `★数量指标`), bracketed notes and
 /// scores after it (`产出指标(50分)`, `数量指标(必填硬性指标)`,
@@ -126,6 +144,13 @@ pub fn clean_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_of_a_long_text_ends_on_a_character() {
+        let long = "项".repeat(1000);
+        assert_eq!(head(&long), "项".repeat(170));
+        assert_eq!(head("项目名称"), "项目名称");
+    }
 
     #[test]
     fn full_width_digits_and_dashes_fold() {

@@ -27,7 +27,7 @@ pub fn unit_parts(folded: &str) -> (Option<&str>, Option<&str>) {
 /// True when a cell looks like a unit: a code of 5 to 12 digits, optionally
 /// bracketed, followed by a name, or a code alone. `2020年…` is a year.
 pub fn looks_like_unit(raw: &str) -> bool {
-    let folded = fold_width(raw);
+    let folded = fold_width(super::text::head(raw));
     let (code, name) = unit_parts(&folded);
     code.is_some_and(|c| (5..=12).contains(&c.len()))
         && name.is_none_or(|n| {

@@ -6,6 +6,7 @@ use super::text::fold_width;
 
 /// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
 pub fn year_of(text: &str) -> Option<i32> {
+    let text = super::text::head(text);
     if !text.contains('年') {
         return None;
     }
