@@ -2,6 +2,7 @@
 //! on, and nothing readable is lost. One test per case.
 
 use crate::common::forms::{write_workbook, Layout};
+use crate::common::hostile::{oleloop_xls, patch_xlsx, with_merges};
 use crate::common::seed::{SeedProject, SEED};
 use crate::common::{assert_exit, Row, Workdir};
 
@@ -156,27 +157,6 @@ fn a_form_missing_its_project_code_is_still_written() {
         .iter()
         .all(|r| r.get("severity") == "error" && r.get("message").contains("项目编码")));
     assert!(missing.iter().all(|r| !r.get("source_cell").is_empty()));
-}
-
-/// Rewrites one part of an xlsx (a zip) with `edit`, keeping the rest.
-fn patch_xlsx(path: &std::path::Path, part: &str, edit: impl Fn(String) -> String) {
-    use std::io::{Read, Write};
-    let bytes = std::fs::read(path).unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().unwrap().to_string();
-        let mut content = Vec::new();
-        entry.read_to_end(&mut content).unwrap();
-        if name == part {
-            content = edit(String::from_utf8(content).unwrap()).into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        out.write_all(&content).unwrap();
-    }
-    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
 }
 
 #[test]
@@ -620,24 +600,6 @@ fn a_zip_bomb_sheet_is_refused_before_it_is_inflated() {
     assert_eq!(units.len(), SEED.len(), "the other files are all read");
 }
 
-/// Adds `n` whole-sheet merged ranges to the sheet of a one-project
-/// workbook written at `path`.
-fn with_merges(path: &std::path::Path, n: usize) {
-    let projects: Vec<&SeedProject> = SEED.iter().take(1).collect();
-    write_workbook(path, &projects, &Layout::default()).unwrap();
-    patch_xlsx(path, "xl/worksheets/sheet1.xml", |xml| {
-        let merges = "<mergeCell ref=\"A1:XFD1048576\"/>".repeat(n);
-        let block = format!("<mergeCells count=\"{n}\">{merges}</mergeCells>");
-        match xml.find("<mergeCells") {
-            Some(at) => {
-                let end = xml[at..].find("</mergeCells>").unwrap() + at + "</mergeCells>".len();
-                format!("{}{block}{}", &xml[..at], &xml[end..])
-            }
-            None => xml.replacen("</sheetData>", &format!("</sheetData>{block}"), 1),
-        }
-    });
-}
-
 #[test]
 fn a_hundred_thousand_whole_sheet_merges_are_one_sheet_error() {
     let wd = Workdir::new();
@@ -654,31 +616,6 @@ fn a_hundred_thousand_whole_sheet_merges_are_one_sheet_error() {
         "{issues:?}"
     );
     assert_eq!(wd.csv("out/projects.csv").len(), SEED.len());
-}
-
-/// PhpSpreadsheet's `tests/data/Reader/XLS/oleloop.xls` (MIT), rebuilt
-/// byte for byte: 1,024 bytes, all zero but the header's magic, sector
-/// size, one FAT sector (sector 0) and one mini FAT sector. The FAT says
-/// sector 0 follows itself, so every chain loops.
-fn oleloop_xls() -> Vec<u8> {
-    let mut b = vec![0u8; 1024];
-    b[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    for (at, v) in [
-        (0x1C, 0xFE),
-        (0x1D, 0xFF),
-        (0x1E, 0x09),
-        (0x20, 0x06),
-        (0x2C, 0x01),
-        (0x39, 0x10),
-        (0x40, 0x01),
-        (0x44, 0xFE),
-        (0x45, 0xFF),
-        (0x46, 0xFF),
-        (0x47, 0xFF),
-    ] {
-        b[at] = v;
-    }
-    b
 }
 
 #[test]

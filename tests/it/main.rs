@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod docs;
 mod formats;
+mod hostile;
 mod inspect;
 mod interrupt;
 mod layouts;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod forms;
+pub mod hostile;
 pub mod seed;
 pub mod template_truth;
 pub mod templates;

@@ -1,0 +1,138 @@
+//! Every hostile file at once, with 64 damaged copies of fixtures, beside the sample, under a 2 GB address
+//! space limit (as `ulimit -v 2000000`): the run ends with exit 1, each
+//! hostile file is named in the issues, and the sample's ten projects are
+//! intact. Before the budgets of issue 16, each of these aborted or hung
+//! the whole batch.
+
+use crate::common::hostile::{
+    bare_xlsx, oleloop_xls, patch_xlsx, repeats_ods, shared_string_poc_xlsx, with_merges,
+    zip_bomb_docx, zip_bomb_xlsx,
+};
+use crate::common::seed::SEED;
+use crate::common::{assert_exit, Workdir};
+
+/// The hostile files, written under `in/hostile/`; returns their names.
+fn write_hostile(wd: &Workdir) -> Vec<&'static str> {
+    let dir = wd.path("in/hostile");
+    std::fs::create_dir_all(&dir).unwrap();
+    zip_bomb_xlsx(&dir.join("bomb.xlsx"));
+    with_merges(&dir.join("merges.xlsx"), 100_000);
+    let far = dir.join("far.xlsx");
+    crate::common::hostile::one_project(&far);
+    patch_xlsx(&far, "xl/worksheets/sheet1.xml", |xml| {
+        let cell = r#"<row r="60"><c r="AAAAAAAA60" t="inlineStr"><is><t>x</t></is></c></row>"#;
+        xml.replacen("</sheetData>", &format!("{cell}</sheetData>"), 1)
+    });
+    let files: [(&str, Vec<u8>); 6] = [
+        ("bomb.docx", zip_bomb_docx()),
+        ("repeats.ods", repeats_ods()),
+        ("oleloop.xls", oleloop_xls()),
+        ("poc-shared-strings.xlsx", shared_string_poc_xlsx()),
+        ("sheets.xlsx", bare_xlsx("", &[], 3_000)),
+        (
+            "noise.xlsx",
+            (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(),
+        ),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let mut names = vec!["bomb.xlsx", "merges.xlsx"];
+    names.extend(files.iter().map(|(n, _)| *n));
+    names
+}
+
+/// Damaged copies of a fixture of each format, written under
+/// `in/mutated/`: bytes flipped, some cut short (a fixed xorshift sequence,
+/// so a failure repeats). They may read or not; none may stop the batch.
+fn write_mutated(wd: &Workdir) {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for source in [
+        "sample_data/762002.xlsx",
+        "tests/fixtures/formats/ods/762002.ods",
+        "tests/fixtures/formats/xls/762002.xls",
+        "tests/fixtures/formats/docx/762002.docx",
+    ] {
+        let original = std::fs::read(crate::common::repo().join(source)).unwrap();
+        let ext = source.rsplit('.').next().unwrap();
+        for k in 0..16 {
+            let mut bytes = original.clone();
+            for _ in 0..1 + next() % 12 {
+                let i = (next() % bytes.len() as u64) as usize;
+                bytes[i] ^= (next() % 255 + 1) as u8;
+            }
+            if k % 4 == 3 {
+                bytes.truncate((next() % bytes.len() as u64) as usize);
+            }
+            wd.write(&format!("in/mutated/{ext}-{k}.{ext}"), bytes);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
+    use std::os::unix::process::CommandExt;
+    let wd = Workdir::new();
+    wd.sample_into("in/units");
+    let names = write_hostile(&wd);
+    write_mutated(&wd);
+    let mut cmd = wd.command(&["extract", "in", "--out", "out", "--format", "both"]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between
+    // fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2_000_000 * 1024,
+                rlim_max: 2_000_000 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_exit(&out, 1);
+    // far.xlsx and the damaged copies may repeat a sample project word for
+    // word: one copy is kept (duplicate_project), whichever file it is in.
+    let projects = wd.csv("out/projects.csv");
+    for seed in SEED.iter() {
+        assert!(
+            projects.iter().any(|r| r.get("project_code") == seed.code
+                && r.get("project_name") == seed.name
+                && r.get("budget_total") == seed.budget_total),
+            "{} is intact",
+            seed.code
+        );
+    }
+    assert!(
+        projects
+            .iter()
+            .all(|r| !r.get("source_file").starts_with("in/hostile/")
+                || r.get("source_file") == "in/hostile/far.xlsx"),
+        "no hostile file adds a project"
+    );
+    let issues = wd.csv("out/issues.csv");
+    for name in names {
+        let file = format!("in/hostile/{name}");
+        assert!(
+            issues.iter().any(|r| r.get("source_file") == file),
+            "{file} is named in the issues"
+        );
+    }
+    // far.xlsx, with a reference past column XFD, is read: its project is
+    // the sample's first, reported as submitted twice.
+    assert!(
+        issues.iter().any(|r| r.get("code") == "duplicate_project"
+            && format!("{} {}", r.get("source_file"), r.get("message")).contains("far.xlsx")),
+        "far.xlsx is read"
+    );
+    assert!(wd.path("out/projects.parquet").exists());
+}
