@@ -28,7 +28,7 @@ fn main() {
     let t = Instant::now();
     let contents: Vec<_> = files
         .iter()
-        .filter_map(|f| jixiao::read::read_file(f).ok())
+        .filter_map(|f| jixiao::read::read_file(f, &jixiao::read::Limits::default()).ok())
         .collect();
     lap("read", t);
 

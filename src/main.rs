@@ -288,7 +288,7 @@ fn inspect(
         Some(path) => Pipeline::load(&path)?,
         None => default_pipeline(Vec::new())?,
     };
-    let found = jixiao::inspect::inspect_file(&file, &p.labels, html.is_some())
+    let found = jixiao::inspect::inspect_file(&file, &p.labels, &p.limits, html.is_some())
         .with_context(|| format!("cannot read {}", file.display()))?;
     print_out(&found.text)?;
     if let (Some(out), Some(page)) = (html, found.html) {

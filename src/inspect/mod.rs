@@ -10,7 +10,7 @@ use std::fmt::Write;
 use crate::grid::{Grid, Pos};
 use crate::locate::{find_labels, Field, Labels, Matcher};
 use crate::parse::{parse_file, RawForm};
-use crate::read::{read_file, InputFile, ReadError};
+use crate::read::{read_file, InputFile, Limits, ReadError};
 
 /// What inspection found in one grid.
 pub struct SheetReport<'a> {
@@ -400,6 +400,7 @@ pub struct Inspection {
 pub fn inspect_file(
     path: &std::path::Path,
     labels: &Labels,
+    limits: &Limits,
     with_html: bool,
 ) -> Result<Inspection, ReadError> {
     let display = path
@@ -410,7 +411,7 @@ pub fn inspect_file(
         path: path.to_path_buf(),
         display: display.clone(),
     };
-    let content = read_file(&input)?;
+    let content = read_file(&input, limits)?;
     let matcher = Matcher::new(labels);
     let sheets = inspect(&content.grids, &matcher);
     let mut report = text(&display, &sheets, &matcher);

@@ -13,6 +13,7 @@ use crate::aggregate::Aggregation;
 use crate::locate::Labels;
 use crate::model::IssueCode;
 use crate::normalise::Settings;
+use crate::read::Limits;
 use crate::validate::RuleLevel;
 use crate::vocab::money::MoneyUnit;
 use crate::write::{Captions, Format, WriteOptions};
@@ -27,6 +28,8 @@ pub struct PipelineFile {
     pub normalise: NormaliseConfig,
     pub validate: ValidateConfig,
     pub run: RunConfig,
+    /// Budgets per file, each refused before memory is spent.
+    pub limits: Limits,
     pub labels: Labels,
     /// Summaries, run in order after the tables are built.
     pub aggregate: Vec<Aggregation>,
@@ -183,6 +186,7 @@ pub struct Pipeline {
     pub aggregations: Vec<Aggregation>,
     /// Threads reading files; `None` or 0: one per core.
     pub jobs: Option<usize>,
+    pub limits: Limits,
     /// Set (by a signal handler) to stop the run at the next file: nothing
     /// is written, the output folder stays as it was.
     pub stop: Option<Arc<AtomicBool>>,
@@ -211,6 +215,7 @@ impl Pipeline {
     pub fn from_file(file: PipelineFile, base: &Path) -> Result<Pipeline, String> {
         let settings = settings(&file, base)?;
         let rules = rule_levels(&file.validate.rules)?;
+        file.limits.check()?;
         crate::aggregate::check(&file.aggregate, &settings.code_groups())?;
         if let Some(i) = (!file.output.funding)
             .then(|| {
@@ -249,6 +254,7 @@ impl Pipeline {
             rules,
             aggregations: file.aggregate,
             jobs: file.run.jobs,
+            limits: file.limits,
             stop: None,
         })
     }

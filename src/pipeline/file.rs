@@ -27,7 +27,7 @@ pub fn extract_file(
     pipeline: &Pipeline,
     matcher: &Matcher,
 ) -> (Vec<Records>, Vec<Issue>) {
-    extract_with(file, pipeline, matcher, read_file)
+    extract_with(file, pipeline, matcher, |f| read_file(f, &pipeline.limits))
 }
 
 /// [`extract_file`] with the reader given (tests give a failing one).

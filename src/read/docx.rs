@@ -5,15 +5,15 @@
 //! a title such as `1、…绩效目标表` above the table is read as the form's.
 
 use super::xml::{parse, zip_part, Node};
-use super::{FileContent, ReadError};
+use super::{FileContent, Limits, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
 
-pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError> {
+pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileContent, ReadError> {
     let bad = |reason: String| ReadError::Workbook {
         format: "docx".to_string(),
         reason,
     };
-    let xml = zip_part(bytes, "word/document.xml").map_err(bad)?;
+    let xml = zip_part(bytes, "word/document.xml", limits).map_err(bad)?;
     let nodes = parse(&xml).map_err(bad)?;
     let mut content = FileContent::default();
     let mut captions: Vec<String> = Vec::new();

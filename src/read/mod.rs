@@ -8,6 +8,7 @@
 mod cfb;
 mod csv;
 mod docx;
+mod limits;
 mod ods;
 mod scan;
 mod workbook;
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+pub use limits::Limits;
+
 use crate::grid::{CellRange, CellValue, Grid, Pos};
 
 /// File extensions jixiao reads. `.et` is WPS's spreadsheet format, an
@@ -26,16 +29,6 @@ use crate::grid::{CellRange, CellValue, Grid, Pos};
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[
     "xlsx", "xlsm", "xlsb", "xls", "et", "ods", "csv", "tsv", "docx",
 ];
-
-/// The most cells with a value one sheet may give (a form has a few
-/// hundred; a sheet of 2 million is already 100 MB of grid).
-pub const MAX_CELLS_PER_SHEET: usize = 2_000_000;
-
-/// The most merged ranges one sheet may have (forms have tens to hundreds).
-pub const MAX_MERGES_PER_SHEET: usize = 20_000;
-
-/// The most sheets of a workbook that are read; the rest are one issue.
-pub const MAX_SHEETS: usize = 1_000;
 
 /// Why a file (or one of its sheets) could not be read.
 #[derive(Debug, Error)]
@@ -56,6 +49,10 @@ pub enum ReadError {
     Unsupported(String),
     #[error("not a regular file (a folder, a pipe or a device); not read")]
     NotAFile,
+    #[error(
+        "the file is {0} MiB, more than the {1} MiB a file may be (limits.file_mib); not read"
+    )]
+    TooLarge(u64, u64),
 }
 
 /// What reading one file produced: the sheets that could be read, and an
@@ -72,14 +69,14 @@ type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 impl FileContent {
     /// Adds a sheet read from file `display`: its grid, or why it could
     /// not be read.
-    /// One sheet error when the workbook listed more than [`MAX_SHEETS`]
-    /// sheets (only the first were read).
-    fn too_many_sheets(&mut self, listed: usize) {
-        if listed > MAX_SHEETS {
+    /// One sheet error when the workbook listed more than `max` sheets
+    /// ([`Limits::sheets`]; only the first were read).
+    fn too_many_sheets(&mut self, listed: usize, max: usize) {
+        if listed > max {
             self.sheet_errors.push(ReadError::Sheet {
-                sheet: format!("sheets {} to {listed}", MAX_SHEETS + 1),
+                sheet: format!("sheets {} to {listed}", max + 1),
                 reason: format!(
-                    "the workbook has {listed} sheets; only the first {MAX_SHEETS} are read"
+                    "the workbook has {listed} sheets; only the first {max} are read (limits.sheets)"
                 ),
             });
         }
@@ -283,14 +280,18 @@ pub fn sniff(bytes: &[u8]) -> Kind {
 
 /// Reads one file into grids, one per sheet. The format is taken from the
 /// file's content; its name only has to say it is a workbook.
-pub fn read_file(file: &InputFile) -> Result<FileContent, ReadError> {
+pub fn read_file(file: &InputFile, limits: &Limits) -> Result<FileContent, ReadError> {
     let ext = extension(&file.path).unwrap_or_default();
     if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
         return Err(ReadError::Unsupported(ext));
     }
     // A pipe would block the read, a device never end it.
-    if !std::fs::metadata(&file.path)?.is_file() {
+    let meta = std::fs::metadata(&file.path)?;
+    if !meta.is_file() {
         return Err(ReadError::NotAFile);
+    }
+    if meta.len() > limits.file_bytes() {
+        return Err(ReadError::TooLarge(meta.len() >> 20, limits.file_mib));
     }
     let bytes = std::fs::read(&file.path)?;
     if bytes.is_empty() {
@@ -307,9 +308,11 @@ pub fn read_file(file: &InputFile) -> Result<FileContent, ReadError> {
             "plain text (a CSV or text export?)",
             ext,
         )),
-        Kind::Zip if zip_has(&bytes, "word/document.xml") => docx::read(&bytes, &file.display),
-        Kind::Zip if is_ods(&bytes) => ods::read(&bytes, &file.display),
-        _ => workbook::read(bytes, kind, &file.display, &ext),
+        Kind::Zip if zip_has(&bytes, "word/document.xml") => {
+            docx::read(&bytes, &file.display, limits)
+        }
+        Kind::Zip if is_ods(&bytes) => ods::read(&bytes, &file.display, limits),
+        _ => workbook::read(bytes, kind, &file.display, &ext, limits),
     }
 }
 

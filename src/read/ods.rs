@@ -3,22 +3,18 @@
 //! and repeated empty rows and columns cost nothing.
 
 use super::xml::{parse, zip_part, Node};
-use super::{FileContent, ReadError};
+use super::{FileContent, Limits, ReadError};
 use crate::grid::{CellRange, CellValue, Grid, Pos};
 
 /// A cell with content repeated more often than this is kept this often.
 const MAX_REPEAT: u32 = 1024;
 
-/// The most cells with content a sheet may give, repeats counted: a few
-/// hundred bytes of repeats can otherwise ask for billions.
-const MAX_CELLS: usize = super::MAX_CELLS_PER_SHEET;
-
-pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError> {
+pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileContent, ReadError> {
     let bad = |reason: String| ReadError::Workbook {
         format: "ods".to_string(),
         reason,
     };
-    let xml = zip_part(bytes, "content.xml").map_err(bad)?;
+    let xml = zip_part(bytes, "content.xml", limits).map_err(bad)?;
     let nodes = parse(&xml).map_err(bad)?;
     let mut content = FileContent::default();
     let mut listed = 0;
@@ -27,10 +23,10 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
         if let Node::Open { name, .. } = &nodes[i] {
             if name == "table" {
                 let sheet = nodes[i].attr("name").unwrap_or("Sheet").to_string();
-                let (grid, next, too_big) = table(&nodes, i + 1, display, &sheet);
+                let (grid, next, too_big) = table(&nodes, i + 1, display, &sheet, limits);
                 listed += 1;
                 match too_big {
-                    _ if listed > super::MAX_SHEETS => {}
+                    _ if listed > limits.sheets => {}
                     None => content.grids.push(grid),
                     Some(reason) => content
                         .sheet_errors
@@ -42,7 +38,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, ReadError
         }
         i += 1;
     }
-    content.too_many_sheets(listed);
+    content.too_many_sheets(listed, limits.sheets);
     Ok(content)
 }
 
@@ -53,21 +49,92 @@ fn count(node: &Node, attr: &str) -> u32 {
         .max(1)
 }
 
+/// A sheet being read: its cells and merged ranges so far, the open row's
+/// cells, and why it is refused once a budget is passed.
+struct Sheet<'l> {
+    cells: Vec<(Pos, CellValue)>,
+    merges: Vec<CellRange>,
+    row_cells: Vec<(u32, CellValue)>,
+    too_big: Option<String>,
+    limits: &'l Limits,
+}
+
+impl Sheet<'_> {
+    fn refuse(&mut self, reason: impl FnOnce() -> String) {
+        self.too_big.get_or_insert_with(reason);
+    }
+
+    /// Copies the finished row's cells `repeat` times (at most
+    /// [`MAX_REPEAT`]) unless that passes [`Limits::cells_per_sheet`].
+    fn flush_row(&mut self, row: u32, repeat: u32) {
+        let copies = if self.row_cells.is_empty() {
+            1
+        } else {
+            repeat.min(MAX_REPEAT)
+        };
+        let max = self.limits.cells_per_sheet;
+        if self.cells.len() + copies as usize * self.row_cells.len() > max {
+            self.refuse(|| format!("its repeated rows and columns ask for more than {max} cells (limits.cells_per_sheet); not read"));
+            self.row_cells.clear();
+        }
+        for k in 0..copies {
+            for (c, v) in &self.row_cells {
+                self.cells
+                    .push((Pos::new(row.saturating_add(k), *c), v.clone()));
+            }
+        }
+    }
+
+    /// A cell with a value at (`row`, `col`), repeated over `repeat`
+    /// columns, spanning what `node` says.
+    fn add_cell(&mut self, node: &Node, v: CellValue, (row, col): (u32, u32), repeat: u32) {
+        if self.row_cells.len() >= self.limits.cells_per_sheet {
+            return;
+        }
+        for k in 0..repeat.min(MAX_REPEAT) {
+            self.row_cells.push((col.saturating_add(k), v.clone()));
+        }
+        let (cs, rs) = (
+            count(node, "number-columns-spanned"),
+            count(node, "number-rows-spanned"),
+        );
+        let covered = matches!(node, Node::Open { name, .. } if name == "covered-table-cell");
+        if covered || (cs == 1 && rs == 1) {
+            return;
+        }
+        let max = self.limits.merges_per_sheet;
+        if self.merges.len() == max {
+            self.refuse(|| {
+                format!("more than {max} merged ranges (limits.merges_per_sheet); not read")
+            });
+        } else {
+            self.merges.push(CellRange::new(
+                Pos::new(row, col),
+                Pos::new(row.saturating_add(rs - 1), col.saturating_add(cs - 1)),
+            ));
+        }
+    }
+}
+
 /// Reads one `table:table` from `start` (after its opening tag); returns
 /// the grid, the index after its closing tag, and why the sheet was not
-/// read when its repeats ask for more than [`MAX_CELLS`] cells.
+/// read when it passes a budget of `limits`.
 fn table(
     nodes: &[Node],
     start: usize,
     display: &str,
     sheet: &str,
+    limits: &Limits,
 ) -> (Grid, usize, Option<String>) {
-    let mut too_big = None;
-    let mut cells = Vec::new();
-    let mut merges = Vec::new();
+    let mut s = Sheet {
+        cells: Vec::new(),
+        merges: Vec::new(),
+        row_cells: Vec::new(),
+        too_big: None,
+        limits,
+    };
     let (mut row, mut col) = (0u32, 0u32);
     let mut row_repeat = 1;
-    let mut row_cells: Vec<(u32, CellValue)> = Vec::new();
     let mut i = start;
     let mut depth = 0usize;
     while i < nodes.len() {
@@ -82,39 +149,19 @@ fn table(
             Node::Open { name, .. } if name == "table-row" && depth == 0 => {
                 col = 0;
                 row_repeat = count(&nodes[i], "number-rows-repeated");
-                row_cells.clear();
+                s.row_cells.clear();
             }
             Node::Close(name) if name == "table-row" && depth == 0 => {
-                flush_row(&mut cells, &mut row_cells, row, row_repeat, &mut too_big);
+                s.flush_row(row, row_repeat);
                 row = row.saturating_add(row_repeat);
             }
             Node::Open { name, .. }
                 if (name == "table-cell" || name == "covered-table-cell") && depth == 0 =>
             {
-                let node = &nodes[i];
-                let repeat = count(node, "number-columns-repeated");
+                let repeat = count(&nodes[i], "number-columns-repeated");
                 let (value, next) = cell_value(nodes, i);
-                if let Some(v) = value.filter(|_| row_cells.len() < MAX_CELLS) {
-                    for k in 0..repeat.min(MAX_REPEAT) {
-                        row_cells.push((col.saturating_add(k), v.clone()));
-                    }
-                    let (cs, rs) = (
-                        count(node, "number-columns-spanned"),
-                        count(node, "number-rows-spanned"),
-                    );
-                    if merges.len() == super::MAX_MERGES_PER_SHEET {
-                        too_big.get_or_insert_with(|| {
-                            format!(
-                                "more than {} merged ranges; not read",
-                                super::MAX_MERGES_PER_SHEET
-                            )
-                        });
-                    } else if name == "table-cell" && (cs > 1 || rs > 1) {
-                        merges.push(CellRange::new(
-                            Pos::new(row, col),
-                            Pos::new(row.saturating_add(rs - 1), col.saturating_add(cs - 1)),
-                        ));
-                    }
+                if let Some(v) = value {
+                    s.add_cell(&nodes[i], v, (row, col), repeat);
                 }
                 col = col.saturating_add(repeat);
                 i = next;
@@ -124,39 +171,15 @@ fn table(
         }
         i += 1;
     }
-    if too_big.is_some() {
-        cells.clear();
-        merges.clear();
+    if s.too_big.is_some() {
+        s.cells.clear();
+        s.merges.clear();
     }
-    (Grid::new(display, sheet, cells, merges), i + 1, too_big)
-}
-
-/// Copies a finished row's cells `repeat` times (at most [`MAX_REPEAT`])
-/// into `cells`, unless that would pass [`MAX_CELLS`]: then the sheet is
-/// marked too big and the row dropped.
-fn flush_row(
-    cells: &mut Vec<(Pos, CellValue)>,
-    row_cells: &mut Vec<(u32, CellValue)>,
-    row: u32,
-    repeat: u32,
-    too_big: &mut Option<String>,
-) {
-    let copies = if row_cells.is_empty() {
-        1
-    } else {
-        repeat.min(MAX_REPEAT)
-    };
-    if cells.len() + copies as usize * row_cells.len() > MAX_CELLS {
-        too_big.get_or_insert_with(|| {
-            format!("its repeated rows and columns ask for more than {MAX_CELLS} cells; not read")
-        });
-        row_cells.clear();
-    }
-    for k in 0..copies {
-        for (c, v) in row_cells.iter() {
-            cells.push((Pos::new(row.saturating_add(k), *c), v.clone()));
-        }
-    }
+    (
+        Grid::new(display, sheet, s.cells, s.merges),
+        i + 1,
+        s.too_big,
+    )
 }
 
 /// The value of the cell opening at `at`, and the index after the cell.
@@ -249,7 +272,7 @@ mod tests {
             .iter()
             .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
             .unwrap();
-        let (grid, _, _) = table(&nodes, at + 1, "f.ods", "S");
+        let (grid, _, _) = table(&nodes, at + 1, "f.ods", "S", &Limits::default());
         grid.cells().map(|(p, v)| (p, v.clone())).collect()
     }
 
@@ -281,7 +304,7 @@ mod tests {
             .iter()
             .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
             .unwrap();
-        let (_, _, too_big) = table(&nodes, at + 1, "f.ods", "S");
+        let (_, _, too_big) = table(&nodes, at + 1, "f.ods", "S", &Limits::default());
         assert!(too_big.is_some_and(|r| r.contains("more than")));
     }
 }

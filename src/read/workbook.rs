@@ -15,7 +15,7 @@ use calamine::{
 
 use super::Kind;
 
-use super::{FileContent, ReadError, SheetData};
+use super::{FileContent, Limits, ReadError, SheetData};
 use crate::grid::{CellRange, CellValue, Pos};
 
 /// Opens the workbook with the reader its content calls for, so a file's
@@ -42,10 +42,11 @@ pub(super) fn read(
     kind: Kind,
     display: &str,
     ext: &str,
+    limits: &Limits,
 ) -> Result<FileContent, ReadError> {
     if kind == Kind::Zip && ext != "xlsb" {
         // A package jixiao's own reader does not understand goes to calamine.
-        if let Ok(content) = super::xlsx::read(&bytes, display) {
+        if let Ok(content) = super::xlsx::read(&bytes, display, limits) {
             return Ok(content);
         }
     }
@@ -55,7 +56,7 @@ pub(super) fn read(
             reason,
         })?;
     }
-    with_calamine(bytes, kind, display, ext)
+    with_calamine(bytes, kind, display, ext, limits)
 }
 
 /// Reads a workbook with calamine.
@@ -64,6 +65,7 @@ fn with_calamine(
     kind: Kind,
     display: &str,
     ext: &str,
+    limits: &Limits,
 ) -> Result<FileContent, ReadError> {
     let mut book = open(bytes, kind, ext).map_err(|e| ReadError::Workbook {
         format: ext.to_string(),
@@ -71,11 +73,11 @@ fn with_calamine(
     })?;
     let mut content = FileContent::default();
     let names = book.sheet_names();
-    for sheet in names.iter().take(super::MAX_SHEETS) {
+    for sheet in names.iter().take(limits.sheets) {
         let read = read_sheet(&mut book, sheet);
         content.push_sheet(display, sheet.clone(), read);
     }
-    content.too_many_sheets(names.len());
+    content.too_many_sheets(names.len(), limits.sheets);
     Ok(content)
 }
 
@@ -213,8 +215,8 @@ mod tests {
         ];
         for f in files {
             let bytes = std::fs::read(root.join(f)).unwrap();
-            let own = crate::read::xlsx::read(&bytes, f).unwrap();
-            let cal = with_calamine(bytes, Kind::Zip, f, "xlsx").unwrap();
+            let own = crate::read::xlsx::read(&bytes, f, &Limits::default()).unwrap();
+            let cal = with_calamine(bytes, Kind::Zip, f, "xlsx", &Limits::default()).unwrap();
             assert_eq!(own.grids.len(), cal.grids.len(), "{f}");
             assert!(own.sheet_errors.is_empty() && cal.sheet_errors.is_empty());
             for (a, b) in own.grids.iter().zip(&cal.grids) {

@@ -14,9 +14,7 @@ use std::io::{Cursor, Read};
 use std::sync::Arc;
 
 use super::scan::{attr, push_text, Scanner, SheetItem, Token};
-use super::{
-    FileContent, ReadError, SheetData, MAX_CELLS_PER_SHEET, MAX_MERGES_PER_SHEET, MAX_SHEETS,
-};
+use super::{FileContent, Limits, ReadError, SheetData};
 use crate::grid::{CellRange, CellValue, Pos};
 
 /// The most [`Package::part`] reserves ahead from a part's stated size.
@@ -38,6 +36,7 @@ struct Package<'a> {
     /// its first bytes, so the buffer is not zeroed again for each part).
     buf: Vec<u8>,
     inflater: libdeflater::Decompressor,
+    limits: &'a Limits,
 }
 
 impl Package<'_> {
@@ -52,7 +51,8 @@ impl Package<'_> {
             .zip
             .by_name_raw(name.as_bytes())
             .map_err(|e| format!("the package has no part {name} ({e})"))?;
-        super::xml::inflation_ok(name, entry.size(), entry.compressed_size())?;
+        self.limits
+            .inflation_ok(name, entry.size(), entry.compressed_size())?;
         let one_shot = entry.compression() == zip::CompressionMethod::Deflated
             && !entry.encrypted()
             && entry.size() <= ONE_SHOT_MAX;
@@ -104,15 +104,15 @@ impl Package<'_> {
         self.buf
             .reserve(usize::try_from(entry.size()).map_or(0, |n| n.min(PART_HINT_MAX)));
         // The stated size may lie: never more than the limit is read.
-        let limit = super::xml::MAX_PART_BYTES;
+        let limit = self.limits.part_bytes();
         (&mut entry)
             .take(limit + 1)
             .read_to_end(&mut self.buf)
             .map_err(|e| format!("part {name} cannot be read: {e}"))?;
         if self.buf.len() as u64 > limit {
             return Err(format!(
-                "part {name} inflates past {} MiB; not read",
-                limit >> 20
+                "part {name} inflates past {} MiB (limits.part_mib); not read",
+                self.limits.part_mib
             ));
         }
         Ok(&self.buf)
@@ -204,7 +204,7 @@ fn resolve(dir: &str, target: &str) -> String {
 
 /// Reads every worksheet of an `.xlsx` package. A sheet whose XML is
 /// broken becomes that sheet's error; the others are read.
-pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> {
+pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileContent, NotRead> {
     let fail = NotRead;
     let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(e.to_string()))?;
     let mut pkg = Package {
@@ -212,6 +212,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         zip,
         buf: Vec::new(),
         inflater: libdeflater::Decompressor::new(),
+        limits,
     };
     let book_path = pkg
         .rels("")
@@ -260,7 +261,7 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         .map(|(id, kind, path)| (id.as_str(), (kind.as_str(), path.as_str())))
         .collect();
     let listed = book.len();
-    for (sheet, id) in book.into_iter().take(MAX_SHEETS) {
+    for (sheet, id) in book.into_iter().take(limits.sheets) {
         let rel = id.and_then(|id| rels.get(id.as_str()).copied());
         let Some((kind, path)) = rel else {
             content.sheet_errors.push(ReadError::Sheet {
@@ -273,10 +274,12 @@ pub(super) fn read(bytes: &[u8], display: &str) -> Result<FileContent, NotRead> 
         if !kind.ends_with("/worksheet") {
             continue; // a chart sheet or dialog sheet: no cells
         }
-        let parsed = pkg.part(path).and_then(|xml| sheet_cells(xml, &shared));
+        let parsed = pkg
+            .part(path)
+            .and_then(|xml| read_sheet(xml, &shared, limits));
         content.push_sheet(display, sheet, parsed);
     }
-    content.too_many_sheets(listed);
+    content.too_many_sheets(listed, limits.sheets);
     Ok(content)
 }
 
@@ -370,12 +373,16 @@ fn decode_escapes(s: &str) -> Cow<'_, str> {
 }
 
 /// One sheet's cells and merged ranges, in one pass over its XML.
-fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
+fn read_sheet(xml: &[u8], shared: &[Arc<str>], limits: &Limits) -> Result<SheetData, String> {
     if xml.starts_with(&[0xFF, 0xFE]) || xml.starts_with(&[0xFE, 0xFF]) {
         return Err("the sheet XML is UTF-16, not UTF-8".to_string());
     }
     let mut scan = Scanner::new(xml);
-    let mut sheet = SheetState::default();
+    let mut sheet = SheetState {
+        max_cells: limits.cells_per_sheet,
+        max_merges: limits.merges_per_sheet,
+        ..SheetState::default()
+    };
     while let Some(item) = scan.next_item()? {
         match item {
             SheetItem::Cell { r, t, value } => {
@@ -402,6 +409,9 @@ fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
 /// The state of a sheet being read: where the next cell goes, the cell
 /// being read (place, type, text), and what was read so far.
 struct SheetState {
+    /// The budgets of [`Limits`].
+    max_cells: usize,
+    max_merges: usize,
     cells: Vec<(Pos, CellValue)>,
     merges: Vec<CellRange>,
     /// Where the next cell without an `r` goes.
@@ -423,7 +433,10 @@ struct SheetState {
 
 impl Default for SheetState {
     fn default() -> Self {
+        let limits = Limits::default();
         SheetState {
+            max_cells: limits.cells_per_sheet,
+            max_merges: limits.merges_per_sheet,
             cells: Vec::new(),
             merges: Vec::new(),
             row: 0,
@@ -450,8 +463,20 @@ impl SheetState {
         self.col = self.pos.col + 1;
     }
 
+    /// Ends the cell: keeps its value, if it has one (within
+    /// [`Limits::cells_per_sheet`]), and clears the text read for it.
     fn end_cell(&mut self, kind: CellType, shared: &[Arc<str>]) -> Result<(), String> {
-        end_cell(kind, &mut self.value, shared, self.pos, &mut self.cells)
+        if let Some(v) = cell_value(kind, &self.value, shared, self.pos)? {
+            if self.cells.len() == self.max_cells {
+                return Err(format!(
+                    "more than {} cells with a value (limits.cells_per_sheet); not read",
+                    self.max_cells
+                ));
+            }
+            self.cells.push((self.pos, v));
+        }
+        self.value.clear();
+        Ok(())
     }
 
     /// A token of a cell written token by token, or of the rest of the
@@ -471,9 +496,10 @@ impl SheetState {
                 b"rPh" if !empty => self.phonetic += 1,
                 b"mergeCell" => {
                     self.merges.extend(merge_range(attrs));
-                    if self.merges.len() > MAX_MERGES_PER_SHEET {
+                    if self.merges.len() > self.max_merges {
                         return Err(format!(
-                            "more than {MAX_MERGES_PER_SHEET} merged ranges; not read"
+                            "more than {} merged ranges (limits.merges_per_sheet); not read",
+                            self.max_merges
                         ));
                     }
                 }
@@ -519,27 +545,6 @@ fn start_row(r: Option<&[u8]>, row: &mut u32, col: &mut u32, first_row: &mut boo
     };
     *first_row = false;
     *col = 0;
-}
-
-/// Ends the cell at `pos`: keeps its value, if it has one, and clears the
-/// text read for it.
-fn end_cell(
-    kind: CellType,
-    value: &mut Vec<u8>,
-    shared: &[Arc<str>],
-    pos: Pos,
-    cells: &mut Vec<(Pos, CellValue)>,
-) -> Result<(), String> {
-    if let Some(v) = cell_value(kind, value, shared, pos)? {
-        if cells.len() == MAX_CELLS_PER_SHEET {
-            return Err(format!(
-                "more than {MAX_CELLS_PER_SHEET} cells with a value; not read"
-            ));
-        }
-        cells.push((pos, v));
-    }
-    value.clear();
-    Ok(())
 }
 
 /// A row number (`r="12"`).
@@ -592,6 +597,10 @@ fn cell_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sheet_cells(xml: &[u8], shared: &[Arc<str>]) -> Result<SheetData, String> {
+        read_sheet(xml, shared, &Limits::default())
+    }
 
     /// A package of two sheets as rust_xlsxwriter writes it (parts
     /// deflated): "一" with 甲 in A1, "二" with 2 in B2.
@@ -664,7 +673,7 @@ mod tests {
             },
             |_, text| text,
         );
-        let content = read(&package, "t.xlsx").unwrap();
+        let content = read(&package, "t.xlsx", &Limits::default()).unwrap();
         assert!(
             content.sheet_errors.is_empty(),
             "{:?}",
@@ -690,7 +699,7 @@ mod tests {
                 _ => text,
             },
         );
-        let content = read(&package, "t.xlsx").unwrap();
+        let content = read(&package, "t.xlsx", &Limits::default()).unwrap();
         assert!(
             cells(&content).iter().any(|(_, _, t)| t == "甲"),
             "{:?}",
@@ -700,7 +709,7 @@ mod tests {
 
     #[test]
     fn deflated_parts_are_read_whole() {
-        let content = read(&two_sheets(), "t.xlsx").unwrap();
+        let content = read(&two_sheets(), "t.xlsx", &Limits::default()).unwrap();
         assert!(content.sheet_errors.is_empty());
         assert_eq!(
             cells(&content),
@@ -731,8 +740,8 @@ mod tests {
         }
         let stored = out.finish().unwrap().into_inner();
         assert_eq!(
-            cells(&read(&stored, "s.xlsx").unwrap()),
-            cells(&read(&deflated, "t.xlsx").unwrap())
+            cells(&read(&stored, "s.xlsx", &Limits::default()).unwrap()),
+            cells(&read(&deflated, "t.xlsx", &Limits::default()).unwrap())
         );
     }
 
@@ -743,7 +752,7 @@ mod tests {
         for b in &mut package[range] {
             *b ^= 0x5a;
         }
-        let content = read(&package, "t.xlsx").unwrap();
+        let content = read(&package, "t.xlsx", &Limits::default()).unwrap();
         assert_eq!(
             cells(&content),
             [("一", "A1", "甲")].map(|(s, c, t)| (s.to_string(), c.to_string(), t.to_string()))
@@ -772,7 +781,7 @@ mod tests {
             .next()
             .expect("sheet1 in the central directory");
         package[at + 16] ^= 0xff;
-        let content = read(&package, "t.xlsx").unwrap();
+        let content = read(&package, "t.xlsx", &Limits::default()).unwrap();
         let errors: Vec<String> = content.sheet_errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(
             errors,

@@ -2,6 +2,7 @@
 //! (`.docx`, `.ods`): local element names, attributes by local name, text
 //! with entity references resolved.
 
+use super::Limits;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use quick_xml::XmlVersion;
@@ -110,40 +111,8 @@ fn push_text(nodes: &mut Vec<Node>, text: &str) {
     }
 }
 
-/// The most a part of a package may inflate to (a sheet of millions of
-/// cells is far less): a bomb is refused before memory is spent.
-pub const MAX_PART_BYTES: u64 = 256 << 20;
-
-/// A part larger than this must not inflate more than [`MAX_RATIO`] times
-/// (as Apache POI's `ZipSecureFile` checks a minimum inflate ratio).
-const RATIO_FROM_BYTES: u64 = 8 << 20;
-
-/// The most a large part may inflate, times its compressed size (real
-/// sheet XML compresses 10 to 30 times; zeros 1,000 times).
-const MAX_RATIO: u64 = 200;
-
-/// Refuses a part that says it inflates past the limits, before it is read.
-pub fn inflation_ok(part: &str, size: u64, compressed: u64) -> Result<(), String> {
-    if size > MAX_PART_BYTES {
-        return Err(format!(
-            "part {part} inflates to {} MiB, more than the {} MiB a part may; not read",
-            size >> 20,
-            MAX_PART_BYTES >> 20
-        ));
-    }
-    if size > RATIO_FROM_BYTES && size / compressed.max(1) > MAX_RATIO {
-        return Err(format!(
-            "part {part} inflates {} times ({} MiB from {} KiB): a ZIP bomb, not read",
-            size / compressed.max(1),
-            size >> 20,
-            compressed >> 10
-        ));
-    }
-    Ok(())
-}
-
 /// Reads one part of a ZIP container as UTF-8 text.
-pub fn zip_part(bytes: &[u8], part: &str) -> Result<String, String> {
+pub fn zip_part(bytes: &[u8], part: &str, limits: &Limits) -> Result<String, String> {
     use std::io::Read;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         format!("the file is damaged: its ZIP container is truncated or corrupt ({e})")
@@ -151,17 +120,18 @@ pub fn zip_part(bytes: &[u8], part: &str) -> Result<String, String> {
     let entry = archive
         .by_name(part)
         .map_err(|_| format!("the archive has no {part}"))?;
-    inflation_ok(part, entry.size(), entry.compressed_size())?;
+    limits.inflation_ok(part, entry.size(), entry.compressed_size())?;
     // The stated size may lie: never more than the limit is read.
+    let limit = limits.part_bytes();
     let mut text = String::new();
     entry
-        .take(MAX_PART_BYTES + 1)
+        .take(limit + 1)
         .read_to_string(&mut text)
         .map_err(|e| format!("{part} cannot be read: {e}"))?;
-    if text.len() as u64 > MAX_PART_BYTES {
+    if text.len() as u64 > limit {
         return Err(format!(
-            "part {part} inflates past {} MiB; not read",
-            MAX_PART_BYTES >> 20
+            "part {part} inflates past {} MiB (limits.part_mib); not read",
+            limits.part_mib
         ));
     }
     Ok(text)

@@ -136,3 +136,64 @@ fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
     );
     assert!(wd.path("out/projects.parquet").exists());
 }
+
+#[test]
+fn limits_are_pipeline_options_and_a_zero_names_its_key() {
+    let wd = Workdir::new();
+    wd.sample_into("input");
+    // The sample's sheets merge a few dozen ranges each: a budget of 5
+    // refuses every sheet, naming the key.
+    wd.write(
+        "p.toml",
+        "[limits]\nmerges_per_sheet = 5\n[output]\nformats = [\"csv\"]\n",
+    );
+    let out = wd.run(&["run", "p.toml"]);
+    assert_exit(&out, 1);
+    assert!(wd.csv("output/projects.csv").is_empty());
+    let issues = wd.csv("output/issues.csv");
+    assert!(!issues.is_empty());
+    let refused = |file: &str| {
+        issues.iter().any(|r| {
+            r.get("source_file") == file && r.get("message").contains("limits.merges_per_sheet")
+        })
+    };
+    for f in std::fs::read_dir(wd.path("input")).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        assert!(refused(&format!("input/{name}")), "{name}: {issues:?}");
+    }
+
+    wd.write("p.toml", "[limits]\ncells_per_sheet = 0\n");
+    let out = wd.run(&["run", "p.toml"]);
+    assert_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("limits.cells_per_sheet must be at least 1"),
+        "{stderr}"
+    );
+
+    wd.write("p.toml", "[limits]\nmax_cells = 10\n");
+    let out = wd.run(&["run", "p.toml"]);
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_cells"));
+}
+
+#[test]
+fn a_file_over_limits_file_mib_is_one_error_row() {
+    let wd = Workdir::new();
+    wd.sample_into("input/units");
+    wd.write("input/big.csv", vec![b'x'; (1 << 20) + 1]);
+    wd.write(
+        "p.toml",
+        "[limits]\nfile_mib = 1\n[output]\nformats = [\"csv\"]\n",
+    );
+    let out = wd.run(&["run", "p.toml"]);
+    assert_exit(&out, 1);
+    assert_eq!(wd.csv("output/projects.csv").len(), SEED.len());
+    let issues = wd.csv("output/issues.csv");
+    let big: Vec<_> = issues
+        .iter()
+        .filter(|r| r.get("source_file").ends_with("big.csv"))
+        .collect();
+    assert_eq!(big.len(), 1);
+    assert!(big[0].get("message").contains("limits.file_mib"), "{big:?}");
+}

@@ -150,7 +150,9 @@ fn committed_sample_data_is_what_the_generator_writes() {
                 display: "x".into(),
                 path: p,
             };
-            read_file(&f).unwrap().grids
+            read_file(&f, &jixiao::read::Limits::default())
+                .unwrap()
+                .grids
         };
         let (a, b) = (
             read(fresh),

@@ -229,7 +229,7 @@ fn read_bytes(bytes: &[u8], name: &str) {
         display: name.to_string(),
     };
     // A reader's failure is an error value, never a panic.
-    let Ok(content) = read_file(&file) else {
+    let Ok(content) = read_file(&file, &p.limits) else {
         return;
     };
     for raw in parse_file(&content.grids, &Matcher::new(&p.labels)) {
