@@ -1,12 +1,18 @@
 //! The output folder as a transaction: everything is written into a
-//! staging folder beside it and swapped in at the end with two renames, so
-//! an interrupted run never leaves old and new tables mixed. Files in the
-//! output folder that are not jixiao tables are kept.
+//! staging folder beside it, then the staging folder's entries are moved
+//! in, replacing the entries jixiao wrote last time (named in the folder's
+//! manifest, `.jixiao-manifest`); the new manifest goes in last. Nothing
+//! else in the output folder is moved or touched. A run killed during the
+//! swap leaves a complete staging folder, which the next run moves in.
 
 use std::path::{Path, PathBuf};
 
 use super::{io, Format, WriteError};
-use crate::model::schema::PARTITIONED_TABLES;
+use crate::model::schema::{PARTITIONED_TABLES, RECORD_TABLES, RUN_SUMMARY};
+
+/// The list of the entries jixiao wrote into an output folder, one name
+/// per line, in the folder itself.
+const MANIFEST: &str = ".jixiao-manifest";
 
 /// A staging folder beside the output folder, with a `.work` folder
 /// inside for working files. Dropped without [`Staging::commit`], it is
@@ -70,11 +76,20 @@ impl Staging {
         &self.dir
     }
 
-    /// Removes the working files and swaps the staging folder in for the
-    /// output folder; `tables` are this run's tables.
-    pub(super) fn commit(self, tables: &[&str]) -> Result<(), WriteError> {
+    /// Removes the working files, lists what is left in the staging
+    /// folder's manifest (from then on it is complete) and moves it in.
+    pub(super) fn commit(self) -> Result<(), WriteError> {
         std::fs::remove_dir_all(&self.work).map_err(io(&self.work))?;
-        swap_in(&self.dir, &self.path, tables)
+        let mut names: Vec<String> = std::fs::read_dir(&self.path)
+            .map_err(io(&self.path))?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<_, _>>()
+            .map_err(io(&self.path))?;
+        names.sort();
+        let manifest = self.path.join(MANIFEST);
+        let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+        std::fs::write(&manifest, text).map_err(io(&manifest))?;
+        move_in(&self.dir, &self.path)
     }
 }
 
@@ -136,14 +151,26 @@ fn lock(parent: &Path, name: &str) -> Result<PathBuf, WriteError> {
 /// removed once `dir` is whole. Only folders of processes that are gone
 /// are touched.
 fn recover(dir: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
-    let (new, old) = (
+    let (new, old, trash) = (
         format!(".{name}.jixiao-new-"),
         format!(".{name}.jixiao-old-"),
+        format!(".{name}.jixiao-trash-"),
     );
     let mut left = Vec::new();
     for entry in std::fs::read_dir(parent).map_err(io(parent))? {
         let entry = entry.map_err(io(parent))?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
+        let dead = |prefix: &str| {
+            file_name
+                .strip_prefix(prefix)
+                .and_then(|p| p.parse().ok())
+                .is_some_and(|pid: u32| pid != std::process::id() && !alive(pid))
+        };
+        if dead(&trash) {
+            // Replaced entries of jixiao's own, on their way out.
+            let _ = std::fs::remove_dir_all(entry.path());
+            continue;
+        }
         for (prefix, is_new) in [(&new, true), (&old, false)] {
             let pid = file_name
                 .strip_prefix(prefix.as_str())
@@ -156,10 +183,11 @@ fn recover(dir: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
     // Staging folders first: one may be the output folder's whole new set.
     left.sort_by_key(|(is_new, _)| !is_new);
     for (is_new, path) in left {
+        let complete = !path.join(".work").exists();
         match (is_new, dir.exists()) {
-            (true, false) if !path.join(".work").exists() => {
-                std::fs::rename(&path, dir).map_err(io(dir))?
-            }
+            (true, _) if complete && path.join(MANIFEST).exists() => move_in(dir, &path)?,
+            // Left by a jixiao before manifests: the whole folder swapped.
+            (true, false) if complete => std::fs::rename(&path, dir).map_err(io(dir))?,
             (true, true) => give_back(&path, dir)?,
             (false, false) => std::fs::rename(&path, dir).map_err(io(dir))?,
             _ => {}
@@ -170,7 +198,8 @@ fn recover(dir: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
 }
 
 /// Moves the files in `staging` that are not jixiao tables (the user's,
-/// taken by an interrupted swap) back into `dir`.
+/// taken by an interrupted swap of a jixiao before manifests) back into
+/// `dir`.
 fn give_back(staging: &Path, dir: &Path) -> Result<(), WriteError> {
     for entry in std::fs::read_dir(staging).map_err(io(staging))? {
         let entry = entry.map_err(io(staging))?;
@@ -215,29 +244,72 @@ fn is_ours(n: &str, tables: &[&str]) -> bool {
         })
 }
 
-/// Replaces `dir` by `staging`: what in `dir` is not a jixiao table is moved
-/// over first; jixiao tables of an earlier run are replaced as a set (a
-/// table this run does not write is not carried over).
-fn swap_in(dir: &Path, staging: &Path, tables: &[&str]) -> Result<(), WriteError> {
+/// The names a manifest lists, or `None` when there is none.
+fn manifest(folder: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(folder.join(MANIFEST)).ok()?;
+    Some(
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+    )
+}
+
+/// What jixiao wrote into `dir` last: its manifest, else (a folder written
+/// before manifests) the contract tables in every format and the
+/// partitioned datasets found there.
+fn written_before(dir: &Path) -> Vec<String> {
+    if let Some(names) = manifest(dir) {
+        return names;
+    }
+    let formats = [Format::Csv, Format::Parquet];
+    RECORD_TABLES
+        .iter()
+        .chain([&&RUN_SUMMARY])
+        .flat_map(|t| formats.map(|f| format!("{}.{}", t.name, f.extension())))
+        .chain(PARTITIONED_TABLES.map(String::from))
+        .chain([super::XLSX_NAME.to_string()])
+        .filter(|n| dir.join(n).exists())
+        .collect()
+}
+
+/// Moves the entries of the complete staging folder `staging` into `dir`:
+/// what jixiao wrote there before and does not write now goes, what it
+/// writes now replaces what is there, the manifest comes last. Run again
+/// after a kill at any step, it finishes the same way; the user's entries
+/// are never moved.
+fn move_in(dir: &Path, staging: &Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let new = manifest(staging).unwrap_or_default();
     let parent = staging.parent().unwrap_or(Path::new("."));
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
-    let old = parent.join(format!(
-        ".{}.jixiao-old-{}",
+    let trash = parent.join(format!(
+        ".{}.jixiao-trash-{}",
         name.unwrap_or_default(),
         std::process::id()
     ));
-    if dir.is_dir() {
-        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-            let entry = entry.map_err(io(dir))?;
-            let n = entry.file_name().to_string_lossy().into_owned();
-            if !is_ours(&n, tables) {
-                std::fs::rename(entry.path(), staging.join(&n)).map_err(io(&entry.path()))?;
-            }
+    let discard = |n: &str| -> Result<(), WriteError> {
+        let from = dir.join(n);
+        if from.symlink_metadata().is_err() {
+            return Ok(());
         }
-        std::fs::rename(dir, &old).map_err(io(dir))?;
+        std::fs::create_dir_all(&trash).map_err(io(&trash))?;
+        std::fs::rename(&from, trash.join(n)).map_err(io(&from))
+    };
+    for n in written_before(dir).iter().filter(|n| !new.contains(n)) {
+        discard(n)?;
     }
-    std::fs::rename(staging, dir).map_err(io(dir))?;
-    let _ = std::fs::remove_dir_all(&old);
+    for n in &new {
+        let from = staging.join(n);
+        if from.symlink_metadata().is_ok() {
+            discard(n)?;
+            std::fs::rename(&from, dir.join(n)).map_err(io(&from))?;
+        }
+    }
+    let from = staging.join(MANIFEST);
+    std::fs::rename(&from, dir.join(MANIFEST)).map_err(io(&from))?;
+    let _ = std::fs::remove_dir_all(&trash);
+    let _ = std::fs::remove_dir_all(staging);
     Ok(())
 }
 
@@ -300,6 +372,69 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(dir.join("b.txt")).unwrap(),
             "mine too"
+        );
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_swap_killed_halfway_is_finished_and_the_users_files_never_move() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        // Killed after projects.csv was moved in, before gone.csv (last
+        // run's, not this one's) was discarded and issues.csv moved in.
+        write(&dir.join(MANIFEST), "gone.csv\nprojects.csv\n");
+        write(&dir.join("projects.csv"), "new");
+        write(&dir.join("gone.csv"), "old");
+        write(&dir.join("notes.txt"), "mine");
+        write(&dir.join("mine.csv"), "mine too");
+        let staging = tmp.path().join(format!(".out.jixiao-new-{GONE}"));
+        write(&staging.join(MANIFEST), "issues.csv\nprojects.csv\n");
+        write(&staging.join("issues.csv"), "new issues");
+        write(
+            &tmp.path()
+                .join(format!(".out.jixiao-trash-{GONE}/projects.csv")),
+            "old",
+        );
+        recover(&dir, tmp.path(), "out").unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                ".jixiao-manifest",
+                "issues.csv",
+                "mine.csv",
+                "notes.txt",
+                "projects.csv"
+            ]
+        );
+        let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+        assert_eq!(read("projects.csv"), "new");
+        assert_eq!(read("issues.csv"), "new issues");
+        assert_eq!(read("mine.csv"), "mine too");
+        assert_eq!(read(MANIFEST), "issues.csv\nprojects.csv\n");
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "only out"
+        );
+    }
+
+    #[test]
+    fn an_incomplete_staging_folder_of_a_dead_run_is_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        write(&dir.join("projects.csv"), "old");
+        let staging = tmp.path().join(format!(".out.jixiao-new-{GONE}"));
+        write(&staging.join(".work/projects.csv.part"), "half");
+        write(&staging.join("projects.csv"), "half");
+        recover(&dir, tmp.path(), "out").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("projects.csv")).unwrap(),
+            "old"
         );
         assert!(!staging.exists());
     }

@@ -195,14 +195,8 @@ impl Output {
         self.split_datasets()?;
         self.write_summaries(extra)?;
         let names = self.written(extra);
-        let table_names: Vec<&str> = self
-            .tables
-            .iter()
-            .map(|t| t.name.as_str())
-            .chain(extra.iter().map(|t| t.name.as_str()))
-            .collect();
         let dir = self.staging_dir();
-        self.staging.commit(&table_names)?;
+        self.staging.commit()?;
         Ok(names.into_iter().map(|n| dir.join(n)).collect())
     }
 

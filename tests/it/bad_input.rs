@@ -254,23 +254,36 @@ fn validate_prints_issues_by_file_and_never_writes_tables() {
 
 #[test]
 fn a_run_replaces_its_tables_as_a_set_and_keeps_other_files() {
+    // The user's own .csv and .parquet files in the output folder were
+    // deleted as "old tables": only what jixiao wrote (its manifest) is
+    // replaced now.
     let wd = Workdir::new();
     wd.sample_into("in");
     wd.write("out/notes.txt", "mine");
-    wd.write("out/stale.parquet", "old");
-    assert_exit(
-        &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
-        0,
-    );
+    wd.write("out/my_summary.csv", "mine too");
+    wd.write("out/stale.parquet", "mine as well");
+    let run = |formats: &str| wd.run(&["extract", "in", "--out", "out", "--format", formats]);
+    assert_exit(&run("both"), 0);
+    assert!(wd.path("out/projects.parquet").is_file());
+    assert_exit(&run("csv"), 0);
     assert!(wd.path("out/projects.csv").is_file());
     assert!(
-        !wd.path("out/stale.parquet").exists(),
-        "old tables replaced as a set"
+        !wd.path("out/projects.parquet").exists(),
+        "jixiao's tables are replaced as a set"
     );
-    assert_eq!(
-        std::fs::read_to_string(wd.path("out/notes.txt")).unwrap(),
-        "mine"
-    );
+    for (file, text) in [
+        ("notes.txt", "mine"),
+        ("my_summary.csv", "mine too"),
+        ("stale.parquet", "mine as well"),
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(wd.path("out").join(file)).unwrap(),
+            text
+        );
+    }
+    let manifest = std::fs::read_to_string(wd.path("out/.jixiao-manifest")).unwrap();
+    assert!(manifest.lines().any(|l| l == "projects.csv"), "{manifest}");
+    assert!(!manifest.contains("notes.txt"));
     let leftovers: Vec<_> = std::fs::read_dir(wd.path(""))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
