@@ -405,7 +405,7 @@ pub fn inspect_file(
 ) -> Result<Inspection, ReadError> {
     let display = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(crate::read::name_of)
         .unwrap_or_else(|| path.display().to_string());
     let input = InputFile {
         path: path.to_path_buf(),

@@ -143,7 +143,7 @@ pub fn discover_except(inputs: &[PathBuf], exclude: &[PathBuf]) -> std::io::Resu
         if meta.is_file() {
             let display = input
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(name_of)
                 .unwrap_or_else(|| input.display().to_string());
             found.files.push(InputFile {
                 path: input.clone(),
@@ -175,7 +175,7 @@ fn walk(input: &Path, exclude: &[PathBuf], found: &mut Discovered) {
         let rel = path.strip_prefix(input).unwrap_or(path);
         let rel = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .map(|c| name_of(c.as_os_str()))
             .collect::<Vec<_>>()
             .join("/");
         match root_name.is_empty() {
@@ -220,10 +220,33 @@ fn walk(input: &Path, exclude: &[PathBuf], found: &mut Discovered) {
 /// `../sample_data/`), or empty for `.` and `/`.
 fn root_name(path: &Path) -> String {
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    canonical
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    canonical.file_name().map(name_of).unwrap_or_default()
+}
+
+/// A file or folder name as text, losslessly: in a name that is not
+/// UTF-8 each byte that is not is written `\xNN` and a `\` is written `\\`,
+/// so two such names never share a `source_file` (a lossy `�` made them
+/// equal). A UTF-8 name is kept as it is.
+pub fn name_of(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(&chunk.valid().replace('\\', "\\\\"));
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
 }
 
 /// What a file's first bytes say it is, whatever its name.
@@ -330,4 +353,20 @@ fn zip_has(bytes: &[u8], part: &str) -> bool {
     zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map(|z| z.index_for_name(part).is_some())
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| name_of(std::ffi::OsStr::from_bytes(b));
+        assert_eq!(name(b"unit\xff.xlsx"), "unit\\xFF.xlsx");
+        assert_ne!(name(b"unit\xff.xlsx"), name(b"unit\xfe.xlsx"));
+        assert_eq!(name(b"a\\b\xff"), "a\\\\b\\xFF");
+        assert_eq!(name("单位.xlsx".as_bytes()), "单位.xlsx");
+    }
 }

@@ -648,3 +648,28 @@ fn oleloop_xls_whose_sector_chain_loops_is_one_error_row() {
     assert!(row.get("message").contains("loops"), "{row:?}");
     assert_eq!(wd.csv("out/projects.csv").len(), SEED.len());
 }
+
+/// Two file names that are not UTF-8 both became `unit�.xlsx`: one
+/// `source_file` for two files.
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_keep_distinct_source_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let wd = Workdir::new();
+    std::fs::create_dir_all(wd.path("in")).unwrap();
+    for (from, name) in [
+        ("762002.xlsx", b"unit\xff.xlsx"),
+        ("762003.xlsx", b"unit\xfe.xlsx"),
+    ] {
+        let to = wd.path("in").join(std::ffi::OsStr::from_bytes(name));
+        std::fs::copy(crate::common::repo().join("sample_data").join(from), to).unwrap();
+    }
+    assert_exit(&wd.run(&["extract", "in", "--out", "out"]), 0);
+    let mut files: Vec<String> = wd
+        .csv("out/projects.csv")
+        .iter()
+        .map(|r| r.get("source_file").to_string())
+        .collect();
+    files.dedup();
+    assert_eq!(files, ["in/unit\\xFE.xlsx", "in/unit\\xFF.xlsx"]);
+}
