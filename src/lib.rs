@@ -14,6 +14,7 @@
 //! inspect, pipeline (`docs/ARCHITECTURE.md`; a test checks it).
 
 pub mod aggregate;
+pub mod fault;
 pub mod grid;
 pub mod inspect;
 pub mod locate;

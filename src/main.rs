@@ -128,6 +128,14 @@ enum FormatArg {
 }
 
 fn main() -> ExitCode {
+    // A panic caught inside the library (a reader on a damaged file, the
+    // XLSX writer on a full disk) is reported by its catcher, not printed.
+    let print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !jixiao::fault::is_caught() {
+            print(info)
+        }
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

@@ -1,8 +1,6 @@
 //! One file through read → parse → normalise → per-form validation. Any
 //! failure, even a panic inside a reader, becomes an issue for this file.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use super::Pipeline;
 use crate::locate::Matcher;
 use crate::model::{Issue, IssueCode, Key, Records, Source};
@@ -37,19 +35,14 @@ fn extract_with(
     matcher: &Matcher,
     read: impl Fn(&InputFile) -> Result<FileContent, ReadError>,
 ) -> (Vec<Records>, Vec<Issue>) {
-    let result = catch_unwind(AssertUnwindSafe(|| {
+    let result = crate::fault::catch(|| {
         let content = read(file)?;
         Ok::<_, ReadError>(forms_of(file, &content, pipeline, matcher))
-    }));
+    });
     let failure = match result {
         Ok(Ok(done)) => return done,
         Ok(Err(e)) => e.to_string(),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown failure".to_string());
+        Err(what) => {
             format!("reading the file failed unexpectedly ({what}); the rest of the batch went on")
         }
     };

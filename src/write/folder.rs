@@ -34,7 +34,7 @@ impl Staging {
         let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             return Err(WriteError::Io {
                 path: dir.to_path_buf(),
-                source: std::io::Error::other(
+                cause: std::io::Error::other(
                     "the output must be a named folder (not `.`, `..` or `/`)",
                 ),
             });
@@ -55,7 +55,7 @@ impl Staging {
         if dir.metadata().is_ok_and(|m| m.permissions().readonly()) {
             return Err(WriteError::Io {
                 path: dir.to_path_buf(),
-                source: std::io::Error::other(
+                cause: std::io::Error::other(
                     "the output folder is read-only; jixiao does not replace it",
                 ),
             });
@@ -128,7 +128,7 @@ fn lock(parent: &Path, name: &str) -> Result<PathBuf, WriteError> {
                 if let Some(pid) = holder.filter(|p| *p != std::process::id() && alive(*p)) {
                     return Err(WriteError::Io {
                         path: parent.join(name),
-                        source: std::io::Error::other(format!(
+                        cause: std::io::Error::other(format!(
                             "another jixiao run (process {pid}) is writing this output folder; wait for it, or write elsewhere"
                         )),
                     });

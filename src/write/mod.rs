@@ -28,17 +28,17 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum WriteError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot build or write table '{table}': {source}")]
-    Polars { table: String, source: PolarsError },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot build or write table '{table}': {cause}")]
+    Polars { table: String, cause: PolarsError },
+    #[error("cannot write {path}: {cause}")]
     Xlsx {
         path: PathBuf,
-        source: rust_xlsxwriter::XlsxError,
+        cause: rust_xlsxwriter::XlsxError,
     },
 }
 
@@ -80,16 +80,16 @@ pub struct WriteOptions {
 
 /// The error of an I/O failure on `path` (the path is copied only then).
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io {
+    move |cause| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 
 /// The error of a polars failure on `table`.
 fn polars_err(table: &str) -> impl FnOnce(PolarsError) -> WriteError + '_ {
-    move |source| WriteError::Polars {
+    move |cause| WriteError::Polars {
         table: table.to_string(),
-        source,
+        cause,
     }
 }

@@ -38,7 +38,7 @@ pub struct Output {
 }
 
 fn xlsx_err(path: PathBuf) -> impl FnOnce(rust_xlsxwriter::XlsxError) -> WriteError {
-    move |source| WriteError::Xlsx { path, source }
+    move |cause| WriteError::Xlsx { path, cause }
 }
 
 impl Output {

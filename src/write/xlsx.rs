@@ -41,6 +41,14 @@ const MAX_CELL: usize = 32_767;
 /// Excel's last row (1,048,576 rows).
 const MAX_ROWS: u32 = 1_048_576;
 
+/// Runs a rust_xlsxwriter call: a failed write in a streamed sheet's
+/// temporary file is a panic there (a full disk ended the run, exit 101),
+/// made here the I/O error it is.
+fn guarded<T>(f: impl FnOnce() -> Result<T, XlsxError>) -> Result<T, XlsxError> {
+    crate::fault::catch(f)
+        .unwrap_or_else(|what| Err(XlsxError::IoError(std::io::Error::other(what))))
+}
+
 /// The cell formats of the workbook.
 struct Formats {
     header: Format,
@@ -99,6 +107,10 @@ impl Book {
     /// Adds a sheet for `table`'s columns (its rows, if any, are written
     /// too) and returns its handle for [`Book::append`].
     pub fn open(&mut self, table: &Table, streamed: bool) -> Result<usize, XlsxError> {
+        guarded(|| self.open_sheet(table, streamed))
+    }
+
+    fn open_sheet(&mut self, table: &Table, streamed: bool) -> Result<usize, XlsxError> {
         let index = self.book.worksheets().len();
         let sheet = if streamed {
             self.book.add_worksheet_with_constant_memory()?
@@ -134,12 +146,16 @@ impl Book {
             omitted: 0,
         });
         let handle = self.sheets.len() - 1;
-        self.append(handle, table)?;
+        self.append_rows(handle, table)?;
         Ok(handle)
     }
 
     /// Writes the rows of `table` (the sheet's columns) below the last ones.
     pub fn append(&mut self, handle: usize, table: &Table) -> Result<(), XlsxError> {
+        guarded(|| self.append_rows(handle, table))
+    }
+
+    fn append_rows(&mut self, handle: usize, table: &Table) -> Result<(), XlsxError> {
         let s = &mut self.sheets[handle];
         let sheet = self.book.worksheet_from_index(s.index)?;
         let f = &self.formats;
@@ -200,7 +216,11 @@ impl Book {
     }
 
     /// Widths, frozen header and autofilter on every sheet, then saves.
-    pub fn save(mut self, path: &Path) -> Result<(), XlsxError> {
+    pub fn save(self, path: &Path) -> Result<(), XlsxError> {
+        guarded(|| self.finish(path))
+    }
+
+    fn finish(mut self, path: &Path) -> Result<(), XlsxError> {
         for s in &self.sheets {
             let sheet = self.book.worksheet_from_index(s.index)?;
             for (c, w) in s.widths.iter().enumerate() {

@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 /// The library's modules, lowest first: each may import only those before
-/// it. `vocab` (shared words of the forms), `grid` (cells) and `model`
+/// it. `fault` (panics caught quietly), `vocab` (shared words of the forms), `grid` (cells) and `model`
 /// (records, issue codes, table schemas) are below every stage; then the
 /// stages in the order data flows; `pipeline` runs them all.
 const LAYERS: &[&str] = &[
+    "fault",
     "vocab",
     "grid",
     "model",

@@ -197,3 +197,58 @@ fn a_file_over_limits_file_mib_is_one_error_row() {
     assert_eq!(big.len(), 1);
     assert!(big[0].get("message").contains("limits.file_mib"), "{big:?}");
 }
+
+/// Runs the sample in `format` with files capped at `bytes` (as a disk
+/// that fills up: a write past the cap fails with EFBIG).
+#[cfg(unix)]
+fn extract_on_a_full_disk(wd: &Workdir, format: &str, bytes: u64) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    wd.write(
+        "p.toml",
+        format!("[input]\npaths = [\"in\"]\n[output]\ndir = \"out\"\nformats = [\"{format}\"]\n"),
+    );
+    let mut cmd = wd.command(&["run", "p.toml"]);
+    // SAFETY: signal and setrlimit are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_disk_that_fills_up_while_writing_is_exit_2_naming_the_file() {
+    for format in ["csv", "parquet", "xlsx"] {
+        let wd = Workdir::new();
+        wd.sample_into("in");
+        wd.write("out/notes.txt", "mine");
+        let out = extract_on_a_full_disk(&wd, format, 4096);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert!(
+            stderr.contains("cannot write") || stderr.contains("out"),
+            "{format}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(wd.path("out/notes.txt")).unwrap(),
+            "mine"
+        );
+        let debris: Vec<_> = std::fs::read_dir(wd.path(""))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("jixiao-"))
+            .collect();
+        assert!(debris.is_empty(), "{format}: {debris:?}");
+    }
+}
