@@ -216,6 +216,7 @@ impl Pipeline {
         let settings = settings(&file, base)?;
         let rules = rule_levels(&file.validate.rules)?;
         file.limits.check()?;
+        partition_columns_exist(&file.output.parquet_partition_by, &settings.code_groups())?;
         crate::aggregate::check(&file.aggregate, &settings.code_groups())?;
         if let Some(i) = (!file.output.funding)
             .then(|| {
@@ -257,6 +258,28 @@ impl Pipeline {
             limits: file.limits,
             stop: None,
         })
+    }
+}
+
+/// Each `output.parquet_partition_by` column must be a column of a
+/// partitioned table (or a group of the code pattern, `code_<group>`): an
+/// unknown name would silently partition nothing.
+fn partition_columns_exist(columns: &[String], code_groups: &[String]) -> Result<(), String> {
+    use crate::model::schema::{CODE_PARTS, PARTITIONED_TABLES, RECORD_TABLES};
+    let known: Vec<String> = RECORD_TABLES
+        .iter()
+        .filter(|t| PARTITIONED_TABLES.contains(&t.name))
+        .flat_map(|t| t.columns.iter().map(|c| c.name))
+        .filter(|n| *n != CODE_PARTS)
+        .map(String::from)
+        .chain(code_groups.iter().map(|g| format!("code_{g}")))
+        .collect();
+    match columns.iter().find(|c| !known.contains(c)) {
+        Some(c) => Err(format!(
+            "output.parquet_partition_by: '{c}' is not a column of {} (for example year or dept_code)",
+            PARTITIONED_TABLES.join(", ")
+        )),
+        None => Ok(()),
     }
 }
 

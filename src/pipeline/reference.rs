@@ -9,8 +9,14 @@ use crate::normalise::func_class::FuncClasses;
 use crate::normalise::level::Levels;
 use crate::normalise::Category;
 
-/// Reads a CSV of `T` rows; the error names the file and the line.
-fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, String> {
+/// Reads a CSV of `T` rows, each with a different `key` (the column
+/// named `what`); the error names the file and the line. A table with no
+/// rows is an error: a lookup that finds nothing is not what was meant.
+fn read<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    what: &str,
+    key: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, String> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -18,6 +24,21 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, String> {
     let mut rows = Vec::new();
     for (i, row) in reader.deserialize().enumerate() {
         rows.push(row.map_err(|e| format!("{} line {}: {e}", path.display(), i + 2))?);
+    }
+    if rows.is_empty() {
+        return Err(format!("{} has no rows", path.display()));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert(key(r), i) {
+            return Err(format!(
+                "{}: {what} '{}' is on line {} and again on line {}",
+                path.display(),
+                key(r),
+                first + 2,
+                i + 2
+            ));
+        }
     }
     Ok(rows)
 }
@@ -33,7 +54,7 @@ struct CategoryRow {
 
 /// `code,name[,func_class_code]`: project categories (`code_category`).
 pub fn categories(path: &Path) -> Result<HashMap<String, Category>, String> {
-    Ok(read::<CategoryRow>(path)?
+    Ok(read(path, "code", |r: &CategoryRow| &r.code)?
         .into_iter()
         .map(|r| {
             let category = Category {
@@ -57,7 +78,7 @@ struct FuncClassRow {
 
 /// `code,name[,level]`: functional classification codes (类/款/项).
 pub fn func_classes(path: &Path) -> Result<FuncClasses, String> {
-    let rows = read::<FuncClassRow>(path)?;
+    let rows = read(path, "code", |r: &FuncClassRow| &r.code)?;
     for r in &rows {
         if ![3, 5, 7].contains(&r.code.len()) || !r.code.chars().all(|c| c.is_ascii_digit()) {
             return Err(format!(
@@ -102,7 +123,7 @@ struct LevelRow {
 /// user's when the row gives its `level` (1 or 2).
 pub fn level_synonyms(path: &Path) -> Result<Levels, String> {
     use crate::normalise::level::{LEVEL1, LEVEL2};
-    let rows = read::<LevelRow>(path)?;
+    let rows = read(path, "written", |r: &LevelRow| &r.written)?;
     let standard = |c: &str| LEVEL1.contains(&c) || LEVEL2.contains(&c);
     let (mut added1, mut added2) = (Vec::new(), Vec::new());
     for r in &rows {
@@ -191,6 +212,24 @@ mod tests {
         assert!(level_synonyms(bad.path())
             .unwrap_err()
             .contains("neither 1 nor 2"));
+    }
+
+    #[test]
+    fn empty_tables_and_repeated_keys_are_refused() {
+        for header_only in ["", "code,name\n"] {
+            let f = file(header_only);
+            assert!(categories(f.path()).unwrap_err().contains("has no rows"));
+        }
+        let dup = file("code,name\n0504,a\n0601,b\n0504,c\n");
+        let e = categories(dup.path()).unwrap_err();
+        assert!(
+            e.contains("code '0504' is on line 2 and again on line 4"),
+            "{e}"
+        );
+        let dup = file("written,canonical\n效果,效益指标\n效果,产出指标\n");
+        assert!(level_synonyms(dup.path())
+            .unwrap_err()
+            .contains("written '效果'"));
     }
 
     #[test]

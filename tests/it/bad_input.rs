@@ -673,3 +673,34 @@ fn file_names_that_are_not_utf8_keep_distinct_source_files() {
     files.dedup();
     assert_eq!(files, ["in/unit\\xFE.xlsx", "in/unit\\xFF.xlsx"]);
 }
+
+/// These were accepted silently: a partition column that does not exist
+/// partitioned nothing, an empty reference table looked nothing up, and a
+/// repeated code kept one of its names at random.
+#[test]
+fn unknown_partition_columns_and_empty_or_repeated_reference_tables_are_config_errors() {
+    let wd = Workdir::new();
+    wd.sample_into("input");
+    wd.write("empty.csv", "code,name\n");
+    wd.write("twice.csv", "code,name\n0504,残疾人事业\n0504,其他\n");
+    for (config, says) in [
+        (
+            "[output]\nparquet_partition_by = [\"dept\"]\n",
+            "output.parquet_partition_by: 'dept' is not a column",
+        ),
+        (
+            "[normalise]\ncategories = \"empty.csv\"\n",
+            "normalise.categories: ",
+        ),
+        (
+            "[normalise]\ncategories = \"twice.csv\"\n",
+            "code '0504' is on line 2 and again on line 3",
+        ),
+    ] {
+        wd.write("p.toml", config);
+        let out = wd.run(&["run", "p.toml"]);
+        assert_exit(&out, 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{config}: {stderr}");
+    }
+}
