@@ -331,28 +331,58 @@ pub fn read_file(file: &InputFile, limits: &Limits) -> Result<FileContent, ReadE
             "plain text (a CSV or text export?)",
             ext,
         )),
-        Kind::Zip if zip_has(&bytes, "word/document.xml") => {
-            docx::read(&bytes, &file.display, limits)
-        }
-        Kind::Zip if is_ods(&bytes) => ods::read(&bytes, &file.display, limits),
+        Kind::Zip => match package_kind(&bytes) {
+            Package::Docx => docx::read(&bytes, &file.display, limits),
+            Package::Ods => ods::read(&bytes, &file.display, limits),
+            Package::EncryptedOds => Err(ReadError::Encrypted),
+            Package::Other => workbook::read(bytes, kind, &file.display, &ext, limits),
+        },
         _ => workbook::read(bytes, kind, &file.display, &ext, limits),
     }
 }
 
-/// True for an OpenDocument spreadsheet: its first entry is `mimetype`
-/// holding the spreadsheet media type.
-fn is_ods(bytes: &[u8]) -> bool {
-    let marker = b"opendocument.spreadsheet";
-    bytes.get(30..38) == Some(b"mimetype".as_slice())
-        && bytes[..bytes.len().min(120)]
-            .windows(marker.len())
-            .any(|w| w == marker)
+/// What a ZIP container holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Package {
+    Docx,
+    Ods,
+    /// An OpenDocument file whose manifest says its parts are encrypted.
+    EncryptedOds,
+    /// `.xlsx`, `.xlsm`, `.xlsb`, WPS `.et`, or not readable as a ZIP.
+    Other,
 }
 
-fn zip_has(bytes: &[u8], part: &str) -> bool {
-    zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map(|z| z.index_for_name(part).is_some())
-        .unwrap_or(false)
+/// Tells a Word document and an OpenDocument spreadsheet from a workbook
+/// package by their parts: an `.ods` by its `mimetype` part, wherever it
+/// is in the archive and however it is stored (the specification wants it
+/// first and stored; not every writer does), else by a `content.xml`
+/// without Office's `[Content_Types].xml`.
+fn package_kind(bytes: &[u8]) -> Package {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Package::Other;
+    };
+    if zip.index_for_name("word/document.xml").is_some() {
+        return Package::Docx;
+    }
+    let mut mimetype = String::new();
+    if let Ok(entry) = zip.by_name("mimetype") {
+        let _ = entry.take(200).read_to_string(&mut mimetype);
+    }
+    let ods = mimetype.contains("opendocument.spreadsheet")
+        || (zip.index_for_name("content.xml").is_some()
+            && zip.index_for_name("[Content_Types].xml").is_none());
+    if !ods {
+        return Package::Other;
+    }
+    let mut manifest = String::new();
+    if let Ok(entry) = zip.by_name("META-INF/manifest.xml") {
+        let _ = entry.take(1 << 20).read_to_string(&mut manifest);
+    }
+    match manifest.contains("encryption-data") {
+        true => Package::EncryptedOds,
+        false => Package::Ods,
+    }
 }
 
 #[cfg(test)]

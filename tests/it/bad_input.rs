@@ -704,3 +704,62 @@ fn unknown_partition_columns_and_empty_or_repeated_reference_tables_are_config_e
         assert!(stderr.contains(says), "{config}: {stderr}");
     }
 }
+
+/// Rewrites a ZIP with its entries in reverse order, all deflated (an
+/// `.ods` then has its `mimetype` last and compressed).
+fn repacked_in_reverse(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = (0..archive.len())
+        .map(|i| {
+            let mut e = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            e.read_to_end(&mut content).unwrap();
+            (e.name().unwrap().to_string(), content)
+        })
+        .collect();
+    parts.reverse();
+    let refs: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_slice()))
+        .collect();
+    crate::common::hostile::zip_of(&refs)
+}
+
+/// An `.ods` whose `mimetype` was not its first entry, stored, was refused
+/// with advice to save it as `.xlsx`; an encrypted one was "not valid
+/// UTF-8".
+#[test]
+fn an_ods_with_its_mimetype_anywhere_is_read_and_an_encrypted_one_is_said_so() {
+    let original =
+        std::fs::read(crate::common::repo().join("tests/fixtures/formats/ods/762002.ods")).unwrap();
+    let wd = Workdir::new();
+    wd.write("a/762002.ods", &original);
+    wd.write("b/762002.ods", repacked_in_reverse(&original));
+    assert_exit(&wd.run(&["extract", "a", "--out", "out_a"]), 0);
+    assert_exit(&wd.run(&["extract", "b", "--out", "out_b"]), 0);
+    let names = |dir: &str| -> Vec<String> {
+        wd.csv(&format!("{dir}/projects.csv"))
+            .iter()
+            .map(|r| format!("{} {}", r.get("project_code"), r.get("budget_total")))
+            .collect()
+    };
+    assert!(!names("out_a").is_empty());
+    assert_eq!(names("out_a"), names("out_b"));
+
+    let manifest = r#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry></manifest:manifest>"#;
+    let locked = crate::common::hostile::zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", &[0x8F, 0x00, 0xFF, 0x13][..]),
+        ("META-INF/manifest.xml", manifest.as_bytes()),
+    ]);
+    let issues = with_sample("locked.ods", &locked, 1);
+    assert_eq!(issues.len(), 1);
+    assert!(
+        issues[0].get("message").contains("password-protected"),
+        "{issues:?}"
+    );
+}
