@@ -414,7 +414,10 @@ pub fn inspect_file(
     let content = read_file(&input, limits)?;
     let matcher = Matcher::new(labels);
     let sheets = inspect(&content.grids, &matcher);
-    let mut report = text(&display, &sheets, &matcher);
+    let report = text(&display, &sheets, &matcher);
+    // Which reader read it, under the file's name.
+    let (name, rest) = report.split_once('\n').unwrap_or((&report, ""));
+    let mut report = format!("{name}\n  read by: {}\n{rest}", content.reader);
     for e in &content.sheet_errors {
         let _ = writeln!(report, "  error: {e}");
     }

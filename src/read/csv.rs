@@ -73,6 +73,7 @@ pub(super) fn read(bytes: &[u8], display: &str, ext: &str) -> Result<FileContent
     Ok(FileContent {
         grids: vec![Grid::new(display, sheet.as_str(), cells, Vec::new())],
         sheet_errors: Vec::new(),
+        reader: "jixiao's own CSV reader".to_string(),
     })
 }
 

@@ -15,7 +15,10 @@ pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileC
     };
     let xml = zip_part(bytes, "word/document.xml", limits).map_err(bad)?;
     let nodes = parse(&xml).map_err(bad)?;
-    let mut content = FileContent::default();
+    let mut content = FileContent {
+        reader: "jixiao's own .docx reader".to_string(),
+        ..FileContent::default()
+    };
     let mut captions: Vec<String> = Vec::new();
     let mut document_year: Option<String> = None;
     let mut i = 0;

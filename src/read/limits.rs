@@ -61,6 +61,13 @@ impl Limits {
         }
     }
 
+    /// True for a reason given by one of these budgets (each names its
+    /// key): the file must not then be handed to another reader, which
+    /// would spend what the budget saved.
+    pub fn is_refusal(reason: &str) -> bool {
+        reason.contains("limits.")
+    }
+
     pub fn part_bytes(&self) -> u64 {
         self.part_mib.saturating_mul(1 << 20)
     }

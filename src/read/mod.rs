@@ -61,6 +61,9 @@ pub enum ReadError {
 pub struct FileContent {
     pub grids: Vec<Grid>,
     pub sheet_errors: Vec<ReadError>,
+    /// Which reader read the file (`inspect` shows it), and why when it
+    /// was calamine in place of jixiao's own.
+    pub reader: String,
 }
 
 /// One sheet as a reader gives it: its cells and merged ranges.

@@ -16,7 +16,10 @@ pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileC
     };
     let xml = zip_part(bytes, "content.xml", limits).map_err(bad)?;
     let nodes = parse(&xml).map_err(bad)?;
-    let mut content = FileContent::default();
+    let mut content = FileContent {
+        reader: "jixiao's own .ods reader".to_string(),
+        ..FileContent::default()
+    };
     let mut listed = 0;
     let mut i = 0;
     while i < nodes.len() {

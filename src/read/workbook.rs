@@ -45,9 +45,19 @@ pub(super) fn read(
     limits: &Limits,
 ) -> Result<FileContent, ReadError> {
     if kind == Kind::Zip && ext != "xlsb" {
-        // A package jixiao's own reader does not understand goes to calamine.
-        if let Ok(content) = super::xlsx::read(&bytes, display, limits) {
-            return Ok(content);
+        match own_xlsx(&bytes, display, ext, limits)? {
+            Own::Read(content) => return Ok(content),
+            Own::Failed(why) => {
+                // calamine reads what the own reader could not: a package
+                // it does not understand, a sheet it failed.
+                let mut content = with_calamine(bytes, kind, display, ext, limits)?;
+                content.reader = format!("calamine ({why})");
+                return Ok(content);
+            }
+            Own::Partly(own, why) => {
+                let cal = with_calamine(bytes, kind, display, ext, limits);
+                return Ok(better(own, why, cal));
+            }
         }
     }
     if kind == Kind::Ole {
@@ -57,6 +67,55 @@ pub(super) fn read(
         })?;
     }
     with_calamine(bytes, kind, display, ext, limits)
+}
+
+/// What jixiao's own `.xlsx` reader made of a package.
+enum Own {
+    /// Every sheet read (or refused by a budget, which calamine must not
+    /// then spend).
+    Read(FileContent),
+    /// Some sheets failed for another reason: calamine may do better.
+    Partly(FileContent, String),
+    /// The package was not understood.
+    Failed(String),
+}
+
+fn own_xlsx(bytes: &[u8], display: &str, ext: &str, limits: &Limits) -> Result<Own, ReadError> {
+    match super::xlsx::read(bytes, display, limits) {
+        Err(super::xlsx::NotRead(reason)) if Limits::is_refusal(&reason) => {
+            Err(ReadError::Workbook {
+                format: ext.to_string(),
+                reason,
+            })
+        }
+        Err(super::xlsx::NotRead(reason)) => Ok(Own::Failed(format!(
+            "jixiao's own reader could not: {reason}"
+        ))),
+        Ok(content) => {
+            let failed = content.sheet_errors.iter().find_map(|e| match e {
+                ReadError::Sheet { sheet, reason } if !Limits::is_refusal(reason) => Some(format!(
+                    "jixiao's own reader failed sheet '{sheet}': {reason}"
+                )),
+                _ => None,
+            });
+            Ok(match failed {
+                Some(why) => Own::Partly(content, why),
+                None => Own::Read(content),
+            })
+        }
+    }
+}
+
+/// calamine's reading of a file whose sheets jixiao's own reader partly
+/// failed (`why`), when it reads more of them; else the own reading.
+fn better(own: FileContent, why: String, cal: Result<FileContent, ReadError>) -> FileContent {
+    match cal {
+        Ok(mut cal) if cal.sheet_errors.len() < own.sheet_errors.len() => {
+            cal.reader = format!("calamine ({why})");
+            cal
+        }
+        _ => own,
+    }
 }
 
 /// Reads a workbook with calamine.
@@ -71,7 +130,10 @@ fn with_calamine(
         format: ext.to_string(),
         reason: explain(&e),
     })?;
-    let mut content = FileContent::default();
+    let mut content = FileContent {
+        reader: "calamine".to_string(),
+        ..FileContent::default()
+    };
     let names = book.sheet_names();
     for sheet in names.iter().take(limits.sheets) {
         let read = read_sheet(&mut book, sheet);
@@ -198,6 +260,29 @@ fn from_ref(v: &DataRef<'_>) -> Option<CellValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calamine_is_taken_when_it_reads_sheets_the_own_reader_failed() {
+        let failed = |n: usize| FileContent {
+            sheet_errors: (0..n)
+                .map(|i| ReadError::Sheet {
+                    sheet: format!("S{i}"),
+                    reason: "malformed XML".to_string(),
+                })
+                .collect(),
+            reader: "own".to_string(),
+            ..FileContent::default()
+        };
+        let why = || "jixiao's own reader failed sheet 'S0'".to_string();
+        let taken = better(failed(1), why(), Ok(failed(0)));
+        assert_eq!(
+            taken.reader,
+            "calamine (jixiao's own reader failed sheet 'S0')"
+        );
+        assert_eq!(better(failed(1), why(), Ok(failed(1))).reader, "own");
+        let err = Err(ReadError::EmptyFile);
+        assert_eq!(better(failed(1), why(), err).reader, "own");
+    }
 
     /// jixiao's own `.xlsx` reader gives the cells and merged ranges
     /// calamine gives, on workbooks written by other software (openpyxl,

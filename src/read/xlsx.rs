@@ -22,7 +22,7 @@ const PART_HINT_MAX: usize = 64 << 20;
 
 /// Why the package could not be read here.
 #[derive(Debug)]
-pub(super) struct NotRead(#[allow(dead_code)] pub String);
+pub(super) struct NotRead(pub String);
 
 /// The largest part inflated in one call into a buffer of its stated size;
 /// a larger one (or a false size) goes through the streaming reader.
@@ -116,6 +116,31 @@ impl Package<'_> {
             ));
         }
         Ok(&self.buf)
+    }
+
+    /// The shared strings by their relationship from the workbook
+    /// `book_path` (`rels`: its relationships), else where Excel puts them
+    /// (a package without the relationship lost every text cell).
+    fn shared_strings(
+        &mut self,
+        book_path: &str,
+        rels: &[(String, String, String)],
+    ) -> Result<Vec<Arc<str>>, String> {
+        let path = rels
+            .iter()
+            .find(|(_, t, _)| t.ends_with("/sharedStrings"))
+            .map(|(_, _, path)| path.clone())
+            .or_else(|| {
+                let dir = book_path.rsplit_once('/').map_or("", |(d, _)| d);
+                let beside = resolve(dir, "sharedStrings.xml");
+                self.zip
+                    .index_for_name(&self.entry_name(&beside))
+                    .map(|_| beside)
+            });
+        match path {
+            Some(path) => shared_strings(self.part(&path)?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The package's name of part `name`: as given, else the entry whose
@@ -236,26 +261,11 @@ pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileC
             .collect()
     };
     let rels = pkg.rels(&book_path).map_err(fail)?;
-    // The shared strings by their relationship, else where Excel puts them
-    // (a package without the relationship lost every text cell).
-    let shared_path = rels
-        .iter()
-        .find(|(_, t, _)| t.ends_with("/sharedStrings"))
-        .map(|(_, _, path)| path.clone())
-        .or_else(|| {
-            let beside = resolve(
-                book_path.rsplit_once('/').map_or("", |(d, _)| d),
-                "sharedStrings.xml",
-            );
-            pkg.zip
-                .index_for_name(&pkg.entry_name(&beside))
-                .map(|_| beside)
-        });
-    let shared = match shared_path {
-        Some(path) => shared_strings(pkg.part(&path).map_err(fail)?).map_err(fail)?,
-        None => Vec::new(),
+    let shared = pkg.shared_strings(&book_path, &rels).map_err(fail)?;
+    let mut content = FileContent {
+        reader: "jixiao's own .xlsx reader".to_string(),
+        ..FileContent::default()
     };
-    let mut content = FileContent::default();
     let rels: HashMap<&str, (&str, &str)> = rels
         .iter()
         .map(|(id, kind, path)| (id.as_str(), (kind.as_str(), path.as_str())))

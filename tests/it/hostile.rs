@@ -6,7 +6,7 @@
 
 use crate::common::hostile::{
     bare_xlsx, oleloop_xls, patch_xlsx, repeats_ods, shared_string_poc_xlsx, with_merges,
-    zip_bomb_docx, zip_bomb_xlsx,
+    zip_bomb_docx, zip_bomb_strings_xlsx, zip_bomb_xlsx,
 };
 use crate::common::seed::SEED;
 use crate::common::{assert_exit, Workdir};
@@ -16,6 +16,7 @@ fn write_hostile(wd: &Workdir) -> Vec<&'static str> {
     let dir = wd.path("in/hostile");
     std::fs::create_dir_all(&dir).unwrap();
     zip_bomb_xlsx(&dir.join("bomb.xlsx"));
+    zip_bomb_strings_xlsx(&dir.join("bomb-strings.xlsx"));
     with_merges(&dir.join("merges.xlsx"), 100_000);
     let far = dir.join("far.xlsx");
     crate::common::hostile::one_project(&far);
@@ -37,7 +38,7 @@ fn write_hostile(wd: &Workdir) -> Vec<&'static str> {
     for (name, bytes) in &files {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
-    let mut names = vec!["bomb.xlsx", "merges.xlsx"];
+    let mut names = vec!["bomb.xlsx", "bomb-strings.xlsx", "merges.xlsx"];
     names.extend(files.iter().map(|(n, _)| *n));
     names
 }

@@ -34,6 +34,16 @@ pub fn zip_bomb_xlsx(path: &std::path::Path) {
     });
 }
 
+/// A one-project workbook whose shared strings carry 24 MiB of blanks:
+/// refused by a budget, it must not go to calamine, which would inflate it.
+pub fn zip_bomb_strings_xlsx(path: &std::path::Path) {
+    one_project(path);
+    patch_xlsx(path, "xl/sharedStrings.xml", |xml| {
+        let pad = format!("<!--{}-->", " ".repeat(24 << 20));
+        xml.replacen("<si>", &format!("{pad}<si>"), 1)
+    });
+}
+
 /// A `.docx` whose document part is 24 MiB of blanks around one table.
 pub fn zip_bomb_docx() -> Vec<u8> {
     let pad = " ".repeat(24 << 20);
