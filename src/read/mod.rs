@@ -7,6 +7,8 @@
 
 mod cfb;
 mod csv;
+#[cfg(test)]
+mod differential;
 mod docx;
 mod limits;
 mod ods;

@@ -119,7 +119,7 @@ fn better(own: FileContent, why: String, cal: Result<FileContent, ReadError>) ->
 }
 
 /// Reads a workbook with calamine.
-fn with_calamine(
+pub(super) fn with_calamine(
     bytes: Vec<u8>,
     kind: Kind,
     display: &str,
