@@ -265,17 +265,24 @@ fn cell_value(nodes: &[Node], at: usize) -> (Option<CellValue>, usize) {
 mod tests {
     use super::*;
 
-    /// The cells of a `content.xml` holding one table row of `cells`.
-    fn cells_of(cells: &str) -> Vec<(Pos, CellValue)> {
+    /// The grid of a `content.xml` holding one table of `rows`, and why it
+    /// was not read.
+    fn table_of(rows: &str) -> (Grid, Option<String>) {
         let xml = format!(
-            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row>{cells}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
         );
         let nodes = parse(&xml).unwrap();
         let at = nodes
             .iter()
             .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
             .unwrap();
-        let (grid, _, _) = table(&nodes, at + 1, "f.ods", "S", &Limits::default());
+        let (grid, _, too_big) = table(&nodes, at + 1, "f.ods", "S", &Limits::default());
+        (grid, too_big)
+    }
+
+    /// The cells of a table of one row of `cells`.
+    fn cells_of(cells: &str) -> Vec<(Pos, CellValue)> {
+        let (grid, _) = table_of(&format!("<table:table-row>{cells}</table:table-row>"));
         grid.cells().map(|(p, v)| (p, v.clone())).collect()
     }
 
@@ -299,15 +306,7 @@ mod tests {
     fn repeats_that_ask_for_billions_of_cells_are_refused() {
         // A few hundred bytes: 1,000 columns × 1,000,000 rows of one value.
         let row = r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#;
-        let xml = format!(
-            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S">{row}{row}{row}</table:table></office:spreadsheet></office:body></office:document-content>"#
-        );
-        let nodes = parse(&xml).unwrap();
-        let at = nodes
-            .iter()
-            .position(|n| matches!(n, Node::Open { name, .. } if name == "table"))
-            .unwrap();
-        let (_, _, too_big) = table(&nodes, at + 1, "f.ods", "S", &Limits::default());
+        let (_, too_big) = table_of(&format!("{row}{row}{row}"));
         assert!(too_big.is_some_and(|r| r.contains("more than")));
     }
 }
