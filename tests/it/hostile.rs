@@ -29,7 +29,7 @@ fn write_hostile(wd: &Workdir) -> Vec<&'static str> {
         ("repeats.ods", repeats_ods()),
         ("oleloop.xls", oleloop_xls()),
         ("poc-shared-strings.xlsx", shared_string_poc_xlsx()),
-        ("sheets.xlsx", bare_xlsx("", &[], 3_000)),
+        ("sheets.xlsx", bare_xlsx("", &[], 100_000)),
         (
             "noise.xlsx",
             (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(),
