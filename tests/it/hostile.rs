@@ -5,8 +5,8 @@
 //! the whole batch.
 
 use crate::common::hostile::{
-    bare_xlsx, oleloop_xls, patch_xlsx, repeats_ods, shared_string_poc_xlsx, with_merges,
-    zip_bomb_docx, zip_bomb_strings_xlsx, zip_bomb_xlsx,
+    bare_xlsx, claiming_size, oleloop_xls, patch_xlsx, repeats_ods, shared_string_poc_xlsx,
+    with_merges, zip_bomb_docx, zip_bomb_strings_xlsx, zip_bomb_xlsx,
 };
 use crate::common::seed::SEED;
 use crate::common::{assert_exit, Workdir};
@@ -24,12 +24,16 @@ fn write_hostile(wd: &Workdir) -> Vec<&'static str> {
         let cell = r#"<row r="60"><c r="AAAAAAAA60" t="inlineStr"><is><t>x</t></is></c></row>"#;
         xml.replacen("</sheetData>", &format!("{cell}</sheetData>"), 1)
     });
-    let files: [(&str, Vec<u8>); 6] = [
+    let files: [(&str, Vec<u8>); 7] = [
         ("bomb.docx", zip_bomb_docx()),
         ("repeats.ods", repeats_ods()),
         ("oleloop.xls", oleloop_xls()),
         ("poc-shared-strings.xlsx", shared_string_poc_xlsx()),
         ("sheets.xlsx", bare_xlsx("", &[], 100_000)),
+        (
+            "cell-500mb.xlsx",
+            claiming_size(bare_xlsx("", &[], 1), "xl/worksheets/sheet1.xml", 500 << 20),
+        ),
         (
             "noise.xlsx",
             (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(),
@@ -128,6 +132,16 @@ fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
             "{file} is named in the issues"
         );
     }
+    let says = |file: &str, what: &str| {
+        issues.iter().any(|r| {
+            r.get("source_file") == format!("in/hostile/{file}") && r.get("message").contains(what)
+        })
+    };
+    assert!(says("cell-500mb.xlsx", "limits.part_mib"));
+    assert!(says("bomb-strings.xlsx", "limits.inflate_ratio"));
+    assert!(says("repeats.ods", "limits.cells_per_sheet"));
+    assert!(says("sheets.xlsx", "limits.sheets"));
+    assert!(says("oleloop.xls", "loops"));
     // far.xlsx, with a reference past column XFD, is read: its project is
     // the sample's first, reported as submitted twice.
     assert!(

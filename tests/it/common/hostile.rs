@@ -44,6 +44,20 @@ pub fn zip_bomb_strings_xlsx(path: &std::path::Path) {
     });
 }
 
+/// `package` with the central-directory entry of `part` claiming
+/// `size` bytes inflated (as a 500 MB cell's sheet would).
+pub fn claiming_size(mut package: Vec<u8>, part: &str, size: u32) -> Vec<u8> {
+    let name = part.as_bytes();
+    let at = (0..package.len() - 46)
+        .find(|&i| {
+            package[i..i + 4] == [0x50, 0x4B, 0x01, 0x02]
+                && package.get(i + 46..i + 46 + name.len()) == Some(name)
+        })
+        .expect("the part is in the central directory");
+    package[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+    package
+}
+
 /// A `.docx` whose document part is 24 MiB of blanks around one table.
 pub fn zip_bomb_docx() -> Vec<u8> {
     let pad = " ".repeat(24 << 20);
