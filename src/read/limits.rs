@@ -25,6 +25,9 @@ pub struct Limits {
     pub inflate_ratio: u64,
     /// Cells with a value one sheet may give, `.ods` repeats counted.
     pub cells_per_sheet: usize,
+    /// Shared strings one workbook may have (each costs memory however
+    /// short: 20 million `<si/>` fit in 100 MB).
+    pub shared_strings: usize,
     /// Merged ranges one sheet may have.
     pub merges_per_sheet: usize,
     /// Sheets of one workbook that are read; the rest are one issue.
@@ -38,6 +41,7 @@ impl Default for Limits {
             part_mib: 256,
             inflate_ratio: 200,
             cells_per_sheet: 2_000_000,
+            shared_strings: 2_000_000,
             merges_per_sheet: 20_000,
             sheets: 1_000,
         }
@@ -52,6 +56,7 @@ impl Limits {
             ("part_mib", self.part_mib == 0),
             ("inflate_ratio", self.inflate_ratio == 0),
             ("cells_per_sheet", self.cells_per_sheet == 0),
+            ("shared_strings", self.shared_strings == 0),
             ("merges_per_sheet", self.merges_per_sheet == 0),
             ("sheets", self.sheets == 0),
         ];

@@ -138,7 +138,10 @@ impl Package<'_> {
                     .map(|_| beside)
             });
         match path {
-            Some(path) => shared_strings(self.part(&path)?),
+            Some(path) => {
+                let max = self.limits.shared_strings;
+                shared_strings(self.part(&path)?, max)
+            }
             None => Ok(Vec::new()),
         }
     }
@@ -320,12 +323,17 @@ impl CellType {
 
 /// The shared-string table: the text of each `<si>`, runs joined, phonetic
 /// guides (`<rPh>`) left out.
-fn shared_strings(xml: &[u8]) -> Result<Vec<Arc<str>>, String> {
+fn shared_strings(xml: &[u8], max: usize) -> Result<Vec<Arc<str>>, String> {
     let mut scan = Scanner::new(xml);
     let mut out: Vec<Arc<str>> = Vec::new();
     let mut current = Vec::new();
     let (mut in_t, mut phonetic) = (false, 0u32);
     while let Some(token) = scan.next()? {
+        if out.len() > max {
+            return Err(format!(
+                "more than {max} shared strings (limits.shared_strings); not read"
+            ));
+        }
         match token {
             Token::Start { name, empty, .. } => match name {
                 b"si" if empty => out.push(Arc::from("")),
@@ -815,10 +823,18 @@ mod tests {
     }
 
     #[test]
+    fn more_shared_strings_than_the_budget_are_refused() {
+        let xml = b"<sst><si/><si/><si><t>x</t></si></sst>";
+        assert_eq!(shared_strings(xml, 3).unwrap().len(), 3);
+        let e = shared_strings(xml, 2).unwrap_err();
+        assert!(e.contains("limits.shared_strings"), "{e}");
+    }
+
+    #[test]
     fn shared_strings_join_runs_and_skip_phonetics() {
         let xml = r#"<sst xmlns="x"><si><t>A &amp; B</t></si><si><r><t>项目</t></r><r><rPr/><t xml:space="preserve">编码 </t></r><rPh sb="0" eb="1"><t>xiang</t></rPh></si><si/><si><t>a_x000D_b</t></si></sst>"#;
         assert_eq!(
-            shared_strings(xml.as_bytes()).unwrap(),
+            shared_strings(xml.as_bytes(), usize::MAX).unwrap(),
             ["A & B", "项目编码 ", "", "a\rb"].map(Arc::<str>::from)
         );
     }
