@@ -284,12 +284,7 @@ fn a_run_replaces_its_tables_as_a_set_and_keeps_other_files() {
     let manifest = std::fs::read_to_string(wd.path("out/.jixiao-manifest")).unwrap();
     assert!(manifest.lines().any(|l| l == "projects.csv"), "{manifest}");
     assert!(!manifest.contains("notes.txt"));
-    let leftovers: Vec<_> = std::fs::read_dir(wd.path(""))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("jixiao-"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(wd.debris(), Vec::<String>::new());
 }
 
 #[test]

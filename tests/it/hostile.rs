@@ -259,11 +259,6 @@ fn a_disk_that_fills_up_while_writing_is_exit_2_naming_the_file() {
             std::fs::read_to_string(wd.path("out/notes.txt")).unwrap(),
             "mine"
         );
-        let debris: Vec<_> = std::fs::read_dir(wd.path(""))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("jixiao-"))
-            .collect();
-        assert!(debris.is_empty(), "{format}: {debris:?}");
+        assert_eq!(wd.debris(), Vec::<String>::new(), "{format}");
     }
 }

@@ -31,15 +31,6 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Entries a run leaves beside `out` (`.out.jixiao-new-…`, `-old-…`).
-fn debris(wd: &Workdir) -> Vec<String> {
-    std::fs::read_dir(wd.path(""))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("jixiao-"))
-        .collect()
-}
-
 fn start(wd: &Workdir, input: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .args(["extract", input, "--out", "out", "--format", "csv", "-q"])
@@ -115,9 +106,9 @@ impl Scene {
             "{when}: the user's file"
         );
         assert!(
-            debris(&self.wd).is_empty(),
+            self.wd.debris().is_empty(),
             "{when}: {:?}",
-            debris(&self.wd)
+            self.wd.debris()
         );
         if now == self.old {
             "old"

@@ -36,6 +36,16 @@ impl Workdir {
         p
     }
 
+    /// What runs left beside their output folders in this folder (staging,
+    /// trash and lock entries: `.out.jixiao-new-…`).
+    pub fn debris(&self) -> Vec<String> {
+        std::fs::read_dir(self.path(""))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("jixiao-"))
+            .collect()
+    }
+
     /// A `jixiao` command running in this folder.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_jixiao"));
