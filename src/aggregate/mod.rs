@@ -14,7 +14,8 @@
 //! sort = ["unit_code"]
 //! ```
 //!
-//! Imports only `write`, `model` and `vocab`: it reads the written tables.
+//! Imports only `write`, `normalise` (its pure functions), `model` and
+//! `vocab`: it reads the written tables, and the figures kept of each form.
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -23,8 +24,10 @@ use thiserror::Error;
 
 use crate::model::schema;
 
+mod family;
 mod run_summary;
 use crate::write::{Column as OutColumn, Table, Values};
+pub use family::{fact_of, self_eval_by_unit, target_vs_actual};
 pub use run_summary::run_summary;
 
 #[derive(Debug, Error)]
@@ -106,6 +109,7 @@ pub enum FilterOp {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum FilterValue {
+    Bool(bool),
     Int(i64),
     Str(String),
     List(Vec<FilterValue>),
@@ -116,6 +120,7 @@ enum Kind {
     Str,
     Int,
     Dec,
+    Bool,
 }
 
 /// The columns of a record table as declared, with their kinds and (for
@@ -129,6 +134,7 @@ fn columns(table: &schema::Table, code_groups: &[String]) -> Vec<(String, Kind, 
             schema::Kind::Int => (name, Kind::Int, 0),
             schema::Kind::Money => (name, Kind::Dec, 2),
             schema::Kind::Ratio { min_scale } => (name, Kind::Dec, min_scale),
+            schema::Kind::Bool => (name, Kind::Bool, 0),
         })
         .collect()
 }
@@ -249,9 +255,9 @@ fn check_measures(a: &Aggregation, key: &str, columns: &Columns<'_>) -> Result<(
             }
         } else {
             let kind = columns.kind(format!("{path}.column"), &m.column)?;
-            if matches!(m.op, Op::Sum | Op::Mean) && kind == Kind::Str {
+            if matches!(m.op, Op::Sum | Op::Mean) && matches!(kind, Kind::Str | Kind::Bool) {
                 return Err(format!(
-                    "{path}: {:?} needs a numeric column; '{}' is text",
+                    "{path}: {:?} needs a numeric column; '{}' is not one",
                     m.op, m.column
                 ));
             }
@@ -272,12 +278,22 @@ fn literal(v: &FilterValue, kind: Kind) -> Result<Expr, String> {
             .map(lit)
             .map_err(|_| format!("'{s}' is not an integer")),
         (FilterValue::Int(n), Kind::Str) => Ok(lit(n.to_string())),
+        (FilterValue::Bool(b), Kind::Bool) => Ok(lit(*b)),
+        (FilterValue::Str(s), Kind::Bool) => match s.as_str() {
+            "true" => Ok(lit(true)),
+            "false" => Ok(lit(false)),
+            _ => Err(format!("'{s}' is not true or false")),
+        },
+        (FilterValue::Bool(b), Kind::Str) => Ok(lit(b.to_string())),
+        (FilterValue::Bool(_), _) => Err("true or false is only for a true/false column".into()),
+        (FilterValue::Int(_), Kind::Bool) => Err("a true/false column takes true or false".into()),
         (v, Kind::Dec) => {
             let d = match v {
                 FilterValue::Int(n) => Decimal::from(*n),
                 FilterValue::Str(s) => s
                     .parse::<Decimal>()
                     .map_err(|_| format!("'{s}' is not a number"))?,
+                FilterValue::Bool(_) => return Err("true or false is not a number".into()),
                 FilterValue::List(_) => return Err("a list is only for op = \"in\"".into()),
             };
             let d = d.normalize();
@@ -390,7 +406,8 @@ fn run_one(
 }
 
 /// A source's frame: a record table, or `projects+<table>`: the table
-/// left-joined with its project's columns on unit_code + project_code.
+/// left-joined with its form's columns on unit_code + project_code +
+/// form_kind (a project's target form and its self-evaluation are two).
 fn source_frame(source: &str, frame: &Source<'_>) -> Result<LazyFrame, PolarsError> {
     let Some((_, other)) = source.split_once('+') else {
         return frame(source);
@@ -403,17 +420,28 @@ fn source_frame(source: &str, frame: &Source<'_>) -> Result<LazyFrame, PolarsErr
         .iter_names()
         .filter(|n| {
             let n = n.as_str();
-            n == "unit_code" || n == "project_code" || !left_names.contains(n)
+            JOIN_KEY.contains(&n) || !left_names.contains(n)
         })
         .map(|n| col(n.as_str()))
         .collect();
+    // The tasks table has no project code: its form is its unit's.
+    let on = || -> Vec<Expr> {
+        JOIN_KEY
+            .iter()
+            .filter(|k| left_names.contains(k))
+            .map(|k| col(*k))
+            .collect()
+    };
     Ok(left.join(
         projects.select(keep),
-        [col("unit_code"), col("project_code")],
-        [col("unit_code"), col("project_code")],
+        on(),
+        on(),
         JoinArgs::new(JoinType::Left),
     ))
 }
+
+/// The columns a record table is joined with its form on.
+const JOIN_KEY: [&str; 3] = ["unit_code", "project_code", "form_kind"];
 
 /// The expressions of a measure (a mean is a hidden sum and count,
 /// divided in decimal afterwards, so it stays exact).
@@ -454,6 +482,7 @@ fn finish_means(table: &mut Table, a: &Aggregation, min_scale: &dyn Fn(&str) -> 
             Values::Dec { values, scale, .. } => (values, scale.unwrap_or(0) + 6),
             Values::Int(v) => (v.into_iter().map(|x| x.map(Decimal::from)).collect(), 6),
             Values::Str(v) => (vec![None; v.len()], 6),
+            Values::Bool(v) => (vec![None; v.len()], 6),
         };
         let scale = scale.min(28);
         let counts: Vec<Option<i64>> = match n.values {
@@ -511,6 +540,7 @@ pub fn from_frame(
                 }
             }
             dt if dt.is_integer() => Values::Int(s.cast(&DataType::Int64)?.i64()?.iter().collect()),
+            DataType::Boolean => Values::Bool(s.bool()?.iter().collect()),
             _ => Values::Str(s.cast(&DataType::String)?.str()?.iter().collect()),
         };
         columns.push(OutColumn {

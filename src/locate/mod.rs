@@ -5,312 +5,15 @@
 //!
 //! Imports only `vocab` and `grid`.
 
-use serde::Deserialize;
+mod fields;
+
+pub use fields::{Field, Labels, TITLE_SUFFIX};
 
 use crate::grid::{Grid, Pos};
 use crate::vocab::money::MoneyUnit;
 use rustc_hash::FxHashMap;
 
 use crate::vocab::text::{fold_label, fold_label_into, fold_width, head, without_notes};
-
-/// The label synonyms of each field of the form. Every list replaces the
-/// default list of that field when given in the pipeline file.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Labels {
-    pub project_code: Vec<String>,
-    pub project_name: Vec<String>,
-    pub unit: Vec<String>,
-    pub budget_group: Vec<String>,
-    pub budget_total: Vec<String>,
-    pub budget_fiscal: Vec<String>,
-    pub budget_other: Vec<String>,
-    pub purpose: Vec<String>,
-    pub plan: Vec<String>,
-    pub goals: Vec<String>,
-    pub level1: Vec<String>,
-    pub level2: Vec<String>,
-    pub level3: Vec<String>,
-    pub description: Vec<String>,
-    pub target: Vec<String>,
-    pub basis: Vec<String>,
-    /// A column of the target's operator (`≥`, `定性`) or, by its content,
-    /// its direction.
-    pub target_op: Vec<String>,
-    /// A column of the target's unit (`%`, `人`).
-    pub target_unit: Vec<String>,
-    /// A column of the target's direction (`正向`/`反向`) or, by its
-    /// content, its operator.
-    pub target_direction: Vec<String>,
-    /// A column of the indicator's weight (score).
-    pub weight: Vec<String>,
-    /// Lines of 财政拨款 by government level, and money carried over.
-    pub fund_central: Vec<String>,
-    pub fund_provincial: Vec<String>,
-    pub fund_city: Vec<String>,
-    pub fund_county: Vec<String>,
-    pub carryover: Vec<String>,
-    pub func_class: Vec<String>,
-    pub dept: Vec<String>,
-    /// A title cell ends with one of these (`…绩效目标表`).
-    pub title_suffix: Vec<String>,
-}
-
-fn list(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-/// The built-in synonyms of each field (the pipeline file may replace any
-/// list): what the templates in use write.
-mod defaults {
-    pub const PROJECT_CODE: &[&str] = &["项目编码", "项目代码", "项目编号"];
-    pub const PROJECT_NAME: &[&str] =
-        &["项目名称", "项目(专项)名称", "项目支出名称", "二级项目名称"];
-    pub const UNIT: &[&str] = &[
-        "实施单位",
-        "单位名称",
-        "预算单位",
-        "申报单位",
-        "具体实施单位",
-        "项目实施单位",
-        "项目单位",
-        "预算部门",
-    ];
-    pub const BUDGET_GROUP: &[&str] = &[
-        "预算规模及资金用途",
-        "项目资金",
-        "预算规模",
-        "资金情况",
-        "项目资金申请",
-    ];
-    pub const BUDGET_TOTAL: &[&str] = &[
-        "预算数",
-        "年度资金总额",
-        "资金总额",
-        "预算金额",
-        "当年年度预算",
-        "年度本级预算金额",
-        "预算申报数",
-        "年初安排金额",
-    ];
-    pub const BUDGET_FISCAL: &[&str] = &[
-        "其中：财政资金",
-        "财政资金",
-        "其中：财政拨款",
-        "财政拨款",
-        "其中：当年财政拨款",
-        "财政拨款数",
-        "其中：财政拨款数",
-    ];
-    pub const BUDGET_OTHER: &[&str] = &["其他资金", "其它资金", "其中：其他资金", "其中：其它资金"];
-    pub const PURPOSE: &[&str] = &["资金用途", "项目资金用途"];
-    pub const PLAN: &[&str] = &["资金支出计划", "资金支出计划（%）", "资金支出进度"];
-    pub const GOALS: &[&str] = &[
-        "绩效目标",
-        "年度目标",
-        "年度绩效目标",
-        "年度总体目标",
-        "总体目标",
-        "本年度绩效目标",
-        "项目年度目标",
-        "年度主要目标",
-        "年度主要目标和成果",
-        "预期目标",
-    ];
-    pub const LEVEL1: &[&str] = &["一级指标", "一级绩效指标"];
-    pub const LEVEL2: &[&str] = &["二级指标", "二级绩效指标"];
-    pub const LEVEL3: &[&str] = &["三级指标", "三级绩效指标"];
-    pub const DESCRIPTION: &[&str] = &["绩效指标描述", "指标描述", "指标内容"];
-    pub const TARGET: &[&str] = &[
-        "指标值",
-        "目标值",
-        "绩效指标值",
-        "指标值及单位",
-        "指标目标值",
-        "年度指标值",
-    ];
-    pub const BASIS: &[&str] = &["指标值确定依据", "确定依据", "指标值说明", "绩效标准"];
-    pub const TARGET_OP: &[&str] = &["指标性质", "计算符号", "运算符号", "符号"];
-    pub const TARGET_UNIT: &[&str] = &["计量单位", "度量单位", "指标单位"];
-    pub const TARGET_DIRECTION: &[&str] = &["指标方向", "指标属性"];
-    pub const WEIGHT: &[&str] = &["分值", "权重", "指标分值", "权重(分)"];
-    pub const FUND_CENTRAL: &[&str] = &[
-        "中央资金",
-        "中央财政资金",
-        "中央补助",
-        "中央补助资金",
-        "中央补助安排",
-    ];
-    pub const FUND_PROVINCIAL: &[&str] = &[
-        "省级资金",
-        "省级财政资金",
-        "省级财政安排",
-        "省级补助资金",
-        "自治区资金",
-    ];
-    pub const FUND_CITY: &[&str] = &["市级资金", "市级财政资金", "市级财政安排"];
-    pub const FUND_COUNTY: &[&str] = &[
-        "县级资金",
-        "区级资金",
-        "县级财政资金",
-        "区级财政资金",
-        "本级财政资金",
-        "本级资金",
-    ];
-    pub const CARRYOVER: &[&str] = &["上年结转", "上年结转资金"];
-    pub const FUNC_CLASS: &[&str] = &[
-        "支出功能分类",
-        "支出功能分类科目",
-        "功能分类科目",
-        "功能科目",
-        "功能分类",
-    ];
-    pub const DEPT: &[&str] = &[
-        "主管部门及代码",
-        "主管部门",
-        "主管部门名称",
-        "部门名称",
-        "业务主管部门",
-        "部门编码",
-    ];
-    pub const TITLE_SUFFIX: &[&str] = &["绩效目标表", "绩效目标申报表"];
-}
-
-impl Default for Labels {
-    fn default() -> Self {
-        Labels {
-            project_code: list(defaults::PROJECT_CODE),
-            project_name: list(defaults::PROJECT_NAME),
-            unit: list(defaults::UNIT),
-            budget_group: list(defaults::BUDGET_GROUP),
-            budget_total: list(defaults::BUDGET_TOTAL),
-            budget_fiscal: list(defaults::BUDGET_FISCAL),
-            budget_other: list(defaults::BUDGET_OTHER),
-            purpose: list(defaults::PURPOSE),
-            plan: list(defaults::PLAN),
-            goals: list(defaults::GOALS),
-            level1: list(defaults::LEVEL1),
-            level2: list(defaults::LEVEL2),
-            level3: list(defaults::LEVEL3),
-            description: list(defaults::DESCRIPTION),
-            target: list(defaults::TARGET),
-            basis: list(defaults::BASIS),
-            target_op: list(defaults::TARGET_OP),
-            target_unit: list(defaults::TARGET_UNIT),
-            target_direction: list(defaults::TARGET_DIRECTION),
-            weight: list(defaults::WEIGHT),
-            fund_central: list(defaults::FUND_CENTRAL),
-            fund_provincial: list(defaults::FUND_PROVINCIAL),
-            fund_city: list(defaults::FUND_CITY),
-            fund_county: list(defaults::FUND_COUNTY),
-            carryover: list(defaults::CARRYOVER),
-            func_class: list(defaults::FUNC_CLASS),
-            dept: list(defaults::DEPT),
-            title_suffix: list(defaults::TITLE_SUFFIX),
-        }
-    }
-}
-
-/// A field of the form that a label announces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    ProjectCode,
-    ProjectName,
-    Unit,
-    BudgetGroup,
-    BudgetTotal,
-    BudgetFiscal,
-    BudgetOther,
-    Purpose,
-    Plan,
-    Goals,
-    Level1,
-    Level2,
-    Level3,
-    Description,
-    Target,
-    Basis,
-    TargetOp,
-    TargetUnit,
-    TargetDirection,
-    Weight,
-    FundCentral,
-    FundProvincial,
-    FundCity,
-    FundCounty,
-    Carryover,
-    FuncClass,
-    Dept,
-}
-
-impl Field {
-    /// The field's name in the pipeline file and in `inspect` output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::ProjectCode => "project_code",
-            Field::ProjectName => "project_name",
-            Field::Unit => "unit",
-            Field::BudgetGroup => "budget_group",
-            Field::BudgetTotal => "budget_total",
-            Field::BudgetFiscal => "budget_fiscal",
-            Field::BudgetOther => "budget_other",
-            Field::Purpose => "purpose",
-            Field::Plan => "plan",
-            Field::Goals => "goals",
-            Field::Level1 => "level1",
-            Field::Level2 => "level2",
-            Field::Level3 => "level3",
-            Field::Description => "description",
-            Field::Target => "target",
-            Field::Basis => "basis",
-            Field::TargetOp => "target_op",
-            Field::TargetUnit => "target_unit",
-            Field::TargetDirection => "target_direction",
-            Field::Weight => "weight",
-            Field::FundCentral => "fund_central",
-            Field::FundProvincial => "fund_provincial",
-            Field::FundCity => "fund_city",
-            Field::FundCounty => "fund_county",
-            Field::Carryover => "carryover",
-            Field::FuncClass => "func_class",
-            Field::Dept => "dept",
-        }
-    }
-
-    /// A line of the form's money: the total, 财政拨款 and its lines by
-    /// government level, money carried over, other money; with its
-    /// canonical name in the `funding` table.
-    pub fn money_line(self) -> Option<&'static str> {
-        Some(match self {
-            Field::BudgetTotal => "total",
-            Field::BudgetFiscal => "fiscal",
-            Field::FundCentral => "fiscal_central",
-            Field::FundProvincial => "fiscal_provincial",
-            Field::FundCity => "fiscal_city",
-            Field::FundCounty => "fiscal_county",
-            Field::Carryover => "carryover",
-            Field::BudgetOther => "other",
-            _ => return None,
-        })
-    }
-
-    /// Fields of the indicator table header.
-    pub fn is_indicator_column(self) -> bool {
-        matches!(
-            self,
-            Field::Level1
-                | Field::Level2
-                | Field::Level3
-                | Field::Description
-                | Field::Target
-                | Field::Basis
-                | Field::TargetOp
-                | Field::TargetUnit
-                | Field::TargetDirection
-                | Field::Weight
-        )
-    }
-}
 
 /// Labels folded for lookup.
 #[derive(Debug, Clone)]
@@ -322,38 +25,9 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(labels: &Labels) -> Matcher {
         let mut fields = FxHashMap::default();
-        let groups: [(&Vec<String>, Field); 27] = [
-            (&labels.project_code, Field::ProjectCode),
-            (&labels.project_name, Field::ProjectName),
-            (&labels.unit, Field::Unit),
-            (&labels.budget_group, Field::BudgetGroup),
-            (&labels.budget_total, Field::BudgetTotal),
-            (&labels.budget_fiscal, Field::BudgetFiscal),
-            (&labels.budget_other, Field::BudgetOther),
-            (&labels.purpose, Field::Purpose),
-            (&labels.plan, Field::Plan),
-            (&labels.goals, Field::Goals),
-            (&labels.level1, Field::Level1),
-            (&labels.level2, Field::Level2),
-            (&labels.level3, Field::Level3),
-            (&labels.description, Field::Description),
-            (&labels.target, Field::Target),
-            (&labels.basis, Field::Basis),
-            (&labels.target_op, Field::TargetOp),
-            (&labels.target_unit, Field::TargetUnit),
-            (&labels.target_direction, Field::TargetDirection),
-            (&labels.weight, Field::Weight),
-            (&labels.fund_central, Field::FundCentral),
-            (&labels.fund_provincial, Field::FundProvincial),
-            (&labels.fund_city, Field::FundCity),
-            (&labels.fund_county, Field::FundCounty),
-            (&labels.carryover, Field::Carryover),
-            (&labels.func_class, Field::FuncClass),
-            (&labels.dept, Field::Dept),
-        ];
-        for (synonyms, field) in groups {
-            for s in synonyms {
-                fields.entry(label_key(s)).or_insert(field);
+        for field in Field::ALL {
+            for s in labels.of(*field) {
+                fields.entry(label_key(s)).or_insert(*field);
             }
         }
         Matcher {
@@ -383,11 +57,22 @@ impl Matcher {
         if let Some(f) = self.fields.get(unit_stripped(key)) {
             return Some(*f);
         }
+        // A column's circled number or formula (`年度拨付金额④`,
+        // `小计③=①+②`), a row's circled list number (`①项目支出`).
+        let circled = is_circled(key.chars().next_back()) || is_circled(key.chars().next());
+        let key = if circled { without_circled(key) } else { key };
         // Most texts are values, not labels: no note, no mark, no lookup.
-        if !key.ends_with(')') && !key.starts_with(['*', '★', '☆', '※']) && !numbered(key) {
+        if !circled
+            && !key.ends_with(')')
+            && !key.starts_with(['*', '★', '☆', '※'])
+            && !numbered(key)
+        {
             return None;
         }
         let bare = without_notes(key);
+        if circled && bare.len() == key.len() {
+            return self.fields.get(unit_stripped(bare)).copied();
+        }
         if bare.len() == key.len() || bare.is_empty() {
             return None;
         }
@@ -422,6 +107,22 @@ impl Matcher {
         } else {
             None
         }
+    }
+}
+
+fn is_circled(c: Option<char>) -> bool {
+    c.is_some_and(|c| ('\u{2460}'..='\u{2473}').contains(&c))
+}
+
+/// A folded label without the circled numbers forms put around it: a list
+/// number before it (`①项目支出`), a column's number or formula after it
+/// (`年度拨付金额④`, `小计③=①+②`).
+fn without_circled(key: &str) -> &str {
+    let circled = |c: char| is_circled(Some(c));
+    let s = key.trim_start_matches(circled);
+    match s.find(circled) {
+        Some(i) if i > 0 => &s[..i],
+        _ => s,
     }
 }
 
@@ -499,7 +200,10 @@ pub fn find_labels(grid: &Grid, matcher: &Matcher) -> Vec<Label> {
 /// Finds the form blocks of a grid. A form starts at its project-code label
 /// (or, lacking one, its project-name label); it runs down to the row before
 /// the next form in the same columns. Forms side by side split the columns.
-pub fn locate(grid: &Grid, labels: &[Label]) -> Vec<Block> {
+/// A sheet with no project label holds a department's form when it says
+/// so (`dept_title`: a title such as 部门整体支出绩效目标表) or has a
+/// department's duties or task table: it starts at the 部门(单位)名称 label.
+pub fn locate(grid: &Grid, labels: &[Label], dept_title: bool) -> Vec<Block> {
     let Some((_, last_row)) = grid.row_span() else {
         return Vec::new();
     };
@@ -517,6 +221,9 @@ pub fn locate(grid: &Grid, labels: &[Label]) -> Vec<Block> {
         if !near_code {
             anchors.push(l.pos);
         }
+    }
+    if anchors.is_empty() {
+        anchors = dept_anchors(labels, dept_title);
     }
     anchors.sort();
     anchors
@@ -546,6 +253,24 @@ pub fn locate(grid: &Grid, labels: &[Label]) -> Vec<Block> {
             }
         })
         .collect()
+}
+
+/// The anchors of department forms: each 部门(单位)名称 label, when the
+/// sheet says it holds a department's form.
+fn dept_anchors(labels: &[Label], dept_title: bool) -> Vec<Pos> {
+    let dept_sections = labels
+        .iter()
+        .any(|l| matches!(l.field, Field::Duties | Field::Tasks));
+    if !dept_title && !dept_sections {
+        return Vec::new();
+    }
+    let mut anchors: Vec<Pos> = Vec::new();
+    for l in labels.iter().filter(|l| l.field == Field::DeptName) {
+        if !anchors.iter().any(|a| a.row.abs_diff(l.pos.row) <= 3) {
+            anchors.push(l.pos);
+        }
+    }
+    anchors
 }
 
 /// True when the text states a money unit for the amounts (`单位：万元`).
@@ -579,6 +304,17 @@ mod tests {
         assert_eq!(m.field("指标值（包含数字及文字描述）"), Some(Field::Target));
         assert_eq!(m.field("年度目标(90分)"), Some(Field::Goals));
         assert_eq!(m.field("(90分)"), None);
+        assert_eq!(m.field("小计③=①+②"), Some(Field::StageFullYear));
+        assert_eq!(m.field("年度拨付金额④"), Some(Field::StageExecuted));
+        assert_eq!(m.field("支出实现率(%)⑤=④/③"), Some(Field::ExecutionRate));
+        assert_eq!(
+            m.field("年初部门预算安排金额(含历年结余结转)①"),
+            Some(Field::StageYearStart)
+        );
+        assert_eq!(m.field("① 项目支出"), Some(Field::SpendProject));
+        assert_eq!(m.field("全年执行数(B)"), Some(Field::StageExecuted));
+        assert_eq!(m.field("部门（单位）名称"), Some(Field::DeptName));
+        assert_eq!(m.field("①"), None);
     }
 
     #[test]
@@ -591,7 +327,7 @@ mod tests {
             (14, 2, "x"),
         ]);
         let m = Matcher::new(&Labels::default());
-        let blocks = locate(&g, &find_labels(&g, &m));
+        let blocks = locate(&g, &find_labels(&g, &m), false);
         assert_eq!(blocks.len(), 2);
         assert_eq!(blocks[0].anchor, Pos::new(2, 1));
         assert_eq!(blocks[0].last_row, 8);
@@ -602,7 +338,7 @@ mod tests {
     fn forms_side_by_side_split_by_columns() {
         let g = grid(&[(0, 0, "项目编码"), (0, 8, "项目编码"), (5, 12, "x")]);
         let m = Matcher::new(&Labels::default());
-        let blocks = locate(&g, &find_labels(&g, &m));
+        let blocks = locate(&g, &find_labels(&g, &m), false);
         assert_eq!(blocks.len(), 2);
         assert_eq!((blocks[0].first_col, blocks[0].last_col), (0, 7));
         assert_eq!((blocks[1].first_col, blocks[1].last_col), (8, 12));
@@ -612,16 +348,39 @@ mod tests {
     fn a_form_without_a_code_label_is_anchored_by_its_name() {
         let g = grid(&[(3, 0, "项目名称"), (3, 1, "某项目")]);
         let m = Matcher::new(&Labels::default());
-        let blocks = locate(&g, &find_labels(&g, &m));
+        let blocks = locate(&g, &find_labels(&g, &m), false);
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0].anchor, Pos::new(3, 0));
+    }
+
+    #[test]
+    fn a_department_form_is_anchored_by_its_name_when_the_sheet_says_so() {
+        let g = grid(&[(1, 0, "部门(单位)名称"), (1, 1, "宁德市地震局")]);
+        let m = Matcher::new(&Labels::default());
+        let labels = find_labels(&g, &m);
+        assert!(locate(&g, &labels, false).is_empty(), "no evidence");
+        let blocks = locate(&g, &labels, true);
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].anchor, Pos::new(1, 0));
+        let g = grid(&[
+            (1, 0, "部门名称"),
+            (1, 1, "某局"),
+            (2, 0, "部门职能职责概述"),
+            (2, 1, "负责…"),
+        ]);
+        assert_eq!(locate(&g, &find_labels(&g, &m), false).len(), 1);
+        // A project form's department is no form of its own.
+        let g = grid(&[(0, 0, "项目名称"), (0, 1, "某项目"), (1, 0, "部门名称")]);
+        let blocks = locate(&g, &find_labels(&g, &m), true);
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].anchor, Pos::new(0, 0));
     }
 
     #[test]
     fn a_sheet_without_labels_has_no_forms() {
         let g = grid(&[(0, 0, "封面"), (1, 0, "2020年部门预算")]);
         let m = Matcher::new(&Labels::default());
-        assert!(locate(&g, &find_labels(&g, &m)).is_empty());
+        assert!(locate(&g, &find_labels(&g, &m), false).is_empty());
     }
 }
 
@@ -680,6 +439,14 @@ impl Kinds {
 
     pub fn is_title(&self, p: Pos) -> bool {
         self.get(p) == Some(CellKind::Title)
+    }
+
+    /// The cells that are form titles, in row-major order.
+    pub fn titles(&self) -> impl Iterator<Item = Pos> + '_ {
+        self.0
+            .iter()
+            .filter(|(_, k)| *k == CellKind::Title)
+            .map(|(p, _)| *p)
     }
 
     pub fn is_unit_marker(&self, p: Pos) -> bool {

@@ -154,6 +154,21 @@ issue_codes! {
     /// The plan does not end at 100%.
     PlanNot100 = "plan_not_100", Warning,
         "The plan does not end at 100%.";
+    /// A score or weight cell is not a number.
+    ScoreNotNumber = "score_not_number", Warning,
+        "A score or weight cell of a self-evaluation (得分, 分值, 总分) holds something that is not a number (`/` and blanks are none). Kept as written in the `_raw` columns.";
+    /// An indicator's or money line's score is above its weight.
+    ScoreAboveWeight = "score_above_weight", Error,
+        "A self-evaluation gives an indicator (or its budget execution) a score above its weight (得分 > 分值).";
+    /// The scores do not add up to the total score.
+    ScoresDoNotAddUp = "scores_do_not_add_up", Error,
+        "A self-evaluation's total score (总分) is not the sum of its indicators' scores and its budget execution's score.";
+    /// The execution rate written differs from 执行数 ÷ 预算数.
+    ExecutionRateMismatch = "execution_rate_mismatch", Warning,
+        "The execution rate a self-evaluation writes (执行率) differs from 全年执行数 ÷ 全年预算数 beyond the rounding it is written with. `execution_rate` holds the recomputed rate, `execution_rate_raw` the form's.";
+    /// An actual value written as text where the target is a number.
+    ActualNotNumber = "actual_not_number", Warning,
+        "A self-evaluation gives an indicator with a numeric target (`≥50个`) an actual value that is no number (`达成预期指标`): whether the target was reached cannot be told, so `target_met` is empty.";
     /// The same project code submitted by two units.
     CodeInTwoUnits = "code_in_two_units", Warning,
         "The same project code is submitted by two units: a project code names one project. Both rows are kept; check which unit it belongs to.";

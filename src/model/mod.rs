@@ -7,10 +7,13 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::grid::Pos;
+pub use crate::vocab::kind::{FormKind, Stage};
 
+mod facts;
 pub mod issue;
 pub mod schema;
 mod summary;
+pub use facts::FormFact;
 pub use issue::{Issue, IssueCode, Severity};
 pub use summary::Summary;
 
@@ -64,6 +67,9 @@ impl Source {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub struct Key {
     pub year: Option<i32>,
+    /// Which form of the family the record comes from; `None` for a
+    /// finding about a whole file.
+    pub form_kind: Option<FormKind>,
     pub dept_code: Option<Arc<str>>,
     pub unit_code: Option<Arc<str>>,
     pub project_code: Option<Arc<str>>,
@@ -93,6 +99,8 @@ pub struct Project {
     pub budget_total_raw: String,
     pub budget_fiscal_raw: String,
     pub budget_other_raw: String,
+    /// A self-evaluation's results (`None` on a target form).
+    pub result: Option<Box<ProjectResult>>,
     /// The unit the amounts are expressed in (the pipeline's `amount_unit`).
     pub amount_unit: String,
     /// The unit the form stated (`单位：万元`), or empty when it stated none.
@@ -101,6 +109,23 @@ pub struct Project {
     /// How many indicator rows and numbered goals the form has.
     pub indicator_count: u32,
     pub goal_count: u32,
+}
+
+/// What a self-evaluation says of its money and score.
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
+pub struct ProjectResult {
+    /// 全年执行数 of the total line, in the pipeline's amount unit.
+    pub executed_total: Option<Decimal>,
+    pub executed_total_raw: String,
+    /// executed_total ÷ budget_total × 100, recomputed.
+    pub execution_rate: Option<Decimal>,
+    /// The rate the form writes.
+    pub execution_rate_raw: String,
+    /// 总分.
+    pub score_total: Option<Decimal>,
+    pub score_total_raw: String,
+    /// 评价等级 as written.
+    pub grade: Option<String>,
 }
 
 /// One row of a form's indicator table.
@@ -126,6 +151,24 @@ pub struct Indicator {
     /// The indicator's weight (分值), from its column or a score in its name.
     pub weight: Option<Decimal>,
     pub basis: Option<String>,
+    /// A self-evaluation's result for the indicator (`None` on a target
+    /// form).
+    pub result: Option<Box<IndicatorResult>>,
+}
+
+/// What a self-evaluation says an indicator reached.
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
+pub struct IndicatorResult {
+    /// 实际完成值 as written.
+    pub actual_raw: String,
+    pub actual_value: Option<Decimal>,
+    pub actual_unit: Option<String>,
+    /// 得分.
+    pub score: Option<Decimal>,
+    /// Whether the actual reaches the target: empty unless both are numbers.
+    pub target_met: Option<bool>,
+    /// 偏差原因分析及改进措施.
+    pub deviation_note: Option<String>,
 }
 
 /// One numbered goal.
@@ -133,6 +176,9 @@ pub struct Indicator {
 pub struct Goal {
     pub source: Source,
     pub key: Key,
+    /// `target` (a target form's goal), `expected` (a self-evaluation's
+    /// goal as set out) or `achieved` (what it says was achieved).
+    pub goal_kind: &'static str,
     pub seq: u32,
     pub goal: String,
 }
@@ -160,11 +206,35 @@ pub struct FundingLine {
     pub line: &'static str,
     /// The line's label as written (`1.中央资金`), shared with the sheet.
     pub line_raw: Arc<str>,
-    /// `budget` on a target form (the self-evaluation's stages come later).
-    pub stage: &'static str,
+    /// `budget` on a target form; `year_start`, `adjustment`, `full_year`
+    /// or `executed` on a self-evaluation.
+    pub stage: Stage,
     /// In the pipeline's amount unit.
     pub amount: Option<Decimal>,
     pub amount_raw: String,
+    /// A self-evaluation's weight (分值) and score (得分) of the line's
+    /// execution, on its executed amount.
+    pub weight: Option<Decimal>,
+    pub score: Option<Decimal>,
+}
+
+/// One row of a department form's task table (年度主要任务).
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
+pub struct Task {
+    pub source: Source,
+    pub key: Key,
+    pub seq: u32,
+    pub task: Option<String>,
+    pub content: Option<String>,
+    /// The duty it serves (部门职能) and the project paying for it.
+    pub duty: Option<String>,
+    pub project_name: Option<String>,
+    pub amount_total: Option<Decimal>,
+    pub amount_fiscal: Option<Decimal>,
+    pub amount_other: Option<Decimal>,
+    pub amount_total_raw: String,
+    pub amount_fiscal_raw: String,
+    pub amount_other_raw: String,
 }
 
 /// Everything extracted from a batch of files, in a deterministic order.
@@ -175,11 +245,13 @@ pub struct Records {
     pub goals: Vec<Goal>,
     pub plan: Vec<PlanPoint>,
     pub funding: Vec<FundingLine>,
+    pub tasks: Vec<Task>,
     pub issues: Vec<Issue>,
 }
 
 impl Records {
     pub fn append(&mut self, mut other: Records) {
+        self.tasks.append(&mut other.tasks);
         self.projects.append(&mut other.projects);
         self.indicators.append(&mut other.indicators);
         self.goals.append(&mut other.goals);

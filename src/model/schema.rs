@@ -23,6 +23,8 @@ pub enum Kind {
     /// A percentage or target: exact decimal at [`RATIO_SCALE`], at least
     /// `min_scale` decimals in CSV.
     Ratio { min_scale: u32 },
+    /// True or false (Boolean in Parquet, `true`/`false` in CSV).
+    Bool,
 }
 
 /// One column of an output table.
@@ -57,13 +59,19 @@ const fn col(name: &'static str, kind: Kind, caption: &'static str, doc: &'stati
     }
 }
 
-use Kind::{Int, Money, Ratio, Text, Vocab};
+use Kind::{Bool, Int, Money, Ratio, Text, Vocab};
 
 const YEAR: Column = col(
     "year",
     Int,
     "年度",
     "budget year: the pipeline's, else the form's title",
+);
+const FORM_KIND: Column = col(
+    "form_kind",
+    Vocab,
+    "表类型",
+    "`project_target`, `project_self_eval`, `dept_target` or `dept_self_eval`",
 );
 const DEPT_CODE: Column = col(
     "dept_code",
@@ -99,9 +107,10 @@ pub const PROJECTS: Table = Table {
     row: "form found",
     columns: &[
         YEAR,
+        FORM_KIND,
         DEPT_CODE,
         UNIT_CODE,
-        col("unit_name", Text, "单位名称", "budget unit name"),
+        UNIT_NAME,
         col("unit_raw", Text, "单位（原文）", "the unit as written"),
         PROJECT_CODE,
         col(
@@ -140,7 +149,7 @@ pub const PROJECTS: Table = Table {
             "功能分类（原文）",
             "the classification as written; empty when mapped from the category",
         ),
-        col("project_name", Text, "项目名称", "project name"),
+        PROJECT_NAME,
         col("title", Text, "表题", "the form's title"),
         col(
             "budget_total",
@@ -178,6 +187,38 @@ pub const PROJECTS: Table = Table {
             "其他资金（原文）",
             "other funds as written",
         ),
+        EXECUTED_TOTAL,
+        col(
+            "executed_total_raw",
+            Text,
+            "全年执行数（原文）",
+            "the total spent as written",
+        ),
+        EXECUTION_RATE,
+        col(
+            "execution_rate_raw",
+            Text,
+            "执行率（原文）",
+            "the execution rate the form writes",
+        ),
+        col(
+            "score_total",
+            Ratio { min_scale: 0 },
+            "总分",
+            "a self-evaluation's total score (总分)",
+        ),
+        col(
+            "score_total_raw",
+            Text,
+            "总分（原文）",
+            "the total score as written",
+        ),
+        col(
+            "grade",
+            Text,
+            "评价等级",
+            "the grade the self-evaluation gives",
+        ),
         col(
             "amount_unit",
             Vocab,
@@ -210,6 +251,7 @@ pub const INDICATORS: Table = Table {
     row: "indicator row",
     columns: &[
         YEAR,
+        FORM_KIND,
         DEPT_CODE,
         UNIT_CODE,
         PROJECT_CODE,
@@ -257,6 +299,37 @@ pub const INDICATORS: Table = Table {
             "the indicator's weight (分值, 权重)",
         ),
         col("basis", Text, "指标值确定依据", "basis of the target"),
+        col(
+            "actual_raw",
+            Text,
+            "实际完成值（原文）",
+            "a self-evaluation's result as written",
+        ),
+        col(
+            "actual_value",
+            Ratio { min_scale: 0 },
+            "实际完成值",
+            "the result's number",
+        ),
+        col("actual_unit", Text, "实际值单位", "the result's unit"),
+        col(
+            "score",
+            Ratio { min_scale: 0 },
+            "得分",
+            "the score given (得分)",
+        ),
+        col(
+            "target_met",
+            Bool,
+            "是否达成",
+            "whether the result reaches the target (by its operator and direction); empty unless both are numbers",
+        ),
+        col(
+            "deviation_note",
+            Text,
+            "偏差原因分析",
+            "why it fell short and what will be done (偏差原因分析及改进措施)",
+        ),
         SOURCE_FILE,
         SOURCE_SHEET,
         SOURCE_CELL,
@@ -269,9 +342,16 @@ pub const GOALS: Table = Table {
     row: "numbered goal",
     columns: &[
         YEAR,
+        FORM_KIND,
         DEPT_CODE,
         UNIT_CODE,
         PROJECT_CODE,
+        col(
+            "goal_kind",
+            Vocab,
+            "目标类型",
+            "`target` (a target form's), `expected` (a self-evaluation's as set out), `achieved` (as achieved)",
+        ),
         SEQ,
         col("goal", Text, "绩效目标", "the goal, its number removed"),
         SOURCE_FILE,
@@ -286,6 +366,7 @@ pub const SPENDING_PLAN: Table = Table {
     row: "plan checkpoint",
     columns: &[
         YEAR,
+        FORM_KIND,
         DEPT_CODE,
         UNIT_CODE,
         PROJECT_CODE,
@@ -331,6 +412,7 @@ pub const FUNDING: Table = Table {
     row: "money line of a form",
     columns: &[
         YEAR,
+        FORM_KIND,
         DEPT_CODE,
         UNIT_CODE,
         PROJECT_CODE,
@@ -338,12 +420,90 @@ pub const FUNDING: Table = Table {
             "line",
             Vocab,
             "资金项目",
-            "`total`, `fiscal`, `fiscal_central`, `fiscal_provincial`, `fiscal_city`, `fiscal_county`, `carryover`, `other`",
+            "`total`, `fiscal`, `fiscal_central`, `fiscal_provincial`, `fiscal_city`, `fiscal_county`, `carryover`, `special_account`, `unit_own`, `other`; a department's `basic_expenditure`, `project_expenditure`",
         ),
         col("line_raw", Text, "资金项目（原文）", "the line's label as written"),
-        col("stage", Vocab, "阶段", "`budget` (the amount set at budget time)"),
+        col(
+            "stage",
+            Vocab,
+            "阶段",
+            "`budget` (set at budget time); a self-evaluation's `year_start`, `adjustment`, `full_year`, `executed`",
+        ),
         col("amount", Money, "金额", "the line's amount in `amount_unit`"),
         col("amount_raw", Text, "金额（原文）", "the amount as written"),
+        col(
+            "weight",
+            Ratio { min_scale: 0 },
+            "分值",
+            "the weight (分值) of the line's execution, on its executed amount",
+        ),
+        col(
+            "score",
+            Ratio { min_scale: 0 },
+            "得分",
+            "the score given (得分)",
+        ),
+        SOURCE_FILE,
+        SOURCE_SHEET,
+        SOURCE_CELL,
+    ],
+};
+
+/// `tasks`: one row per task of a department form's task table.
+pub const TASKS: Table = Table {
+    name: "tasks",
+    row: "年度主要任务 row of a department form",
+    columns: &[
+        YEAR,
+        FORM_KIND,
+        DEPT_CODE,
+        UNIT_CODE,
+        SEQ,
+        col(
+            "task",
+            Text,
+            "任务名称",
+            "the task (任务名称, 年度目标任务)",
+        ),
+        col("content", Text, "主要内容", "what the task involves"),
+        col("duty", Text, "部门职能", "the duty it serves"),
+        col(
+            "project_name",
+            Text,
+            "项目名称",
+            "the project paying for it (支出项目名称)",
+        ),
+        col(
+            "amount_total",
+            Money,
+            "预算金额",
+            "the task's budget in `amount_unit`",
+        ),
+        col("amount_fiscal", Money, "其中：财政拨款", "of it, 财政拨款"),
+        col(
+            "amount_other",
+            Money,
+            "其中：其他资金",
+            "of it, other money",
+        ),
+        col(
+            "amount_total_raw",
+            Text,
+            "预算金额（原文）",
+            "the budget as written",
+        ),
+        col(
+            "amount_fiscal_raw",
+            Text,
+            "其中：财政拨款（原文）",
+            "财政拨款 as written",
+        ),
+        col(
+            "amount_other_raw",
+            Text,
+            "其中：其他资金（原文）",
+            "other money as written",
+        ),
         SOURCE_FILE,
         SOURCE_SHEET,
         SOURCE_CELL,
@@ -363,6 +523,7 @@ pub const ISSUES: Table = Table {
             "issue code (docs/issue-codes.md)",
         ),
         col("message", Text, "说明", "what is wrong and what to do"),
+        FORM_KIND,
         UNIT_CODE,
         PROJECT_CODE,
         SOURCE_FILE,
@@ -388,24 +549,149 @@ pub const RUN_SUMMARY: Table = Table {
     ],
 };
 
+const UNIT_NAME: Column = col("unit_name", Text, "单位名称", "budget unit name");
+const PROJECT_NAME: Column = col("project_name", Text, "项目名称", "project name");
+const EXECUTED_TOTAL: Column = col(
+    "executed_total",
+    Money,
+    "全年执行数",
+    "a self-evaluation's total spent (全年执行数) in `amount_unit`",
+);
+const EXECUTION_RATE: Column = col(
+    "execution_rate",
+    Ratio { min_scale: 2 },
+    "执行率（%）",
+    "executed_total ÷ budget_total × 100, recomputed",
+);
+const INDICATORS_EVALUATED: Column = col(
+    "indicators_evaluated",
+    Int,
+    "已评价指标数",
+    "indicators of the self-evaluation whose target and result are both numbers",
+);
+const INDICATORS_MET: Column = col(
+    "indicators_met",
+    Int,
+    "达成指标数",
+    "of them, those whose result reaches the target",
+);
+const BUDGET_FULL_YEAR: Column = col(
+    "budget_full_year",
+    Money,
+    "全年预算数",
+    "the self-evaluation's budget for the year (全年预算数, else 年初预算数)",
+);
+
+/// `target_vs_actual`: each project's target form set against its
+/// self-evaluation of the same year (a built-in summary).
+pub const TARGET_VS_ACTUAL: Table = Table {
+    name: "target_vs_actual",
+    row: "project: its target form and its self-evaluation",
+    columns: &[
+        YEAR,
+        DEPT_CODE,
+        UNIT_CODE,
+        UNIT_NAME,
+        PROJECT_CODE,
+        PROJECT_NAME,
+        col(
+            "matched_by",
+            Vocab,
+            "匹配方式",
+            "`code` (unit and project code), `name` (unit and project name only), `no_self_eval`, `no_target`",
+        ),
+        col(
+            "budget_set",
+            Money,
+            "目标表预算数",
+            "the target form's budget_total",
+        ),
+        BUDGET_FULL_YEAR,
+        EXECUTED_TOTAL,
+        EXECUTION_RATE,
+        col(
+            "indicators_set",
+            Int,
+            "设定指标数",
+            "the target form's indicators",
+        ),
+        INDICATORS_EVALUATED,
+        INDICATORS_MET,
+        col(
+            "score_total",
+            Ratio { min_scale: 0 },
+            "总分",
+            "a self-evaluation's total score (总分)",
+        ),
+        col("grade", Text, "评价等级", "the grade the self-evaluation gives"),
+        col("target_file", Text, "目标表文件", "the target form's file"),
+        col("target_sheet", Text, "目标表工作表", "its sheet"),
+        col("target_cell", Text, "目标表单元格", "its cell"),
+        col("self_eval_file", Text, "自评表文件", "the self-evaluation's file"),
+        col("self_eval_sheet", Text, "自评表工作表", "its sheet"),
+        col("self_eval_cell", Text, "自评表单元格", "its cell"),
+    ],
+};
+
+/// `self_eval_by_unit`: the self-evaluations of each unit (a built-in
+/// summary).
+pub const SELF_EVAL_BY_UNIT: Table = Table {
+    name: "self_eval_by_unit",
+    row: "unit with project self-evaluations",
+    columns: &[
+        YEAR,
+        DEPT_CODE,
+        UNIT_CODE,
+        UNIT_NAME,
+        col(
+            "projects_evaluated",
+            Int,
+            "自评项目数",
+            "project self-evaluations of the unit",
+        ),
+        col(
+            "score_mean",
+            Ratio { min_scale: 2 },
+            "平均得分",
+            "the mean of their total scores (forms giving one)",
+        ),
+        INDICATORS_EVALUATED,
+        INDICATORS_MET,
+        col(
+            "met_share",
+            Ratio { min_scale: 2 },
+            "指标达成率（%）",
+            "indicators_met ÷ indicators_evaluated × 100",
+        ),
+        BUDGET_FULL_YEAR,
+        EXECUTED_TOTAL,
+        EXECUTION_RATE,
+    ],
+};
+
+/// The summaries every run writes, whatever the pipeline declares.
+pub const BUILT_IN_SUMMARIES: [&Table; 2] = [&TARGET_VS_ACTUAL, &SELF_EVAL_BY_UNIT];
+
 /// The record tables, in their fixed order.
-pub const RECORD_TABLES: [&Table; 6] = [
+pub const RECORD_TABLES: [&Table; 7] = [
     &PROJECTS,
     &INDICATORS,
     &GOALS,
     &SPENDING_PLAN,
     &FUNDING,
+    &TASKS,
     &ISSUES,
 ];
 
 /// The record tables that `parquet_partition_by` applies to; summaries and
 /// issues are always single files.
-pub const PARTITIONED_TABLES: [&str; 5] = [
+pub const PARTITIONED_TABLES: [&str; 6] = [
     "projects",
     "indicators",
     "goals",
     "spending_plan",
     "funding",
+    "tasks",
 ];
 
 /// Captions of the measures the sample pipeline's summaries name.
@@ -443,6 +729,7 @@ pub fn caption(column: &str) -> String {
     let declared = RECORD_TABLES
         .into_iter()
         .chain([&RUN_SUMMARY])
+        .chain(BUILT_IN_SUMMARIES)
         .flat_map(|t| t.columns)
         .find(|c| c.name == column)
         .map(|c| c.caption)
@@ -468,6 +755,7 @@ mod tests {
         let all: Vec<&Column> = RECORD_TABLES
             .into_iter()
             .chain([&RUN_SUMMARY])
+            .chain(BUILT_IN_SUMMARIES)
             .flat_map(|t| t.columns)
             .collect();
         for a in &all {

@@ -5,6 +5,16 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
+use super::FormKind;
+
+impl Summary {
+    /// Forms of `kind` found.
+    pub fn forms_of(&self, kind: FormKind) -> usize {
+        let i = FormKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        self.forms_by_kind[i]
+    }
+}
+
 /// What a run did, for the summary a person reads.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
@@ -22,5 +32,12 @@ pub struct Summary {
     pub warnings: usize,
     /// Record-table rows left out of `tables.xlsx` (past Excel's last row).
     pub xlsx_rows_omitted: u64,
+    /// Forms found, by kind (in [`FormKind::ALL`]'s order).
+    pub forms_by_kind: [usize; 4],
+    /// A self-evaluation's total spent per unit (control totals).
+    pub executed_by_unit: Vec<(String, Decimal)>,
+    /// Each form's figures, for the summaries that set a project's target
+    /// form against its self-evaluation.
+    pub facts: Vec<super::FormFact>,
     pub written: Vec<PathBuf>,
 }

@@ -22,6 +22,7 @@ use crate::vocab::year::{spreadsheet_date, year_of};
 /// Turns one parsed form into records, with an issue for every value that
 /// could not be read. The raw texts move into the records.
 pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
+    code_from_name(&mut raw);
     let ids = Identity::of(&raw, settings);
     let mut sink = Sink {
         key: ids.key.clone(),
@@ -31,7 +32,7 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
     };
     ids.check_code(&raw, settings, &mut sink);
     let amounts = budget(&raw, settings, &mut sink);
-    let [budget_total, _, budget_other] = amounts;
+    let [budget_total, _, budget_other, executed] = amounts;
     let (funding, budget_fiscal) = funding_rows(&mut raw, amounts, settings, &mut sink);
     let category = category(&ids, &raw, settings, &mut sink);
     let class = classification(&raw, category, settings, &mut sink);
@@ -57,20 +58,23 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         budget_total_raw: take_text(&mut raw.budget_total),
         budget_fiscal_raw: take_text(&mut raw.budget_fiscal),
         budget_other_raw: take_text(&mut raw.budget_other),
+        result: super::result::project_result(&mut raw, budget_total, executed, &mut sink),
         amount_unit: settings.amount_unit.name().to_string(),
         amount_unit_raw: take_text(&mut raw.amount_unit),
         purpose: non_empty_owned(take_text(&mut raw.purpose)),
         indicator_count: 0,
         goal_count: 0,
     };
-    let goals = goal_rows(raw.goals.as_ref(), &sink);
+    let goals = goal_rows(&raw, &sink);
     let plan = plan_rows(
         std::mem::take(&mut raw.plan),
         budget_total,
         settings,
         &mut sink,
     );
-    let indicators = indicator_rows(std::mem::take(&mut raw.indicators), settings, &mut sink);
+    let rows = std::mem::take(&mut raw.indicators);
+    let indicators = indicator_rows(rows, raw.kind, settings, &mut sink);
+    let tasks = super::result::task_rows(std::mem::take(&mut raw.tasks), &raw, settings, &mut sink);
     project.indicator_count = indicators.len() as u32;
     project.goal_count = goals.len() as u32;
     Records {
@@ -79,14 +83,36 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
         goals,
         plan,
         funding,
+        tasks,
         issues: sink.issues,
     }
 }
 
+/// A project code written in front of the name (`51000021R000000019951-
+/// 工资性支出`) of a form with no code of its own: the code, and the name
+/// after it.
+fn code_from_name(raw: &mut RawForm) {
+    if raw.code.as_ref().is_some_and(|c| !c.is_blank()) {
+        return;
+    }
+    let Some(name) = raw.name.as_mut() else {
+        return;
+    };
+    let Some((code, rest)) = super::family::split_code_name(&name.text) else {
+        return;
+    };
+    let code = RawField {
+        text: code.to_string(),
+        pos: name.pos,
+    };
+    name.text = rest.to_string();
+    raw.code = Some(code);
+}
+
 /// Where a form's findings go: each gets the form's key and a cell of the
 /// form's sheet.
-struct Sink {
-    key: Key,
+pub(super) struct Sink {
+    pub(super) key: Key,
     file: Arc<str>,
     sheet: Arc<str>,
     issues: Vec<Issue>,
@@ -94,12 +120,12 @@ struct Sink {
 
 impl Sink {
     /// A cell of the form's sheet (the file and sheet names shared).
-    fn source(&self, cell: Option<Pos>) -> Source {
+    pub(super) fn source(&self, cell: Option<Pos>) -> Source {
         Source::shared(&self.file, &self.sheet, cell)
     }
 
     /// A finding at `cell`, with the code's default severity.
-    fn push(&mut self, code: IssueCode, message: String, cell: Option<Pos>) {
+    pub(super) fn push(&mut self, code: IssueCode, message: String, cell: Option<Pos>) {
         self.issues.push(Issue {
             severity: code.severity(),
             code,
@@ -146,6 +172,7 @@ impl Identity {
         Identity {
             key: Key {
                 year,
+                form_kind: Some(raw.kind),
                 dept_code: dept_code.as_deref().map(Arc::from),
                 unit_code: unit.code.as_deref().map(Arc::from),
                 project_code: project_code.as_deref().map(Arc::from),
@@ -181,13 +208,18 @@ impl Identity {
     }
 }
 
-/// 预算数, 财政资金, 其他资金 in the pipeline's unit, converted from the unit
+/// 预算数, 财政资金, 其他资金 (and a self-evaluation's 全年执行数) in the pipeline's unit, converted from the unit
 /// the form states (else the pipeline's default source unit, reported).
-fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decimal>; 3] {
+fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decimal>; 4] {
     let (from, stated) = form_unit(raw, settings);
-    let fields = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other];
-    // An amount may carry its own unit (`250万`, `20万元`).
-    let split = fields.map(|f| amount_and_unit(text(f)));
+    let fields = [
+        &raw.budget_total,
+        &raw.budget_fiscal,
+        &raw.budget_other,
+        &raw.executed_total,
+    ];
+    // An amount may carry its own unit (`250万`, `20万元`); `/` is none.
+    let split = fields.map(|f| amount_and_unit(as_stated(text(f))));
     let written = split.map(|(number, _)| parse_decimal(number));
     let mut amount = |i: usize, label: &str| {
         let unit = split[i].1.unwrap_or(from);
@@ -199,8 +231,9 @@ fn budget(raw: &RawForm, settings: &Settings, sink: &mut Sink) -> [Option<Decima
         amount(0, "预算数"),
         amount(1, "财政资金"),
         amount(2, "其他资金"),
+        amount(3, "全年执行数"),
     ];
-    let assumed = (0..3).any(|i| split[i].1.is_none() && matches!(written[i], Ok(Some(_))));
+    let assumed = (0..4).any(|i| split[i].1.is_none() && matches!(written[i], Ok(Some(_))));
     if !stated && assumed {
         sink.push(
             IssueCode::AmountUnitAssumed,
@@ -277,7 +310,7 @@ fn plausible(
 
 /// The unit a form's amounts are read in: the one it states, else the
 /// pipeline's default source unit.
-fn form_unit(raw: &RawForm, settings: &Settings) -> (MoneyUnit, bool) {
+pub(super) fn form_unit(raw: &RawForm, settings: &Settings) -> (MoneyUnit, bool) {
     let stated = raw
         .amount_unit
         .as_ref()
@@ -293,52 +326,47 @@ fn form_unit(raw: &RawForm, settings: &Settings) -> (MoneyUnit, bool) {
 /// add up to the total written).
 fn funding_rows(
     raw: &mut RawForm,
-    amounts: [Option<Decimal>; 3],
+    amounts: [Option<Decimal>; 4],
     settings: &Settings,
     sink: &mut Sink,
 ) -> (Vec<FundingLine>, Option<Decimal>) {
     let (from, _) = form_unit(raw, settings);
     // The cells budget() read (and reported on) already, and their amounts.
-    let read = [&raw.budget_total, &raw.budget_fiscal, &raw.budget_other].map(|f| cell(f.as_ref()));
+    let read = [
+        &raw.budget_total,
+        &raw.budget_fiscal,
+        &raw.budget_other,
+        &raw.executed_total,
+    ]
+    .map(|f| cell(f.as_ref()));
     let mut rows = Vec::with_capacity(raw.funding.len());
     for m in std::mem::take(&mut raw.funding) {
-        if !settings.funding
-            && !m
-                .field
-                .money_line()
-                .is_some_and(|l| l.starts_with("fiscal_"))
-        {
-            continue;
-        }
         let amount = match read.iter().position(|p| p.is_some() && *p == m.value.pos) {
             Some(i) => amounts[i],
-            None => {
-                let (number, unit) = amount_and_unit(&m.value.text);
-                let unit = unit.unwrap_or(from);
-                let parsed =
-                    parse_decimal(number).map(|v| v.map(|v| unit.convert(v, settings.amount_unit)));
-                money_value(parsed, Some(&m.value), &m.label, settings, sink)
-            }
+            None => cell_amount(&m.value, &m.label, from, settings, sink),
         };
+        let weight = super::result::score(m.weight.as_ref(), "分值", sink);
+        let score = super::result::score(m.score.as_ref(), "得分", sink);
         rows.push(FundingLine {
             source: sink.source(m.value.pos),
             key: sink.key.clone(),
             line: m.field.money_line().unwrap_or("other"),
             line_raw: m.label,
-            stage: "budget",
+            stage: m.stage,
             amount,
             amount_raw: m.value.text,
+            weight,
+            score,
         });
     }
     let fiscal_written = amounts[1];
+    // 财政拨款's lines by level at the stage its total is read at.
+    let stage = primary_stage(&rows);
     let levels: Vec<Decimal> = rows
         .iter()
-        .filter(|r| r.line.starts_with("fiscal_"))
+        .filter(|r| r.line.starts_with("fiscal_") && r.stage == stage)
         .filter_map(|r| r.amount)
         .collect();
-    if !settings.funding {
-        rows.clear();
-    }
     if levels.is_empty() {
         return (rows, fiscal_written);
     }
@@ -359,6 +387,31 @@ fn funding_rows(
             (rows, Some(total))
         }
     }
+}
+
+/// The stage a form's budget is read at: `budget` on a target form; on a
+/// self-evaluation, the full year's, else the year's start.
+pub fn primary_stage(rows: &[FundingLine]) -> crate::model::Stage {
+    use crate::model::Stage;
+    [Stage::Budget, Stage::FullYear, Stage::YearStart]
+        .into_iter()
+        .find(|s| rows.iter().any(|r| r.stage == *s))
+        .unwrap_or(Stage::Budget)
+}
+
+/// One cell's amount, in the unit it carries (`250万`) or `from`, in the
+/// pipeline's unit (see [`money_value`]).
+pub(super) fn cell_amount(
+    field: &RawField,
+    label: &str,
+    from: MoneyUnit,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Option<Decimal> {
+    let (number, unit) = amount_and_unit(as_stated(&field.text));
+    let unit = unit.unwrap_or(from);
+    let parsed = parse_decimal(number).map(|v| v.map(|v| unit.convert(v, settings.amount_unit)));
+    money_value(parsed, Some(field), label, settings, sink)
 }
 
 /// An amount fitted to one 分 of the pipeline's unit; the finding when it
@@ -481,8 +534,19 @@ fn classification(
     }
 }
 
-/// The numbered goals of the 绩效目标 cell, one row each.
-fn goal_rows(field: Option<&RawField>, sink: &Sink) -> Vec<Goal> {
+/// The numbered goals, one row each: a target form's (`target`); a
+/// self-evaluation's as set out (`expected`) and as achieved (`achieved`).
+fn goal_rows(raw: &RawForm, sink: &Sink) -> Vec<Goal> {
+    let (goals, expected) = (raw.goals.as_ref(), raw.goals_expected.as_ref());
+    if !raw.kind.is_self_eval() {
+        return goals_of(goals.or(expected), "target", sink);
+    }
+    let mut out = goals_of(expected.or(goals), "expected", sink);
+    out.extend(goals_of(raw.goals_achieved.as_ref(), "achieved", sink));
+    out
+}
+
+fn goals_of(field: Option<&RawField>, goal_kind: &'static str, sink: &Sink) -> Vec<Goal> {
     let Some(g) = field else {
         return Vec::new();
     };
@@ -492,6 +556,7 @@ fn goal_rows(field: Option<&RawField>, sink: &Sink) -> Vec<Goal> {
         .map(|(i, goal)| Goal {
             source: sink.source(g.pos),
             key: sink.key.clone(),
+            goal_kind,
             seq: i as u32 + 1,
             goal,
         })
@@ -571,10 +636,24 @@ fn plan_pct(cp: &RawCheckpoint, sink: &mut Sink) -> Option<Decimal> {
 }
 
 /// The indicator rows: levels made canonical, targets parsed.
-fn indicator_rows(rows: Vec<RawIndicator>, settings: &Settings, sink: &mut Sink) -> Vec<Indicator> {
+fn indicator_rows(
+    rows: Vec<RawIndicator>,
+    kind: crate::model::FormKind,
+    settings: &Settings,
+    sink: &mut Sink,
+) -> Vec<Indicator> {
     rows.into_iter()
         .enumerate()
-        .map(|(i, r)| indicator(i as u32 + 1, r, settings, sink))
+        .map(|(i, mut r)| {
+            let result = kind
+                .is_self_eval()
+                .then(|| super::result::take_result(&mut r));
+            let mut ind = indicator(i as u32 + 1, r, settings, sink);
+            if let Some(raw) = result {
+                ind.result = Some(super::result::indicator_result(raw, &ind, sink));
+            }
+            ind
+        })
         .collect()
 }
 
@@ -619,6 +698,7 @@ fn indicator(seq: u32, r: RawIndicator, settings: &Settings, sink: &mut Sink) ->
         target_direction: direction,
         weight,
         basis: non_empty_owned(r.basis.text),
+        result: None,
     }
 }
 
@@ -708,8 +788,17 @@ fn weight_of(r: &RawIndicator) -> Option<Decimal> {
     parse_decimal(score).ok().flatten()
 }
 
-fn cell(field: Option<&RawField>) -> Option<Pos> {
+pub(super) fn cell(field: Option<&RawField>) -> Option<Pos> {
     field.and_then(|f| f.pos)
+}
+
+/// An amount cell's text, or nothing when it says "not applicable" (`/`).
+fn as_stated(text: &str) -> &str {
+    if super::family::not_applicable(text) {
+        ""
+    } else {
+        text
+    }
 }
 
 fn text(field: &Option<RawField>) -> &str {
@@ -717,7 +806,7 @@ fn text(field: &Option<RawField>) -> &str {
 }
 
 /// The text of an optional field, moved out of it.
-fn take_text(field: &mut Option<RawField>) -> String {
+pub(super) fn take_text(field: &mut Option<RawField>) -> String {
     field
         .as_mut()
         .map(|f| std::mem::take(&mut f.text))
@@ -725,7 +814,7 @@ fn take_text(field: &mut Option<RawField>) -> String {
 }
 
 /// [`non_empty`] of a text that is usually clean already: kept, not copied.
-fn non_empty_owned(s: String) -> Option<String> {
+pub(super) fn non_empty_owned(s: String) -> Option<String> {
     if s.contains('\r') || s.trim().len() != s.len() {
         return non_empty(&s);
     }
@@ -953,7 +1042,10 @@ mod tests {
         crate::parse::RawMoneyLine {
             field,
             label: label.into(),
+            stage: crate::model::Stage::Budget,
             value: f(value, row, 1).unwrap(),
+            weight: None,
+            score: None,
         }
     }
 
@@ -983,11 +1075,10 @@ mod tests {
         assert_eq!(r.funding[1].amount, Some(d("50")));
         assert_eq!(r.funding[1].source.a1(), "B11");
         assert!(codes(&r).is_empty(), "{:?}", r.issues);
-        // A 财政拨款 total the lines do not reach.
         // Without the table, 财政拨款 is still their sum.
         let r = normalise_form(raw.clone(), &Settings::default());
-        assert!(r.funding.is_empty());
         assert_eq!(r.projects[0].budget_fiscal, Some(d("80")));
+        // A 财政拨款 total the lines do not reach.
         raw.budget_fiscal = f("90", 4, 1);
         let r = normalise_form(raw, &settings);
         assert_eq!(codes(&r), ["funding_sum_mismatch"]);

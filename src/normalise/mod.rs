@@ -8,11 +8,13 @@
 
 pub mod amount;
 pub mod code;
+pub mod family;
 mod form;
 pub mod func_class;
 pub mod goals;
 pub mod level;
 pub mod plan;
+mod result;
 pub mod target;
 pub mod unit;
 
@@ -20,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::vocab::money::MoneyUnit;
 
-pub use form::normalise_form;
+pub use form::{normalise_form, primary_stage};
 
 /// What normalisation needs from the pipeline file.
 #[derive(Debug, Clone)]

@@ -5,8 +5,13 @@
 //!
 //! Imports only `locate`, `vocab` and `grid`.
 
+mod family;
+
+pub use family::{is_instruction, RawTask};
+
 use crate::grid::{Grid, Pos};
 use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher};
+use crate::vocab::kind::{FormKind, Stage};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::unit::looks_like_unit;
 use crate::vocab::year::year_of;
@@ -60,6 +65,10 @@ pub struct RawIndicator {
     pub unit: RawField,
     pub direction: RawField,
     pub weight: RawField,
+    /// A self-evaluation's result, score and note on falling short.
+    pub actual: RawField,
+    pub score: RawField,
+    pub deviation: RawField,
 }
 
 /// Everything read from one form block, before normalisation.
@@ -90,17 +99,35 @@ pub struct RawForm {
     /// Rows passed over, and why, for `inspect`.
     pub skipped: Vec<Skipped>,
     /// Every money line of the form (total, 财政拨款 and its lines, carried
-    /// over, other), in the order written.
+    /// over, other), in the order written; a self-evaluation's, by stage.
     pub funding: Vec<RawMoneyLine>,
+    /// Which form of the family this is.
+    pub kind: FormKind,
+    /// A self-evaluation's goals as set out (预期目标) and as achieved
+    /// (实际完成情况).
+    pub goals_expected: Option<RawField>,
+    pub goals_achieved: Option<RawField>,
+    /// A self-evaluation's total executed (全年执行数 of the total line),
+    /// its execution rate as written, total score (总分) and grade.
+    pub executed_total: Option<RawField>,
+    pub execution_rate: Option<RawField>,
+    pub score_total: Option<RawField>,
+    pub grade: Option<RawField>,
+    /// A department form's task table (年度主要任务).
+    pub tasks: Vec<RawTask>,
 }
 
-/// One money line as written: its field, label and value.
+/// One money line as written: its field, label, stage and value; on a
+/// self-evaluation's executed amount, the line's weight and score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawMoneyLine {
     pub field: Field,
     /// The label as written (the sheet's own text, shared).
     pub label: std::sync::Arc<str>,
+    pub stage: Stage,
     pub value: RawField,
+    pub weight: Option<RawField>,
+    pub score: Option<RawField>,
 }
 
 /// A row of a form that was passed over, and why.
@@ -137,7 +164,7 @@ pub fn parse_file(grids: &[Grid], matcher: &Matcher) -> Vec<RawForm> {
 fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<RawForm> {
     let kinds = Kinds::new(grid, matcher);
     let labels = kinds.labels();
-    let blocks = locate(grid, &labels);
+    let blocks = locate(grid, &labels, says_dept(grid, &kinds, matcher));
     let Some((first_row, _)) = grid.row_span() else {
         // A sheet without cells still states nothing; a cover sheet with
         // only a title or unit is read through its preamble below.
@@ -185,11 +212,28 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
                 pos: None,
             })
         });
+        let dept_anchor = kinds.field(block.anchor) == Some(Field::DeptName);
+        form.kind = family::kind_of(form.title.as_ref(), &form.labels, dept_anchor);
         let end = form_end(&form).max(block.anchor.row);
         consumed_to.push((block.first_col, block.last_col, end));
         forms.push(form);
     }
     forms
+}
+
+/// True when a title of the sheet (a cell, or a Word table's caption) names
+/// a department's form (部门整体支出绩效目标表).
+fn says_dept(grid: &Grid, kinds: &Kinds, matcher: &Matcher) -> bool {
+    let dept = |t: &str| {
+        FormKind::title_says(&crate::vocab::text::fold_label(t))
+            .0
+            .is_some()
+    };
+    kinds.titles().any(|p| dept(&grid.text(p)))
+        || grid
+            .captions()
+            .iter()
+            .any(|c| matcher.is_title(c) && dept(c))
 }
 
 /// Reads title, year, unit and amount unit from the rows above a form and
@@ -311,20 +355,7 @@ fn parse_block(
         .copied()
         .collect();
     let first = |f: Field| labels.iter().find(|l| l.field == f).map(|l| l.pos);
-    // The first label of the field with a value beside it, else the first
-    // (a column header such as 年初安排金额 above the money rows has none).
-    let value = |f: Field| {
-        let mut blank = None;
-        for l in labels.iter().filter(|l| l.field == f) {
-            let v = adjacent(grid, kinds, l.pos);
-            if !v.is_blank() {
-                return Some(v);
-            }
-            blank.get_or_insert(v);
-        }
-        blank
-    };
-
+    let value = |f: Field| value_of(grid, kinds, &labels, f);
     let mut form = RawForm {
         file: grid.file.clone(),
         sheet: grid.sheet.clone(),
@@ -332,43 +363,143 @@ fn parse_block(
         year: ctx.year.clone(),
         code: value(Field::ProjectCode),
         name: value(Field::ProjectName),
-        funding: money_lines(grid, kinds, &labels),
-        goals: goals(grid, kinds, &labels),
         func_class: value(Field::FuncClass),
-        dept: value(Field::Dept).map(|f| with_name(grid, kinds, f)),
+        dept: value(Field::Dept)
+            .filter(|f| !f.is_blank())
+            .or_else(|| value(Field::DeptName))
+            .map(|f| with_name(grid, kinds, f)),
         ..RawForm::default()
     };
     form.unit = value(Field::Unit)
         .map(|f| with_name(grid, kinds, f))
         .filter(|f| !f.is_blank())
+        .or_else(|| dept_unit(grid, kinds, block, &labels))
         .or_else(|| ctx.unit.clone());
     form.amount_unit = amount_unit(grid, &labels).or_else(|| ctx.amount_unit.clone());
-    form.purpose = value(Field::Purpose).or_else(|| {
-        purpose_in_group(
-            grid,
-            kinds,
-            first(Field::BudgetGroup),
-            first(Field::BudgetTotal),
-        )
-    });
+    form.purpose = value(Field::Purpose)
+        .or_else(|| {
+            purpose_in_group(
+                grid,
+                kinds,
+                first(Field::BudgetGroup),
+                first(Field::BudgetTotal),
+            )
+        })
+        .or_else(|| value(Field::Duties));
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, kinds, p, block.last_col);
     }
     if let Some(header) = first(Field::Level1) {
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
-    // The money fields are their first lines (read once, kept in both).
-    let line = |f: Field| {
-        form.funding
-            .iter()
-            .find(|m| m.field == f)
-            .map(|m| m.value.clone())
-    };
-    form.budget_total = line(Field::BudgetTotal);
-    form.budget_fiscal = line(Field::BudgetFiscal);
-    form.budget_other = line(Field::BudgetOther);
+    read_family(grid, kinds, block, &labels, &mut form);
     form.labels = labels;
     form
+}
+
+/// The first label of the field with a value beside it, else the first
+/// (a column header such as 年初安排金额 above the money rows has none).
+fn value_of(grid: &Grid, kinds: &Kinds, labels: &[Label], f: Field) -> Option<RawField> {
+    let mut blank = None;
+    for l in labels.iter().filter(|l| l.field == f) {
+        let v = adjacent(grid, kinds, l.pos);
+        if !v.is_blank() {
+            return Some(v);
+        }
+        blank.get_or_insert(v);
+    }
+    blank
+}
+
+/// A department form's unit: the department itself, its code
+/// (部门预算编码) and name (部门(单位)名称) joined.
+fn dept_unit(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label]) -> Option<RawField> {
+    if kinds.field(block.anchor) != Some(Field::DeptName) {
+        return None;
+    }
+    let name = adjacent(grid, kinds, block.anchor);
+    let code = value_of(grid, kinds, labels, Field::Dept).filter(|c| !c.is_blank());
+    Some(match code {
+        Some(c) if !name.is_blank() => RawField {
+            text: format!("{} {}", c.text.trim(), name.text.trim()),
+            pos: name.pos,
+        },
+        _ => name,
+    })
+}
+
+/// The parts of a form that belong to the family beyond the project target
+/// form: money (by stage in a self-evaluation's table), goals as set and
+/// as achieved, total score and grade, a department's tasks.
+fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form: &mut RawForm) {
+    let tasks = family::tasks(grid, labels, block.last_row);
+    let table = family::money_table(grid, labels);
+    let mut taken: Vec<(u32, u32)> = Vec::new();
+    if let Some((rows, at)) = tasks {
+        form.tasks = rows;
+        taken.push(at);
+    }
+    // 合计 in the money table is its total line, not the total score.
+    let mut money_rows = (1, 0);
+    if let Some(t) = table {
+        form.execution_rate = t.rate;
+        form.funding = t.lines;
+        money_rows = t.rows;
+        taken.push(t.rows);
+    }
+    let outside = |l: &&Label| {
+        !taken
+            .iter()
+            .any(|(a, b)| l.pos.row >= *a && l.pos.row <= *b)
+    };
+    let rest: Vec<Label> = labels.iter().filter(outside).copied().collect();
+    form.funding.extend(money_lines(grid, kinds, &rest));
+    let heading = |f: Field| family::heading_value(grid, kinds, labels, f);
+    form.goals_expected = heading(Field::GoalsExpected);
+    form.goals_achieved = heading(Field::GoalsAchieved);
+    if form.goals_expected.is_none() && form.goals_achieved.is_none() {
+        form.goals = goals(grid, kinds, labels);
+    }
+    let score_col = indicator_columns_of(grid, kinds, labels, block)
+        .into_iter()
+        .find(|(f, _)| *f == Field::Score)
+        .map(|(_, c)| c);
+    form.score_total = family::score_total(grid, kinds, labels, score_col, money_rows);
+    form.grade = value_of(grid, kinds, labels, Field::Grade);
+    money_fields(form);
+}
+
+/// The indicator table's columns, when the form has one.
+fn indicator_columns_of(
+    grid: &Grid,
+    kinds: &Kinds,
+    labels: &[Label],
+    block: &Block,
+) -> Vec<(Field, u32)> {
+    match labels.iter().find(|l| l.field == Field::Level1) {
+        Some(h) => indicator_columns(grid, kinds, h.pos, block),
+        None => Vec::new(),
+    }
+}
+
+/// The money fields are lines of the funding read (read once, kept in
+/// both): the total, 财政拨款 and other money as budgeted (on a
+/// self-evaluation, for the full year, else at its start), and the total
+/// executed.
+fn money_fields(form: &mut RawForm) {
+    let line = |f: Field, stages: &[Stage]| {
+        stages.iter().find_map(|s| {
+            form.funding
+                .iter()
+                .find(|m| m.field == f && m.stage == *s)
+                .map(|m| m.value.clone())
+        })
+    };
+    let budget = [Stage::Budget, Stage::FullYear, Stage::YearStart];
+    form.budget_total = line(Field::BudgetTotal, &budget);
+    form.budget_fiscal = line(Field::BudgetFiscal, &budget);
+    form.budget_other = line(Field::BudgetOther, &budget);
+    form.executed_total = line(Field::BudgetTotal, &[Stage::Executed]);
 }
 
 /// A label's text, trimmed: the cell's own shared text when it needs no
@@ -391,7 +522,10 @@ fn money_lines(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Vec<RawMoneyLine
         .map(|l| RawMoneyLine {
             field: l.field,
             label: label_text(grid, l.pos),
+            stage: Stage::Budget,
             value: adjacent(grid, kinds, l.pos),
+            weight: None,
+            score: None,
         })
         .collect();
     let valued = |f: Field| lines.iter().any(|m| m.field == f && !m.value.is_blank());
@@ -548,6 +682,9 @@ fn indicators(
             unit: get(Field::TargetUnit),
             direction: get(Field::TargetDirection),
             weight: get(Field::Weight),
+            actual: get(Field::Actual),
+            score: get(Field::Score),
+            deviation: get(Field::DeviationNote),
         };
         if ind.level3.is_blank() && ind.description.is_blank() && ind.target.is_blank() {
             continue;
@@ -702,6 +839,11 @@ pub fn form_end(form: &RawForm) -> u32 {
         &form.purpose,
         &form.goals,
         &form.func_class,
+        &form.goals_expected,
+        &form.goals_achieved,
+        &form.execution_rate,
+        &form.score_total,
+        &form.grade,
     ];
     let mut end = fields
         .iter()
@@ -717,10 +859,48 @@ pub fn form_end(form: &RawForm) -> u32 {
     if let Some(last) = form.indicators.last() {
         end = end.max(last.row.row);
     }
+    for m in &form.funding {
+        end = end.max(m.value.pos.map_or(0, |p| p.row));
+    }
+    if let Some(last) = form.tasks.last() {
+        end = end.max(last.row.row);
+    }
     end
 }
 
 impl RawForm {
+    /// The money lines not read into a field of their own (by stage, with
+    /// a self-evaluation's weight and score), and the tasks' cells.
+    fn money_and_task_fields<'a>(&'a self, out: &mut Vec<(String, &'a RawField)>) {
+        let scalars: Vec<Option<Pos>> = out.iter().map(|(_, f)| f.pos).collect();
+        for m in &self.funding {
+            let line = m.field.money_line().unwrap_or("other");
+            if !scalars.contains(&m.value.pos) {
+                out.push((format!("money {line} {}", m.stage.as_str()), &m.value));
+            }
+            for (what, f) in [("weight", &m.weight), ("score", &m.score)] {
+                if let Some(f) = f {
+                    out.push((format!("money {line} {what}"), f));
+                }
+            }
+        }
+        for (i, t) in self.tasks.iter().enumerate() {
+            for (name, f) in [
+                ("name", &t.name),
+                ("content", &t.content),
+                ("duty", &t.duty),
+                ("project", &t.project),
+                ("total", &t.total),
+                ("fiscal", &t.fiscal),
+                ("other", &t.other),
+            ] {
+                if f.pos.is_some() {
+                    out.push((format!("task {} {name}", i + 1), f));
+                }
+            }
+        }
+    }
+
     /// Every value the form was read into, with its field name, in reading
     /// order: for `inspect`.
     pub fn fields(&self) -> Vec<(String, &RawField)> {
@@ -737,7 +917,13 @@ impl RawForm {
             ("budget_total", &self.budget_total),
             ("budget_fiscal", &self.budget_fiscal),
             ("budget_other", &self.budget_other),
+            ("executed_total", &self.executed_total),
+            ("execution_rate", &self.execution_rate),
             ("purpose", &self.purpose),
+            ("goals_expected", &self.goals_expected),
+            ("goals_achieved", &self.goals_achieved),
+            ("score_total", &self.score_total),
+            ("grade", &self.grade),
         ];
         for (name, f) in scalar {
             if let Some(f) = f {
@@ -747,6 +933,7 @@ impl RawForm {
         for c in &self.plan {
             out.push((format!("plan {}", c.label.text), &c.value));
         }
+        self.money_and_task_fields(&mut out);
         if let Some(g) = &self.goals {
             out.push(("goals".to_string(), g));
         }
@@ -762,6 +949,9 @@ impl RawForm {
                 ("target_unit", &ind.unit),
                 ("target_direction", &ind.direction),
                 ("weight", &ind.weight),
+                ("actual", &ind.actual),
+                ("score", &ind.score),
+                ("deviation_note", &ind.deviation),
             ] {
                 if f.pos.is_some() {
                     out.push((format!("indicator {} {name}", i + 1), f));

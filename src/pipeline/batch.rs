@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::file::extract_file;
 use super::{Pipeline, PipelineError};
 use crate::locate::Matcher;
-use crate::model::{Issue, IssueCode, Records, Severity, Summary};
+use crate::model::{FormKind, Issue, IssueCode, Records, Severity, Summary};
 use crate::read::{discover_except, InputFile};
 use crate::validate::{apply_rules, BatchCheck, RuleLevel};
 
@@ -135,6 +135,7 @@ struct Batch<'a> {
     rules: &'a BTreeMap<IssueCode, RuleLevel>,
     summary: Summary,
     budget_by_unit: BTreeMap<String, Decimal>,
+    executed_by_unit: BTreeMap<String, Decimal>,
 }
 
 impl<'a> Batch<'a> {
@@ -149,6 +150,7 @@ impl<'a> Batch<'a> {
                 ..Summary::default()
             },
             budget_by_unit: Default::default(),
+            executed_by_unit: Default::default(),
         }
     }
 
@@ -170,7 +172,15 @@ impl<'a> Batch<'a> {
         out.funding.reserve_exact(room(|r| r.funding.len()));
         out.issues.reserve(room(|r| r.issues.len()));
         for form in forms {
+            let fact = crate::aggregate::fact_of(&form.0);
+            let before = out.projects.len();
             self.check.push_printed(form.0, form.1, &mut out);
+            // A duplicate dropped by the check is no form of the run's.
+            if let Some(fact) = fact.filter(|_| out.projects.len() > before) {
+                let kind = FormKind::ALL.iter().position(|k| *k == fact.kind);
+                self.summary.forms_by_kind[kind.unwrap_or(0)] += 1;
+                self.summary.facts.push(fact);
+            }
         }
         apply_rules(&mut out.issues, self.rules);
         let s = &mut self.summary;
@@ -181,12 +191,23 @@ impl<'a> Batch<'a> {
         s.errors += out.count(Severity::Error);
         s.warnings += out.count(Severity::Warning);
         for p in &out.projects {
-            let unit = p.key.unit_code.as_deref().unwrap_or_default();
-            let total = match self.budget_by_unit.get_mut(unit) {
-                Some(t) => t,
-                None => self.budget_by_unit.entry(unit.to_string()).or_default(),
+            // Control totals: the budgets set by project target forms (a
+            // department's form and a self-evaluation restate them), and
+            // what the project self-evaluations say was spent.
+            let (totals, amount) = match p.key.form_kind {
+                Some(FormKind::ProjectTarget) => (&mut self.budget_by_unit, p.budget_total),
+                Some(FormKind::ProjectSelfEval) => (
+                    &mut self.executed_by_unit,
+                    p.result.as_ref().and_then(|r| r.executed_total),
+                ),
+                _ => continue,
             };
-            *total += p.budget_total.unwrap_or_default();
+            let unit = p.key.unit_code.as_deref().unwrap_or_default();
+            let total = match totals.get_mut(unit) {
+                Some(t) => t,
+                None => totals.entry(unit.to_string()).or_default(),
+            };
+            *total += amount.unwrap_or_default();
         }
         out
     }
@@ -194,6 +215,7 @@ impl<'a> Batch<'a> {
     fn finish(self) -> Summary {
         Summary {
             budget_by_unit: self.budget_by_unit.into_iter().collect(),
+            executed_by_unit: self.executed_by_unit.into_iter().collect(),
             ..self.summary
         }
     }

@@ -453,4 +453,36 @@ mod tests {
         let enabled: PipelineFile = toml::from_str(&enabled_text).unwrap();
         assert_eq!(enabled, as_written);
     }
+
+    #[test]
+    fn the_starter_file_lists_every_label_field_with_its_defaults() {
+        let labels = crate::locate::Labels::default();
+        let fields = crate::locate::Field::ALL
+            .iter()
+            .map(|f| (f.name(), labels.of(*f)));
+        let expected: Vec<String> = fields
+            .chain([("title_suffix", labels.title_suffix.as_slice())])
+            .map(|(name, list)| {
+                let items: Vec<String> = list.iter().map(|s| format!("\"{s}\"")).collect();
+                format!("# {name} = [{}]", items.join(", "))
+            })
+            .collect();
+        let missing: Vec<&String> = expected
+            .iter()
+            .filter(|l| {
+                !crate::pipeline::init::STARTER
+                    .lines()
+                    .any(|s| s == l.as_str())
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "starter.toml lacks these [labels] lines:\n{}",
+            missing
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
 }

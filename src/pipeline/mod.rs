@@ -138,6 +138,8 @@ fn run_in_pool(
         &|name| output.scan(name),
         &spec.code_groups,
     )?;
+    extra.push(crate::aggregate::target_vs_actual(&summary.facts, &spec));
+    extra.push(crate::aggregate::self_eval_by_unit(&summary.facts, &spec));
     extra.push(crate::aggregate::run_summary(&summary));
     summary.written = output.finish(&extra)?;
     Ok(summary)

@@ -5,6 +5,7 @@
 //! Imports only `normalise`, `model` and `grid`.
 
 pub mod report;
+mod results;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 
 use rust_decimal::Decimal;
 
-use crate::model::{Issue, IssueCode, Project, Records, Severity, Source};
+use crate::model::{FormKind, Issue, IssueCode, Project, Records, Severity, Source};
 use crate::normalise::level::REQUIRED_LEVEL1;
 use crate::normalise::target::run_together;
 
@@ -76,14 +77,28 @@ pub fn validate_form(form: &Records, code_groups: &[String]) -> Vec<Issue> {
         spending_plan(p, form, &mut out);
         duplicate_goals(p, form, &mut out);
         garbled_targets(p, form, &mut out);
+        results::check(p, form, &mut out);
     }
     out
 }
 
 fn required_fields(p: &Project, out: &mut Vec<Issue>) {
+    let kind = p.key.form_kind.unwrap_or_default();
+    // A department's form has no project; the Ministry's self-evaluation
+    // template has no project code (it is matched by name).
     let missing = [
-        ("项目编码 (project code)", p.key.project_code.is_none()),
-        ("项目名称 (project name)", p.project_name.is_none()),
+        (
+            "项目编码 (project code)",
+            p.key.project_code.is_none() && kind == FormKind::ProjectTarget,
+        ),
+        (
+            "项目名称 (project name)",
+            p.project_name.is_none() && !kind.is_dept(),
+        ),
+        (
+            "部门(单位)名称 (department)",
+            p.unit_name.is_none() && p.key.unit_code.is_none() && kind.is_dept(),
+        ),
         (
             "预算数 (budget total)",
             p.budget_total.is_none() && p.budget_total_raw.trim().is_empty(),
@@ -109,11 +124,15 @@ fn budget_adds_up(p: &Project, form: &Records, out: &mut Vec<Issue>) {
         return;
     };
     let other = p.budget_other.unwrap_or(Decimal::ZERO);
-    // Money carried over from last year is part of the total too.
+    // Money carried over from last year, held in a fiscal special account
+    // or the unit's own is part of the total too (at the stage the budget
+    // is read at).
+    let stage = crate::normalise::primary_stage(&form.funding);
     let carried: Decimal = form
         .funding
         .iter()
-        .filter(|l| l.line == "carryover")
+        .filter(|l| matches!(l.line, "carryover" | "special_account" | "unit_own"))
+        .filter(|l| l.stage == stage)
         .filter_map(|l| l.amount)
         .sum();
     if fiscal + carried + other == total {
@@ -122,7 +141,7 @@ fn budget_adds_up(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     let carried_text = if carried.is_zero() {
         String::new()
     } else {
-        format!(" + 上年结转 {carried}")
+        format!(" + 上年结转/专户/单位资金 {carried}")
     };
     out.push(issue(
         p,
@@ -237,9 +256,9 @@ fn spending_plan(p: &Project, form: &Records, out: &mut Vec<Issue>) {
 }
 
 fn duplicate_goals(p: &Project, form: &Records, out: &mut Vec<Issue>) {
-    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut seen: HashMap<(&str, &str), u32> = HashMap::new();
     for g in &form.goals {
-        if let Some(first) = seen.get(g.goal.as_str()) {
+        if let Some(first) = seen.get(&(g.goal_kind, g.goal.as_str())) {
             out.push(issue(
                 p,
                 IssueCode::DuplicateGoal,
@@ -252,7 +271,7 @@ fn duplicate_goals(p: &Project, form: &Records, out: &mut Vec<Issue>) {
                 g.source.clone(),
             ));
         } else {
-            seen.insert(&g.goal, g.seq);
+            seen.insert((g.goal_kind, &g.goal), g.seq);
         }
     }
 }
@@ -341,7 +360,8 @@ impl BatchCheck {
         };
         let p = &form.projects[0];
         self.one_code_one_unit(p, &code, out);
-        let key = hash128(&(&unit, &code), &mut self.bytes);
+        // A project's target form and its self-evaluation are two forms.
+        let key = hash128(&(&unit, &code, p.key.form_kind), &mut self.bytes);
         let Some((earlier, also_at)) = self.first_seen.get(&key) else {
             self.first_seen
                 .insert(key, (print, p.source.describe().into_boxed_str()));
@@ -504,6 +524,7 @@ mod tests {
                 ..Goal::default()
             }],
             funding: vec![],
+            tasks: vec![],
             issues: vec![],
         }
     }

@@ -4,6 +4,7 @@
 //! ([`unit`]). Pure functions over text; any stage may use them, and this
 //! module uses no other module of the crate.
 
+pub mod kind;
 pub mod money;
 pub mod month;
 pub mod text;

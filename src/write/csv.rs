@@ -111,6 +111,12 @@ impl CsvOut {
                             push_int(&mut self.line, n);
                         }
                     }
+                    Values::Bool(v) => {
+                        if let Some(b) = v[row] {
+                            let text: &[u8] = if b { b"true" } else { b"false" };
+                            self.line.extend_from_slice(text);
+                        }
+                    }
                     Values::Dec {
                         values, min_scale, ..
                     } => {

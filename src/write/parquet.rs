@@ -74,6 +74,16 @@ pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
                 }
                 texts.finish().into_series()
             }
+            Values::Bool(_) => {
+                let mut bools: Vec<Option<bool>> = Vec::with_capacity(rows);
+                for v in values() {
+                    let Values::Bool(v) = v else {
+                        unreachable!("{v:?} in the Boolean column {}", c.name)
+                    };
+                    bools.extend_from_slice(v);
+                }
+                Series::new(name, bools)
+            }
             Values::Int(_) => {
                 let mut ints: Vec<Option<i64>> = Vec::with_capacity(rows);
                 for v in values() {

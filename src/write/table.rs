@@ -5,7 +5,9 @@
 use rust_decimal::Decimal;
 
 use crate::model::schema::{self, Kind, RATIO_SCALE};
-use crate::model::{FundingLine, Goal, Indicator, Issue, Key, PlanPoint, Project, Records, Source};
+use crate::model::{
+    FundingLine, Goal, Indicator, Issue, Key, PlanPoint, Project, Records, Source, Task,
+};
 
 /// A text column: every value's bytes in one buffer, so that building,
 /// writing and converting a column touches memory in order and allocates
@@ -86,6 +88,7 @@ impl<S: AsRef<str>> FromIterator<Option<S>> for Strs {
 pub enum Values {
     Str(Strs),
     Int(Vec<Option<i64>>),
+    Bool(Vec<Option<bool>>),
     /// Exact decimals; `min_scale` is the fewest decimals the CSV shows
     /// (2 for money: `20.00`).
     Dec {
@@ -103,6 +106,7 @@ impl Values {
         match self {
             Values::Str(v) => v.len(),
             Values::Int(v) => v.len(),
+            Values::Bool(v) => v.len(),
             Values::Dec { values, .. } => values.len(),
         }
     }
@@ -115,6 +119,7 @@ impl Values {
         match self {
             Values::Str(v) => v.clear(),
             Values::Int(v) => v.clear(),
+            Values::Bool(v) => v.clear(),
             Values::Dec { values, .. } => values.clear(),
         }
     }
@@ -152,6 +157,7 @@ impl Table {
             .map(|c| match &c.values {
                 Values::Str(v) => v.approx_bytes(),
                 Values::Int(v) => v.len() * 16,
+                Values::Bool(v) => v.len(),
                 Values::Dec { values, .. } => values.len() * 20,
             })
             .sum()
@@ -168,7 +174,7 @@ impl Table {
 /// Builds a table from records, column by column, in the order and with
 /// the types [`schema`] declares (the name at each call is checked against
 /// the declaration).
-struct Builder<'a, T> {
+pub struct Builder<'a, T> {
     rows: &'a [T],
     /// The declared columns, `code_*` expanded.
     declared: Vec<(String, schema::Column)>,
@@ -177,7 +183,7 @@ struct Builder<'a, T> {
 }
 
 impl<'a, T> Builder<'a, T> {
-    fn new(rows: &'a [T], table: &schema::Table, spec: &TableSpec) -> Self {
+    pub fn new(rows: &'a [T], table: &schema::Table, spec: &TableSpec) -> Self {
         let declared = table.expand(&spec.code_groups);
         Builder {
             rows,
@@ -202,7 +208,7 @@ impl<'a, T> Builder<'a, T> {
         self.declared[self.columns.len()].1.kind
     }
 
-    fn str(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
+    pub fn str(mut self, name: &str, f: impl Fn(&T) -> Option<&str>) -> Self {
         // The column's bytes counted first, so its buffer is allocated once
         // instead of doubling (and copying) as it fills.
         let bytes = self.rows.iter().map(|r| f(r).map_or(0, str::len)).sum();
@@ -215,18 +221,24 @@ impl<'a, T> Builder<'a, T> {
         self
     }
 
-    fn raw(self, name: &str, f: impl Fn(&T) -> &str) -> Self {
+    pub fn raw(self, name: &str, f: impl Fn(&T) -> &str) -> Self {
         self.str(name, move |r| Some(f(r)))
     }
 
-    fn int(mut self, name: &str, f: impl Fn(&T) -> Option<i64>) -> Self {
+    pub fn int(mut self, name: &str, f: impl Fn(&T) -> Option<i64>) -> Self {
         let values = self.rows.iter().map(f).collect();
         self.push(name, Values::Int(values));
         self
     }
 
+    pub fn bool(mut self, name: &str, f: impl Fn(&T) -> Option<bool>) -> Self {
+        let values = self.rows.iter().map(f).collect();
+        self.push(name, Values::Bool(values));
+        self
+    }
+
     /// A decimal column at the scale its kind declares.
-    fn dec(mut self, name: &str, f: impl Fn(&T) -> Option<Decimal>) -> Self {
+    pub fn dec(mut self, name: &str, f: impl Fn(&T) -> Option<Decimal>) -> Self {
         let (min_scale, scale) = match self.kind() {
             Kind::Money => (2, self.money_scale),
             Kind::Ratio { min_scale } => (min_scale, RATIO_SCALE),
@@ -245,16 +257,23 @@ impl<'a, T> Builder<'a, T> {
         self
     }
 
-    /// year, dept_code, unit_code, project_code.
-    fn key(self, f: impl Fn(&T) -> &Key) -> Self {
+    /// year, form_kind, dept_code, unit_code, project_code.
+    pub fn key(self, f: impl Fn(&T) -> &Key) -> Self {
         let f = &f;
-        self.int("year", move |r| f(r).year.map(i64::from))
-            .str("dept_code", move |r| f(r).dept_code.as_deref())
-            .str("unit_code", move |r| f(r).unit_code.as_deref())
+        self.unit_key(f)
             .str("project_code", move |r| f(r).project_code.as_deref())
     }
 
-    fn source(self, f: impl Fn(&T) -> &Source) -> Self {
+    /// year, form_kind, dept_code, unit_code.
+    pub fn unit_key(self, f: impl Fn(&T) -> &Key) -> Self {
+        let f = &f;
+        self.int("year", move |r| f(r).year.map(i64::from))
+            .str("form_kind", move |r| f(r).form_kind.map(|k| k.as_str()))
+            .str("dept_code", move |r| f(r).dept_code.as_deref())
+            .str("unit_code", move |r| f(r).unit_code.as_deref())
+    }
+
+    pub fn source(self, f: impl Fn(&T) -> &Source) -> Self {
         let f = &f;
         self.raw("source_file", move |r| &f(r).file)
             .raw("source_sheet", move |r| &f(r).sheet)
@@ -263,7 +282,7 @@ impl<'a, T> Builder<'a, T> {
 
     /// A column of A1 references, the empty string for none (written
     /// straight into the column's buffer).
-    fn cell(mut self, name: &str, f: impl Fn(&T) -> Option<crate::grid::Pos>) -> Self {
+    pub fn cell(mut self, name: &str, f: impl Fn(&T) -> Option<crate::grid::Pos>) -> Self {
         let mut values = Strs::with_capacity(self.rows.len());
         // Most references are 2 to 4 bytes (`C12`).
         values.text.reserve(self.rows.len() * 4);
@@ -275,7 +294,7 @@ impl<'a, T> Builder<'a, T> {
         self
     }
 
-    fn finish(self, name: &str) -> Table {
+    pub fn finish(self, name: &str) -> Table {
         debug_assert_eq!(
             self.columns.len(),
             self.declared.len(),
@@ -312,6 +331,7 @@ impl TableSpec {
 fn projects(rows: &[Project], spec: &TableSpec) -> Table {
     let mut b = Builder::new(rows, &schema::PROJECTS, spec)
         .int("year", |p| p.key.year.map(i64::from))
+        .str("form_kind", |p| p.key.form_kind.map(|k| k.as_str()))
         .str("dept_code", |p| p.key.dept_code.as_deref())
         .str("unit_code", |p| p.key.unit_code.as_deref())
         .str("unit_name", |p| p.unit_name.as_deref())
@@ -335,6 +355,19 @@ fn projects(rows: &[Project], spec: &TableSpec) -> Table {
         .raw("budget_total_raw", |p| &p.budget_total_raw)
         .raw("budget_fiscal_raw", |p| &p.budget_fiscal_raw)
         .raw("budget_other_raw", |p| &p.budget_other_raw)
+        .dec("executed_total", |p| p.result.as_ref()?.executed_total)
+        .str("executed_total_raw", |p| {
+            Some(&p.result.as_ref()?.executed_total_raw)
+        })
+        .dec("execution_rate", |p| p.result.as_ref()?.execution_rate)
+        .str("execution_rate_raw", |p| {
+            Some(&p.result.as_ref()?.execution_rate_raw)
+        })
+        .dec("score_total", |p| p.result.as_ref()?.score_total)
+        .str("score_total_raw", |p| {
+            Some(&p.result.as_ref()?.score_total_raw)
+        })
+        .str("grade", |p| p.result.as_ref()?.grade.as_deref())
         .raw("amount_unit", |p| &p.amount_unit)
         .raw("amount_unit_raw", |p| &p.amount_unit_raw)
         .str("purpose", |p| p.purpose.as_deref())
@@ -361,6 +394,14 @@ fn indicators(rows: &[Indicator], spec: &TableSpec) -> Table {
         .str("target_direction", |i| i.target_direction)
         .dec("weight", |i| i.weight)
         .str("basis", |i| i.basis.as_deref())
+        .str("actual_raw", |i| Some(&i.result.as_ref()?.actual_raw))
+        .dec("actual_value", |i| i.result.as_ref()?.actual_value)
+        .str("actual_unit", |i| i.result.as_ref()?.actual_unit.as_deref())
+        .dec("score", |i| i.result.as_ref()?.score)
+        .bool("target_met", |i| i.result.as_ref()?.target_met)
+        .str("deviation_note", |i| {
+            i.result.as_ref()?.deviation_note.as_deref()
+        })
         .source(|i| &i.source)
         .finish("indicators")
 }
@@ -368,6 +409,7 @@ fn indicators(rows: &[Indicator], spec: &TableSpec) -> Table {
 fn goals(rows: &[Goal], spec: &TableSpec) -> Table {
     Builder::new(rows, &schema::GOALS, spec)
         .key(|g| &g.key)
+        .raw("goal_kind", |g| g.goal_kind)
         .int("seq", |g| Some(i64::from(g.seq)))
         .raw("goal", |g| &g.goal)
         .source(|g| &g.source)
@@ -391,11 +433,31 @@ fn funding(rows: &[FundingLine], spec: &TableSpec) -> Table {
         .key(|f| &f.key)
         .raw("line", |f| f.line)
         .raw("line_raw", |f| &f.line_raw)
-        .raw("stage", |f| f.stage)
+        .raw("stage", |f| f.stage.as_str())
         .dec("amount", |f| f.amount)
         .raw("amount_raw", |f| &f.amount_raw)
+        .dec("weight", |f| f.weight)
+        .dec("score", |f| f.score)
         .source(|f| &f.source)
         .finish("funding")
+}
+
+fn tasks(rows: &[Task], spec: &TableSpec) -> Table {
+    Builder::new(rows, &schema::TASKS, spec)
+        .unit_key(|t| &t.key)
+        .int("seq", |t| Some(i64::from(t.seq)))
+        .str("task", |t| t.task.as_deref())
+        .str("content", |t| t.content.as_deref())
+        .str("duty", |t| t.duty.as_deref())
+        .str("project_name", |t| t.project_name.as_deref())
+        .dec("amount_total", |t| t.amount_total)
+        .dec("amount_fiscal", |t| t.amount_fiscal)
+        .dec("amount_other", |t| t.amount_other)
+        .raw("amount_total_raw", |t| &t.amount_total_raw)
+        .raw("amount_fiscal_raw", |t| &t.amount_fiscal_raw)
+        .raw("amount_other_raw", |t| &t.amount_other_raw)
+        .source(|t| &t.source)
+        .finish("tasks")
 }
 
 fn issues(rows: &[Issue], spec: &TableSpec) -> Table {
@@ -403,6 +465,7 @@ fn issues(rows: &[Issue], spec: &TableSpec) -> Table {
         .raw("severity", |i| i.severity.as_str())
         .raw("code", |i| i.code.as_str())
         .raw("message", |i| &i.message)
+        .str("form_kind", |i| i.key.form_kind.map(|k| k.as_str()))
         .str("unit_code", |i| i.key.unit_code.as_deref())
         .str("project_code", |i| i.key.project_code.as_deref())
         .source(|i| &i.source)
@@ -413,8 +476,8 @@ fn issues(rows: &[Issue], spec: &TableSpec) -> Table {
 /// ([`schema::RECORD_TABLES`]).
 pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
     // The tables are independent: built in parallel on the current rayon
-    // pool.
-    let ((projects, indicators), (goals, (plan, (funding, issues)))) = rayon::join(
+    // pool. The funding table only when it is written.
+    let ((projects, indicators), (goals, (plan, (funding, (tasks, issues))))) = rayon::join(
         || {
             rayon::join(
                 || projects(&records.projects, spec),
@@ -429,8 +492,13 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
                         || spending_plan(&records.plan, spec),
                         || {
                             rayon::join(
-                                || funding(&records.funding, spec),
-                                || issues(&records.issues, spec),
+                                || spec.funding.then(|| funding(&records.funding, spec)),
+                                || {
+                                    rayon::join(
+                                        || tasks(&records.tasks, spec),
+                                        || issues(&records.issues, spec),
+                                    )
+                                },
                             )
                         },
                     )
@@ -438,10 +506,10 @@ pub fn tables(records: &Records, spec: &TableSpec) -> Vec<Table> {
             )
         },
     );
-    match spec.funding {
-        true => vec![projects, indicators, goals, plan, funding, issues],
-        false => vec![projects, indicators, goals, plan, issues],
-    }
+    let mut out = vec![projects, indicators, goals, plan];
+    out.extend(funding);
+    out.extend([tasks, issues]);
+    out
 }
 
 /// A decimal as text with at least `min_scale` decimals and no trailing
@@ -508,6 +576,7 @@ mod tests {
                 "goals",
                 "spending_plan",
                 "funding",
+                "tasks",
                 "issues"
             ]
         );

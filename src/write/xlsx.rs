@@ -186,6 +186,12 @@ impl Book {
                             sheet.write_number_with_format(r, c, n as f64, &f.integer)?;
                         }
                     }
+                    Values::Bool(v) => {
+                        if let Some(b) = v[row] {
+                            *w = (*w).max(5);
+                            sheet.write_boolean(r, c, b)?;
+                        }
+                    }
                     Values::Dec {
                         values, min_scale, ..
                     } => {
