@@ -11,6 +11,7 @@ use crate::grid::{Grid, Pos};
 use crate::locate::{find_labels, Field, Labels, Matcher};
 use crate::parse::{parse_file, RawForm};
 use crate::read::{read_file, InputFile, Limits, ReadError};
+use crate::vocab::kind::FormKind;
 
 /// What inspection found in one grid.
 pub struct SheetReport<'a> {
@@ -47,16 +48,39 @@ fn one_line(s: &str) -> String {
     }
 }
 
-/// The fields a form should have: a missing one is reported.
-const EXPECTED: &[(Field, &str)] = &[
-    (Field::ProjectCode, "project_code"),
-    (Field::ProjectName, "project_name"),
-    (Field::BudgetTotal, "budget_total"),
-    (Field::BudgetFiscal, "budget_fiscal"),
-    (Field::Plan, "plan"),
-    (Field::Goals, "goals"),
-    (Field::Level1, "indicator table"),
-];
+/// The fields a form of `kind` should have: a missing one is reported.
+fn expected(kind: FormKind) -> &'static [(Field, &'static str)] {
+    match kind {
+        FormKind::ProjectTarget => &[
+            (Field::ProjectCode, "project_code"),
+            (Field::ProjectName, "project_name"),
+            (Field::BudgetTotal, "budget_total"),
+            (Field::BudgetFiscal, "budget_fiscal"),
+            (Field::Plan, "plan"),
+            (Field::Goals, "goals"),
+            (Field::Level1, "indicator table"),
+        ],
+        FormKind::ProjectSelfEval => &[
+            (Field::ProjectName, "project_name"),
+            (Field::StageExecuted, "executed amounts (全年执行数)"),
+            (Field::GoalsExpected, "goals_expected"),
+            (Field::GoalsAchieved, "goals_achieved"),
+            (Field::Level1, "indicator table"),
+            (Field::Actual, "actual values (实际完成值)"),
+        ],
+        FormKind::DeptTarget => &[
+            (Field::DeptName, "dept_name"),
+            (Field::Goals, "goals"),
+            (Field::Level1, "indicator table"),
+        ],
+        FormKind::DeptSelfEval => &[
+            (Field::DeptName, "dept_name"),
+            (Field::StageExecuted, "executed amounts (全年执行数)"),
+            (Field::Level1, "indicator table"),
+            (Field::Actual, "actual values (实际完成值)"),
+        ],
+    }
+}
 
 /// The plain-text report.
 pub fn text(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String {
@@ -77,7 +101,14 @@ pub fn text(file: &str, sheets: &[SheetReport<'_>], matcher: &Matcher) -> String
         }
         let _ = writeln!(out, "  {}: {} form(s)", s.grid.sheet, s.forms.len());
         for (i, f) in s.forms.iter().enumerate() {
-            let _ = writeln!(out, "    form {} (anchor {})", i + 1, f.anchor);
+            let _ = writeln!(
+                out,
+                "    form {} (anchor {}): {} {}",
+                i + 1,
+                f.anchor,
+                f.kind.as_str(),
+                f.kind.zh()
+            );
             form_fields(&mut out, f);
             form_skips(&mut out, f);
             labels_read(&mut out, s.grid, f);
@@ -128,7 +159,7 @@ fn form_skips(out: &mut String, f: &RawForm) {
         let _ = writeln!(out, "      skipped: row {} — {}", s.pos.row + 1, s.why);
     }
     let present: Vec<Field> = f.labels.iter().map(|l| l.field).collect();
-    for (field, name) in EXPECTED {
+    for (field, name) in expected(f.kind) {
         if !present.contains(field) {
             let _ = writeln!(out, "      skipped: no label for {name} in this form");
         }

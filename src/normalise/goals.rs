@@ -53,6 +53,14 @@ fn has_numbering(text: &str) -> bool {
 
 /// If `s` starts with a goal number, the text after it.
 fn strip_number(s: &str) -> Option<&str> {
+    // 目标1：… (a goal numbered by name, as department forms write them).
+    if let Some(rest) = s.strip_prefix("目标") {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if (1..=2).contains(&digits) {
+            let after = rest[digits..].strip_prefix([':', '：', '、', '.', '．']);
+            return after.map(str::trim_start);
+        }
+    }
     let mut chars = s.char_indices();
     let (_, first) = chars.next()?;
     if ('①'..='⑳').contains(&first) {
@@ -128,6 +136,12 @@ mod tests {
         assert_eq!(split_goals("①甲\n②乙"), vec!["甲", "乙"]);
         assert_eq!(split_goals("１、甲\n２、乙"), vec!["甲", "乙"]);
         assert_eq!(split_goals("1、甲；2、乙"), vec!["甲", "乙"]);
+        assert_eq!(
+            split_goals("目标1:甲;\n目标2：乙;"),
+            vec!["甲", "乙"],
+            "宁德's department forms"
+        );
+        assert_eq!(split_goals("目标明确"), vec!["目标明确"]);
     }
 
     #[test]

@@ -140,14 +140,19 @@ impl Levels {
     }
 }
 
-/// A written level in `map`, else the same without its notes and marks.
+/// A written level in `map`, else the same without its notes and marks,
+/// else written as a goal (`产出目标`, `数量目标`: 目标 for 指标).
 fn lookup<'m>(map: &'m HashMap<String, Arc<str>>, raw: &str) -> Option<&'m Arc<str>> {
     let key = fold_label(raw);
     if let Some(found) = map.get(key.as_ref()) {
         return Some(found);
     }
     let bare = crate::vocab::text::without_notes(&key);
-    (bare.len() != key.len()).then(|| map.get(bare)).flatten()
+    if let Some(found) = (bare.len() != key.len()).then(|| map.get(bare)).flatten() {
+        return Some(found);
+    }
+    let stem = bare.strip_suffix("目标")?;
+    map.get(stem)
 }
 
 #[cfg(test)]
@@ -168,5 +173,9 @@ mod tests {
         );
         assert_eq!(l.level2("时效").map(|s| &**s), Some("时效指标"));
         assert_eq!(l.level1("其他指标").map(|s| &**s), None);
+        // Levels written as goals (宁德市's department forms).
+        assert_eq!(l.level1("产出目标").map(|s| &**s), Some("产出指标"));
+        assert_eq!(l.level2("数量目标").map(|s| &**s), Some("数量指标"));
+        assert_eq!(l.level1("其他目标").map(|s| &**s), None);
     }
 }

@@ -261,10 +261,15 @@ fn read_preamble(
             text: text.to_string(),
             pos: Some(pos),
         };
+        // A title may state the year too (`…自评表(2023年度)`).
+        let is_title = kinds.is_title(pos);
+        if is_title {
+            title = Some(field());
+        }
         if year_of(&text).is_some() {
             ctx.year = Some(field());
-        } else if kinds.is_title(pos) {
-            title = Some(field());
+        } else if is_title {
+            continue;
         } else if kinds.is_unit_marker(pos) {
             ctx.amount_unit = Some(field());
         } else if looks_like_unit(&text) {
@@ -376,16 +381,6 @@ fn parse_block(
         .or_else(|| dept_unit(grid, kinds, block, &labels))
         .or_else(|| ctx.unit.clone());
     form.amount_unit = amount_unit(grid, &labels).or_else(|| ctx.amount_unit.clone());
-    form.purpose = value(Field::Purpose)
-        .or_else(|| {
-            purpose_in_group(
-                grid,
-                kinds,
-                first(Field::BudgetGroup),
-                first(Field::BudgetTotal),
-            )
-        })
-        .or_else(|| value(Field::Duties));
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, kinds, p, block.last_col);
     }
@@ -393,6 +388,15 @@ fn parse_block(
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
     read_family(grid, kinds, block, &labels, &mut form);
+    // The purpose under a money group label, unless the group heads a
+    // self-evaluation's money table (its stage columns are no purpose).
+    let staged = form.funding.iter().any(|m| m.stage != Stage::Budget);
+    form.purpose = value(Field::Purpose)
+        .or_else(|| {
+            let group = first(Field::BudgetGroup).filter(|_| !staged);
+            purpose_in_group(grid, kinds, group, first(Field::BudgetTotal))
+        })
+        .or_else(|| value(Field::Duties));
     form.labels = labels;
     form
 }
@@ -435,6 +439,14 @@ fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form
     let tasks = family::tasks(grid, labels, block.last_row);
     let table = family::money_table(grid, labels);
     let mut taken: Vec<(u32, u32)> = Vec::new();
+    // Money words in the indicator table (基本支出 as an indicator) are
+    // no money lines.
+    if let (Some(h), Some(last)) = (
+        labels.iter().find(|l| l.field == Field::Level1),
+        form.indicators.last(),
+    ) {
+        taken.push((h.pos.row, last.row.row));
+    }
     if let Some((rows, at)) = tasks {
         form.tasks = rows;
         taken.push(at);
@@ -810,7 +822,19 @@ fn ends_table(
         if kinds.is_title(pos) || kinds.is_unit_marker(pos) {
             return true;
         }
-        if kinds.field(pos).is_some_and(|f| !f.is_indicator_column()) {
+        // A money word as an indicator's name or value (基本支出 under 成本
+        // 指标) is content, not the next form's label.
+        let content = columns.iter().any(|(f, c)| {
+            *c == pos.col
+                && matches!(
+                    f,
+                    Field::Level3 | Field::Description | Field::Target | Field::Actual
+                )
+        });
+        if kinds
+            .field(pos)
+            .is_some_and(|f| !(f.is_indicator_column() || content && f.money_line().is_some()))
+        {
             return true;
         }
     }
@@ -1096,6 +1120,41 @@ mod tests {
         assert_eq!(names, ["改造数量", "完成率"]);
         let rows: Vec<u32> = form.skipped.iter().map(|s| s.pos.row).collect();
         assert_eq!(rows, [3, 4]);
+    }
+
+    #[test]
+    fn a_money_word_as_an_indicator_name_does_not_end_the_table() {
+        let g = grid(
+            &[
+                (0, 0, "项目名称"),
+                (0, 1, "某项目"),
+                (1, 0, "一级指标"),
+                (1, 1, "二级指标"),
+                (1, 2, "三级指标"),
+                (1, 3, "指标值"),
+                (2, 0, "产出指标"),
+                (2, 1, "成本指标"),
+                (2, 2, "基本支出"),
+                (2, 3, "≤110万元"),
+                (3, 0, "效益指标"),
+                (3, 1, "社会效益指标"),
+                (3, 2, "覆盖率"),
+                (3, 3, "100%"),
+                (4, 0, "资金总额"),
+                (4, 1, "110"),
+            ],
+            &[],
+        );
+        let form = one_form(&g);
+        let names: Vec<&str> = form
+            .indicators
+            .iter()
+            .map(|i| i.level3.text.as_str())
+            .collect();
+        assert_eq!(names, ["基本支出", "覆盖率"]);
+        assert_eq!(form.budget_total.map(|f| f.text).as_deref(), Some("110"));
+        let lines: Vec<Field> = form.funding.iter().map(|m| m.field).collect();
+        assert_eq!(lines, [Field::BudgetTotal], "基本支出 is an indicator");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::model::Summary;
+use crate::model::{FormKind, Summary};
 use crate::write::table::format_decimal;
 
 /// Per-unit totals are listed while there are at most this many units.
@@ -16,8 +16,13 @@ pub fn summary_text(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "jixiao: {} file(s) read, {} form(s) found: {} project(s), {} indicator(s), {} goal(s), {} plan row(s)",
-        s.files, s.forms, s.projects, s.indicators, s.goals, s.plan_rows
+        "jixiao: {} file(s) read, {} form(s) found{}: {} indicator(s), {} goal(s), {} plan row(s)",
+        s.files,
+        s.forms,
+        by_kind(s),
+        s.indicators,
+        s.goals,
+        s.plan_rows
     );
     for f in &s.skipped {
         let _ = writeln!(out, "jixiao: note: skipped {f} (not a supported file type)");
@@ -40,14 +45,35 @@ pub fn summary_text(s: &Summary) -> String {
     out
 }
 
-/// budget_total per unit while they fit on a screen, else in total.
+/// The forms by kind (` (10 project_target, 10 project_self_eval)`), when
+/// there is more than one kind.
+fn by_kind(s: &Summary) -> String {
+    let kinds: Vec<String> = FormKind::ALL
+        .iter()
+        .filter(|k| s.forms_of(**k) > 0)
+        .map(|k| format!("{} {}", s.forms_of(*k), k.as_str()))
+        .collect();
+    match kinds.len() {
+        0 | 1 => String::new(),
+        _ => format!(" ({})", kinds.join(", ")),
+    }
+}
+
+/// budget_total per unit (and what its self-evaluations say was spent)
+/// while they fit on a screen, else in total.
 fn control_totals(out: &mut String, s: &Summary) {
     let money = |d| format_decimal(d, 2);
     if s.budget_by_unit.len() <= UNITS_LISTED {
         for (unit, total) in &s.budget_by_unit {
+            let spent = s
+                .executed_by_unit
+                .iter()
+                .find(|(u, _)| u == unit)
+                .map(|(_, e)| format!(", executed_total {} {}", money(*e), s.amount_unit))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "jixiao: budget_total of unit {unit}: {} {}",
+                "jixiao: budget_total of unit {unit}: {} {}{spent}",
                 money(*total),
                 s.amount_unit
             );

@@ -61,6 +61,10 @@ fn name_of(p: &Project) -> String {
     p.project_name
         .clone()
         .or_else(|| p.key.project_code.as_deref().map(str::to_string))
+        .or_else(|| {
+            let dept = p.key.form_kind.is_some_and(|k| k.is_dept());
+            dept.then(|| p.unit_name.clone()).flatten()
+        })
         .unwrap_or_else(|| format!("the form at {}", p.source.a1()))
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::model::{Issue, Records, Severity, Summary};
+use crate::model::{FormKind, Issue, Records, Severity, Summary};
 
 /// Issues grouped by file, in the order the files were read; within a
 /// file, errors first.
@@ -39,6 +39,14 @@ pub fn text(records: &Records, summary: &Summary) -> String {
         "{} file(s) read, {} form(s) found, {} project(s)",
         summary.files, summary.forms, summary.projects
     );
+    if summary.forms != summary.forms_of(FormKind::ProjectTarget) {
+        let kinds: Vec<String> = FormKind::ALL
+            .iter()
+            .filter(|k| summary.forms_of(**k) > 0)
+            .map(|k| format!("{} {}", summary.forms_of(*k), k.as_str()))
+            .collect();
+        let _ = writeln!(out, "forms by kind: {}", kinds.join(", "));
+    }
     let _ = writeln!(
         out,
         "{} error(s), {} warning(s)",
@@ -51,9 +59,14 @@ pub fn text(records: &Records, summary: &Summary) -> String {
     for (file, issues) in by_file(&records.issues) {
         let _ = writeln!(out, "\n{file}");
         for i in issues {
+            // A form other than a project's target form says which it is.
+            let kind = match i.key.form_kind {
+                Some(k) if k != FormKind::ProjectTarget => format!(" ({})", k.zh()),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "  {:<7}  {}  [{}]  {}",
+                "  {:<7}  {}  [{}]{kind}  {}",
                 i.severity.as_str(),
                 place(i),
                 i.code.as_str(),
@@ -64,9 +77,9 @@ pub fn text(records: &Records, summary: &Summary) -> String {
     out
 }
 
-/// The same as JSON: `{files, forms, projects, errors, warnings, skipped,
-/// issues: [{severity, code, message, unit_code, project_code, file, sheet,
-/// cell}]}`.
+/// The same as JSON: `{files, forms, forms_by_kind, projects, errors,
+/// warnings, skipped, issues: [{severity, code, message, form_kind,
+/// unit_code, project_code, file, sheet, cell}]}`.
 pub fn json(records: &Records, summary: &Summary) -> String {
     let issues: Vec<_> = records
         .issues
@@ -76,6 +89,7 @@ pub fn json(records: &Records, summary: &Summary) -> String {
                 "severity": i.severity.as_str(),
                 "code": i.code.as_str(),
                 "message": i.message,
+                "form_kind": i.key.form_kind.map(|k| k.as_str()),
                 "unit_code": i.key.unit_code,
                 "project_code": i.key.project_code,
                 "file": i.source.file,
@@ -84,9 +98,14 @@ pub fn json(records: &Records, summary: &Summary) -> String {
             })
         })
         .collect();
+    let forms_by_kind: serde_json::Map<String, serde_json::Value> = FormKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), json!(summary.forms_of(*k))))
+        .collect();
     let report = json!({
         "files": summary.files,
         "forms": summary.forms,
+        "forms_by_kind": forms_by_kind,
         "projects": summary.projects,
         "errors": records.count(Severity::Error),
         "warnings": records.count(Severity::Warning),

@@ -4,7 +4,8 @@ use rust_decimal::Decimal;
 
 use super::text::fold_width;
 
-/// A four-digit year at the start of a title such as `2020年部门预算绩效信息`.
+/// A four-digit year at the start of a title such as `2020年部门预算绩效信息`,
+/// or in brackets after it (`项目支出绩效自评表(2023年度)`, `( 2020 年度)`).
 pub fn year_of(text: &str) -> Option<i32> {
     let text = super::text::head(text);
     if !text.contains('年') {
@@ -15,6 +16,16 @@ pub fn year_of(text: &str) -> Option<i32> {
         .trim()
         .trim_start_matches(['(', '[', '【', '〔'])
         .trim_start();
+    leading_year(s).or_else(|| {
+        let compact: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+        compact
+            .match_indices(['(', '（'])
+            .find_map(|(i, p)| leading_year(&compact[i + p.len()..]))
+    })
+}
+
+/// A year of four digits followed by 年, at the start of `s`.
+fn leading_year(s: &str) -> Option<i32> {
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 4 && s[4..].starts_with('年') {
         let y: i32 = s[..4].parse().ok()?;
@@ -67,5 +78,12 @@ mod tests {
         assert_eq!(year_of("项目支出绩效目标表"), None);
         assert_eq!(year_of("1850年"), None);
         assert_eq!(year_of("20200年"), None);
+        assert_eq!(year_of("部门预算项目支出绩效自评表(2023年度)"), Some(2023));
+        assert_eq!(year_of("( 2020 年度)"), Some(2020));
+        assert_eq!(
+            year_of("对照2023年度目标"),
+            None,
+            "a year inside a sentence"
+        );
     }
 }

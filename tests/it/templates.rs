@@ -10,14 +10,14 @@ use crate::common::{dec, Row, Workdir};
 
 /// Fields right, and fields scored, of one form.
 #[derive(Default)]
-struct Score {
-    right: usize,
-    total: usize,
-    wrong: Vec<String>,
+pub(crate) struct Score {
+    pub right: usize,
+    pub total: usize,
+    pub wrong: Vec<String>,
 }
 
 impl Score {
-    fn check(&mut self, what: &str, got: &str, want: &str) {
+    pub fn check(&mut self, what: &str, got: &str, want: &str) {
         self.total += 1;
         let same = got == want
             || (!got.is_empty()
@@ -105,7 +105,7 @@ fn score(
 }
 
 /// The rows read from `file`.
-fn of_file<'a>(rows: &'a [Row], file: &str) -> Vec<&'a Row> {
+pub(crate) fn of_file<'a>(rows: &'a [Row], file: &str) -> Vec<&'a Row> {
     rows.iter()
         .filter(|r| r.get("source_file") == file)
         .collect()

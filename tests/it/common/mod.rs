@@ -3,9 +3,12 @@
 
 #![allow(dead_code)]
 
+pub mod family;
+pub mod family_truth;
 pub mod forms;
 pub mod hostile;
 pub mod seed;
+pub mod self_eval;
 pub mod template_truth;
 pub mod templates;
 
