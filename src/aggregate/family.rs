@@ -3,52 +3,75 @@
 //! self-evaluations (`self_eval_by_unit`), from the few figures the run
 //! keeps of every form ([`FormFact`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use crate::model::schema::{RATIO_SCALE, SELF_EVAL_BY_UNIT, TARGET_VS_ACTUAL};
-use crate::model::{FormFact, FormKind, Records};
+use crate::model::{FactResult, FormFact, FormKind, Records};
 use crate::normalise::amount::fit_scale;
 use crate::normalise::family::execution_rate;
 use crate::vocab::text::fold_label;
 use crate::write::table::{Builder, TableSpec};
 use crate::write::Table;
 
-/// What the run keeps of a form's records.
-pub fn fact_of(form: &Records) -> Option<FormFact> {
-    let p = form.projects.first()?;
-    let verdicts = form
-        .indicators
-        .iter()
-        .filter_map(|i| i.result.as_ref()?.target_met);
-    let (mut evaluated, mut met) = (0, 0);
-    for v in verdicts {
-        evaluated += 1;
-        met += u32::from(v);
+/// The texts many forms repeat (their unit's code and name, their
+/// department), kept once for the whole run.
+#[derive(Debug, Default)]
+pub struct Interner(rustc_hash::FxHashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: Option<&str>) -> Option<Arc<str>> {
+        let s = s?;
+        if let Some(a) = self.0.get(s) {
+            return Some(Arc::clone(a));
+        }
+        let a: Arc<str> = s.into();
+        self.0.insert(Arc::clone(&a));
+        Some(a)
     }
-    let result = p.result.as_deref();
+}
+
+/// What the run keeps of a project form's records (a department's form
+/// has no project to match: `None`).
+pub fn fact_of(form: &Records, names: &mut Interner) -> Option<FormFact> {
+    let p = form.projects.first()?;
+    let kind = p.key.form_kind.unwrap_or_default();
+    if kind.is_dept() {
+        return None;
+    }
+    let result = p.result.as_deref().map(|r| {
+        let verdicts = form
+            .indicators
+            .iter()
+            .filter_map(|i| i.result.as_ref()?.target_met);
+        let (mut evaluated, mut met) = (0, 0);
+        for v in verdicts {
+            evaluated += 1;
+            met += u32::from(v);
+        }
+        Box::new(FactResult {
+            executed_total: r.executed_total,
+            execution_rate: r.execution_rate,
+            score_total: r.score_total,
+            grade: r.grade.clone(),
+            evaluated,
+            met,
+        })
+    });
     Some(FormFact {
-        kind: p.key.form_kind.unwrap_or_default(),
+        kind,
         year: p.key.year,
-        dept_code: p.key.dept_code.clone(),
-        unit_code: p.key.unit_code.clone(),
-        unit_name: p.unit_name.clone(),
+        dept_code: names.get(p.key.dept_code.as_deref()),
+        unit_code: names.get(p.key.unit_code.as_deref()),
+        unit_name: names.get(p.unit_name.as_deref()),
         project_code: p.key.project_code.clone(),
-        project_name: p.project_name.clone(),
-        name_key: p
-            .project_name
-            .as_deref()
-            .map(|n| fold_label(n).into_owned()),
+        project_name: p.project_name.as_deref().map(Box::from),
         budget_total: p.budget_total,
-        executed_total: result.and_then(|r| r.executed_total),
-        execution_rate: result.and_then(|r| r.execution_rate),
-        score_total: result.and_then(|r| r.score_total),
-        grade: result.and_then(|r| r.grade.clone()),
         indicators: p.indicator_count,
-        evaluated,
-        met,
+        result,
         source: p.source.clone(),
     })
 }
@@ -77,31 +100,37 @@ fn pairs(facts: &[FormFact]) -> Vec<Pair<'_>> {
     if of(FormKind::ProjectSelfEval).next().is_none() {
         return Vec::new();
     }
-    type At<'a> = (Option<i32>, Option<&'a str>, &'a str);
+    type At<'a> = (Option<i32>, Option<&'a str>, Cow<'a, str>);
     let mut by_code: HashMap<At<'_>, Vec<usize>> = HashMap::new();
     let mut by_name: HashMap<At<'_>, Vec<usize>> = HashMap::new();
     let targets: Vec<&FormFact> = of(FormKind::ProjectTarget).collect();
     for (i, t) in targets.iter().enumerate() {
         let unit = t.unit_code.as_deref();
         if let Some(c) = t.project_code.as_deref() {
-            by_code.entry((t.year, unit, c)).or_default().push(i);
+            by_code.entry((t.year, unit, c.into())).or_default().push(i);
         }
-        if let Some(n) = t.name_key.as_deref() {
-            by_name.entry((t.year, unit, n)).or_default().push(i);
+        if let Some(n) = t.project_name.as_deref() {
+            by_name
+                .entry((t.year, unit, fold_label(n)))
+                .or_default()
+                .push(i);
         }
     }
     let mut taken: Vec<Option<(&FormFact, &'static str)>> = vec![None; targets.len()];
     let mut unmatched = Vec::new();
     for e in of(FormKind::ProjectSelfEval) {
         let unit = e.unit_code.as_deref();
-        let mut find = |map: &HashMap<At<'_>, Vec<usize>>, key: Option<&str>, how| {
+        let mut find = |map: &HashMap<At<'_>, Vec<usize>>, key: Option<Cow<'_, str>>, how| {
             let list = map.get(&(e.year, unit, key?))?;
             let i = *list.iter().find(|i| taken[**i].is_none())?;
             taken[i] = Some((e, how));
             Some(())
         };
-        let found = find(&by_code, e.project_code.as_deref(), "code")
-            .or_else(|| find(&by_name, e.name_key.as_deref(), "name"));
+        // A match by the folded name (white space, full width) only when
+        // the code finds none.
+        let code = e.project_code.as_deref().map(Cow::from);
+        let name = e.project_name.as_deref().map(fold_label);
+        let found = find(&by_code, code, "code").or_else(|| find(&by_name, name, "name"));
         if found.is_none() {
             unmatched.push(e);
         }
@@ -136,6 +165,9 @@ pub fn target_vs_actual(facts: &[FormFact], spec: &TableSpec) -> Table {
     fn source(f: Option<&FormFact>) -> Option<&crate::model::Source> {
         f.map(|f| &f.source)
     }
+    fn r<'a>(p: &Pair<'a>) -> Option<&'a FactResult> {
+        p.eval?.result.as_deref()
+    }
     Builder::new(&rows, &TARGET_VS_ACTUAL, spec)
         .int("year", |p| p.named().year.map(i64::from))
         .str("dept_code", |p| p.named().dept_code.as_deref())
@@ -149,13 +181,13 @@ pub fn target_vs_actual(facts: &[FormFact], spec: &TableSpec) -> Table {
         .raw("matched_by", |p| p.matched_by)
         .dec("budget_set", |p| t(p)?.budget_total)
         .dec("budget_full_year", |p| e(p)?.budget_total)
-        .dec("executed_total", |p| e(p)?.executed_total)
-        .dec("execution_rate", |p| e(p)?.execution_rate)
+        .dec("executed_total", |p| r(p)?.executed_total)
+        .dec("execution_rate", |p| r(p)?.execution_rate)
         .int("indicators_set", |p| Some(i64::from(t(p)?.indicators)))
-        .int("indicators_evaluated", |p| Some(i64::from(e(p)?.evaluated)))
-        .int("indicators_met", |p| Some(i64::from(e(p)?.met)))
-        .dec("score_total", |p| e(p)?.score_total)
-        .str("grade", |p| e(p)?.grade.as_deref())
+        .int("indicators_evaluated", |p| Some(i64::from(r(p)?.evaluated)))
+        .int("indicators_met", |p| Some(i64::from(r(p)?.met)))
+        .dec("score_total", |p| r(p)?.score_total)
+        .str("grade", |p| r(p)?.grade.as_deref())
         .str("target_file", |p| Some(&source(t(p))?.file))
         .str("target_sheet", |p| Some(&source(t(p))?.sheet))
         .cell("target_cell", |p| source(t(p))?.cell)
@@ -171,7 +203,7 @@ struct UnitEvals {
     year: Option<i32>,
     dept_code: Option<Arc<str>>,
     unit_code: Option<Arc<str>>,
-    unit_name: Option<String>,
+    unit_name: Option<Arc<str>>,
     projects: i64,
     scores: (Decimal, i64),
     evaluated: i64,
@@ -211,14 +243,15 @@ pub fn self_eval_by_unit(facts: &[FormFact], spec: &TableSpec) -> Table {
             units.len() - 1
         });
         let u = &mut units[i];
+        let r = f.result.as_deref().cloned().unwrap_or_default();
         u.projects += 1;
-        if let Some(s) = f.score_total {
+        if let Some(s) = r.score_total {
             u.scores = (u.scores.0 + s, u.scores.1 + 1);
         }
-        u.evaluated += i64::from(f.evaluated);
-        u.met += i64::from(f.met);
+        u.evaluated += i64::from(r.evaluated);
+        u.met += i64::from(r.met);
         add(&mut u.budget, f.budget_total);
-        add(&mut u.executed, f.executed_total);
+        add(&mut u.executed, r.executed_total);
     }
     units.sort_by(|a, b| (a.year, &a.unit_code).cmp(&(b.year, &b.unit_code)));
     Builder::new(&units, &SELF_EVAL_BY_UNIT, spec)

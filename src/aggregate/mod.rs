@@ -27,7 +27,7 @@ use crate::model::schema;
 mod family;
 mod run_summary;
 use crate::write::{Column as OutColumn, Table, Values};
-pub use family::{fact_of, self_eval_by_unit, target_vs_actual};
+pub use family::{fact_of, self_eval_by_unit, target_vs_actual, Interner};
 pub use run_summary::run_summary;
 
 #[derive(Debug, Error)]

@@ -258,11 +258,15 @@ fn colour(field: &str) -> &'static str {
         "amount_unit" | "year" | "title" => "#ce93d8",
         "budget_total" | "budget_fiscal" | "budget_other" => "#ffab91",
         "purpose" | "func_class" => "#80cbc4",
-        "goals" => "#f48fb1",
+        "goals" | "goals_expected" | "goals_achieved" => "#f48fb1",
         "level1" | "level2" | "level3" => "#c5e1a5",
         "description" | "basis" => "#e6ee9c",
         "target" => "#ffcc80",
+        "actual" | "score" | "score_total" | "grade" | "deviation_note" => "#80deea",
+        "executed_total" | "execution_rate" => "#ffab91",
         _ if field.starts_with("plan") => "#b39ddb",
+        _ if field.starts_with("money") => "#ffab91",
+        _ if field.starts_with("task") => "#bcaaa4",
         _ => "#eeeeee",
     }
 }
@@ -327,6 +331,8 @@ th{{background:#f5f5f5;color:#666;font-weight:normal}} td.label{{outline:2px sol
         "level1",
         "description",
         "target",
+        "actual",
+        "task",
     ] {
         let _ = write!(out, "<span style=\"background:{}\">{f}</span>", colour(f));
     }

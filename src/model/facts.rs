@@ -1,6 +1,6 @@
-//! What the run keeps of each form to set a project's target form against
+//! What the run keeps of each project form to set its target form against
 //! its self-evaluation once every file is read: a few figures a form, not
-//! its rows.
+//! its rows (about 250 bytes a form; the unit's names are shared).
 
 use std::sync::Arc;
 
@@ -16,21 +16,26 @@ pub struct FormFact {
     pub year: Option<i32>,
     pub dept_code: Option<Arc<str>>,
     pub unit_code: Option<Arc<str>>,
-    pub unit_name: Option<String>,
+    pub unit_name: Option<Arc<str>>,
     pub project_code: Option<Arc<str>>,
-    pub project_name: Option<String>,
-    /// The project's name folded (white space, full width), for a match by
-    /// name.
-    pub name_key: Option<String>,
+    pub project_name: Option<Box<str>>,
     pub budget_total: Option<Decimal>,
+    /// Indicator rows.
+    pub indicators: u32,
+    /// A self-evaluation's results (`None` on a target form).
+    pub result: Option<Box<FactResult>>,
+    pub source: Source,
+}
+
+/// What a self-evaluation adds to its form's figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FactResult {
     pub executed_total: Option<Decimal>,
     pub execution_rate: Option<Decimal>,
     pub score_total: Option<Decimal>,
     pub grade: Option<String>,
-    /// Indicator rows; of a self-evaluation's, those with a verdict
-    /// (`target_met` not empty) and those reached.
-    pub indicators: u32,
+    /// Indicators with a verdict (`target_met` not empty), and of them
+    /// those reached.
     pub evaluated: u32,
     pub met: u32,
-    pub source: Source,
 }

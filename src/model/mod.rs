@@ -13,7 +13,7 @@ mod facts;
 pub mod issue;
 pub mod schema;
 mod summary;
-pub use facts::FormFact;
+pub use facts::{FactResult, FormFact};
 pub use issue::{Issue, IssueCode, Severity};
 pub use summary::Summary;
 

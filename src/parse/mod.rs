@@ -1158,6 +1158,73 @@ mod tests {
     }
 
     #[test]
+    fn a_department_form_of_the_ministrys_template() {
+        // 部门整体支出绩效目标申报表: duties, and a task table whose 预算金额
+        // heads 总额 / 财政拨款 / 其他资金 in the row under it.
+        let g = grid(
+            &[
+                (0, 0, "部门整体支出绩效目标申报表"),
+                (1, 0, "部门（单位）名称"),
+                (1, 1, "某县教育局"),
+                (2, 0, "部门职能职责概述"),
+                (2, 1, "负责全县教育工作"),
+                (3, 0, "年度主要任务"),
+                (3, 1, "任务名称"),
+                (3, 2, "主要内容"),
+                (3, 3, "预算金额（万元）"),
+                (4, 3, "总额"),
+                (4, 4, "财政拨款"),
+                (4, 5, "其他资金"),
+                (5, 1, "学生资助"),
+                (5, 2, "发放助学金"),
+                (5, 3, "120"),
+                (5, 4, "100"),
+                (5, 5, "20"),
+                (6, 1, "校舍维修"),
+                (6, 2, "维修3所学校"),
+                (6, 3, "80"),
+                (6, 4, "80"),
+                (7, 0, "年度总体目标"),
+                (7, 1, "1、保障教育经费"),
+            ],
+            &[((0, 0), (0, 5)), ((3, 0), (6, 0)), ((3, 3), (3, 5))],
+        );
+        let form = one_form(&g);
+        assert_eq!(form.kind, FormKind::DeptTarget);
+        assert_eq!(form.unit.map(|u| u.text).as_deref(), Some("某县教育局"));
+        assert_eq!(
+            form.purpose.map(|p| p.text).as_deref(),
+            Some("负责全县教育工作")
+        );
+        let tasks: Vec<[&str; 5]> = form
+            .tasks
+            .iter()
+            .map(|t| {
+                [
+                    t.name.text.as_str(),
+                    t.content.text.as_str(),
+                    t.total.text.as_str(),
+                    t.fiscal.text.as_str(),
+                    t.other.text.as_str(),
+                ]
+            })
+            .collect();
+        assert_eq!(
+            tasks,
+            [
+                ["学生资助", "发放助学金", "120", "100", "20"],
+                ["校舍维修", "维修3所学校", "80", "80", ""],
+            ]
+        );
+        // The task table's money headers are no money lines of the form.
+        assert!(form.funding.is_empty(), "{:?}", form.funding);
+        assert_eq!(
+            form.goals.map(|g| g.text).as_deref(),
+            Some("1、保障教育经费")
+        );
+    }
+
+    #[test]
     fn every_money_line_is_kept_numbered_lines_too() {
         let g = grid(
             &[

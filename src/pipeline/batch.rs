@@ -136,6 +136,8 @@ struct Batch<'a> {
     summary: Summary,
     budget_by_unit: BTreeMap<String, Decimal>,
     executed_by_unit: BTreeMap<String, Decimal>,
+    /// The texts the forms' facts share.
+    names: crate::aggregate::Interner,
 }
 
 impl<'a> Batch<'a> {
@@ -151,6 +153,7 @@ impl<'a> Batch<'a> {
             },
             budget_by_unit: Default::default(),
             executed_by_unit: Default::default(),
+            names: Default::default(),
         }
     }
 
@@ -172,14 +175,15 @@ impl<'a> Batch<'a> {
         out.funding.reserve_exact(room(|r| r.funding.len()));
         out.issues.reserve(room(|r| r.issues.len()));
         for form in forms {
-            let fact = crate::aggregate::fact_of(&form.0);
+            let kind = form.0.projects.first().and_then(|p| p.key.form_kind);
+            let fact = crate::aggregate::fact_of(&form.0, &mut self.names);
             let before = out.projects.len();
             self.check.push_printed(form.0, form.1, &mut out);
             // A duplicate dropped by the check is no form of the run's.
-            if let Some(fact) = fact.filter(|_| out.projects.len() > before) {
-                let kind = FormKind::ALL.iter().position(|k| *k == fact.kind);
-                self.summary.forms_by_kind[kind.unwrap_or(0)] += 1;
-                self.summary.facts.push(fact);
+            if out.projects.len() > before {
+                let at = FormKind::ALL.iter().position(|k| Some(*k) == kind);
+                self.summary.forms_by_kind[at.unwrap_or(0)] += 1;
+                self.summary.facts.extend(fact);
             }
         }
         apply_rules(&mut out.issues, self.rules);

@@ -1,6 +1,6 @@
 //! The documents say what the code declares.
 
-use jixiao::model::schema::{self, RECORD_TABLES, RUN_SUMMARY};
+use jixiao::model::schema::{self, BUILT_IN_SUMMARIES, RECORD_TABLES, RUN_SUMMARY};
 
 fn readme() -> String {
     std::fs::read_to_string(crate::common::repo().join("README.md")).unwrap()
@@ -25,5 +25,26 @@ fn the_readme_contract_table_is_the_schema() {
     assert_eq!(
         rows, declared,
         "README.md's contract table vs src/model/schema.rs"
+    );
+}
+
+#[test]
+fn the_readme_built_in_summaries_are_the_schema() {
+    let readme = readme();
+    let start = readme
+        .find("| summary | one row per | columns |")
+        .expect("built-in summaries table");
+    let rows: Vec<&str> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let declared: Vec<String> = BUILT_IN_SUMMARIES
+        .into_iter()
+        .map(schema::Table::contract_row)
+        .collect();
+    assert_eq!(
+        rows, declared,
+        "README.md's built-in summaries vs src/model/schema.rs"
     );
 }
