@@ -48,3 +48,22 @@ fn the_readme_built_in_summaries_are_the_schema() {
         "README.md's built-in summaries vs src/model/schema.rs"
     );
 }
+
+#[test]
+fn the_pipeline_guide_lists_every_label_field_with_its_defaults() {
+    let guide = std::fs::read_to_string(crate::common::repo().join("pipelines/README.md")).unwrap();
+    let labels = jixiao::locate::Labels::default();
+    let fields = jixiao::locate::Field::ALL
+        .iter()
+        .map(|f| (f.name(), labels.of(*f).to_vec()))
+        .chain([("title_suffix", labels.title_suffix.clone())]);
+    for (name, defaults) in fields {
+        let row = format!("| `{name}` | {}", defaults.join(", "));
+        assert!(
+            guide
+                .lines()
+                .any(|l| l == format!("{row} |") || l.starts_with(&format!("{row} ("))),
+            "pipelines/README.md lacks the row of {name}: {row} |"
+        );
+    }
+}

@@ -1,7 +1,10 @@
 //! Property tests that hunt for failures:
 //! - forms placed at random offsets among random noise cells and merges,
 //!   with random variants, are each found exactly once with their values;
-//! - arbitrary and mutated bytes fed to the readers never let a panic escape.
+//! - arbitrary and mutated bytes fed to the readers never let a panic escape;
+//! - sheets of random cells drawn from every label of the form family,
+//!   titles and awkward values go through parse → normalise → validate →
+//!   the family summaries without a panic.
 
 use std::convert::Infallible;
 
@@ -254,7 +257,7 @@ proptest! {
 
     #[test]
     fn mutated_workbooks_never_panic(
-        which in 0usize..3,
+        which in 0usize..4,
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
@@ -263,6 +266,7 @@ proptest! {
             "sample_data/762002.xlsx",
             "tests/fixtures/libreoffice/762003.xlsx",
             "tests/fixtures/openpyxl/762002.xlsx",
+            "sample_data/762003-self-eval.xlsx",
         ][which];
         let mut bytes = sample(source);
         for (at, b) in flips {
@@ -273,5 +277,84 @@ proptest! {
             bytes.truncate(cut.index(bytes.len()));
         }
         read_bytes(&bytes, "mutated.xlsx");
+    }
+}
+
+/// Texts a cell of the label soup may hold: every built-in label, the
+/// family's titles, and values of every awkward kind.
+fn soup_texts() -> Vec<String> {
+    let mut texts: Vec<String> = jixiao::locate::Field::ALL
+        .iter()
+        .flat_map(|f| f.defaults().iter().map(|s| s.to_string()))
+        .collect();
+    let others = [
+        "项目支出绩效自评表",
+        "部门整体支出绩效目标表",
+        "部门整体支出绩效自评表(2023年度)",
+        "(2022年度)",
+        "单位：万元",
+        "762002秦皇岛市北戴河区残疾人联合会",
+        "51000021R000000019951-工资性支出",
+        "100",
+        "0",
+        "/",
+        "—",
+        "≥95%",
+        "12.5万元",
+        "-3",
+        "1,5",
+        "达成预期指标",
+        "99.92%",
+        "产出指标(50分)",
+        "数量目标",
+        "小计\n③=①+②",
+        "目标1:甲;\n目标2:乙",
+        "对照年度目标,说明完成情况(100字以内)",
+        "……",
+        "9999999999999999999999999999999",
+    ];
+    texts.extend(others.iter().map(|s| s.to_string()));
+    texts
+}
+
+/// Cells (row, column, which text) and merges (row, column, height, width).
+type Soup = (Vec<(u32, u32, usize)>, Vec<(u32, u32, u32, u32)>);
+
+fn soup() -> impl Strategy<Value = Soup> {
+    let cells = proptest::collection::vec((0u32..30, 0u32..10, any::<usize>()), 0..160);
+    let merges = proptest::collection::vec((0u32..30, 0u32..10, 0u32..4, 0u32..4), 0..12);
+    (cells, merges)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn label_soup_goes_through_every_stage_of_the_family_without_a_panic((cells, merges) in soup()) {
+        static SOUP: std::sync::OnceLock<(Vec<String>, Pipeline)> = std::sync::OnceLock::new();
+        let (texts, p) = SOUP.get_or_init(|| (soup_texts(), pipeline()));
+        let grid = Grid::new(
+            "soup.xlsx",
+            "Sheet1",
+            cells
+                .iter()
+                .map(|(r, c, t)| (Pos::new(*r, *c), CellValue::Text(texts[t % texts.len()].as_str().into()))),
+            merges
+                .iter()
+                .map(|(r, c, h, w)| CellRange::new(Pos::new(*r, *c), Pos::new(r + h, c + w))),
+        );
+        let spec = jixiao::write::table::TableSpec::new(&p.settings);
+        let mut names = jixiao::aggregate::Interner::default();
+        let mut facts = Vec::new();
+        for raw in parse_grid(&grid, &Matcher::new(&p.labels)) {
+            let kind = raw.kind;
+            let r = normalise_form(raw, &p.settings);
+            jixiao::validate::validate_form(&r, &spec.code_groups);
+            prop_assert_eq!(r.projects[0].key.form_kind, Some(kind));
+            facts.extend(jixiao::aggregate::fact_of(&r, &mut names));
+            jixiao::write::tables(&r, &spec);
+        }
+        jixiao::aggregate::target_vs_actual(&facts, &spec);
+        jixiao::aggregate::self_eval_by_unit(&facts, &spec);
     }
 }
