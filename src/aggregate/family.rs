@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::model::schema::{RATIO_SCALE, SELF_EVAL_BY_UNIT, TARGET_VS_ACTUAL};
-use crate::model::{FactResult, FormFact, FormKind, Records};
+use crate::model::{FactResult, FormFact, FormKind, Project, Records};
 use crate::normalise::amount::fit_scale;
 use crate::normalise::family::execution_rate;
 use crate::vocab::text::fold_label;
@@ -34,35 +34,10 @@ impl Interner {
     }
 }
 
-/// What the run keeps of a project form's records (a department's form
-/// has no project to match: `None`).
-pub fn fact_of(form: &Records, names: &mut Interner) -> Option<FormFact> {
-    let p = form.projects.first()?;
-    let kind = p.key.form_kind.unwrap_or_default();
-    if kind.is_dept() {
-        return None;
-    }
-    let result = p.result.as_deref().map(|r| {
-        let verdicts = form
-            .indicators
-            .iter()
-            .filter_map(|i| i.result.as_ref()?.target_met);
-        let (mut evaluated, mut met) = (0, 0);
-        for v in verdicts {
-            evaluated += 1;
-            met += u32::from(v);
-        }
-        Box::new(FactResult {
-            executed_total: r.executed_total,
-            execution_rate: r.execution_rate,
-            score_total: r.score_total,
-            grade: r.grade.clone(),
-            evaluated,
-            met,
-        })
-    });
-    Some(FormFact {
-        kind,
+/// A project form's figures (a self-evaluation's results aside).
+fn project_fact(p: &Project, names: &mut Interner) -> FormFact {
+    FormFact {
+        kind: p.key.form_kind.unwrap_or_default(),
         year: p.key.year,
         dept_code: names.get(p.key.dept_code.as_deref()),
         unit_code: names.get(p.key.unit_code.as_deref()),
@@ -71,9 +46,40 @@ pub fn fact_of(form: &Records, names: &mut Interner) -> Option<FormFact> {
         project_name: p.project_name.as_deref().map(Box::from),
         budget_total: p.budget_total,
         indicators: p.indicator_count,
-        result,
+        result: None,
         source: p.source.clone(),
-    })
+    }
+}
+
+/// What the run keeps of a project self-evaluation's records (`None` for
+/// any other form: the target forms' figures are spilled to a working file
+/// and read back when there is a self-evaluation to set them against, so
+/// memory does not grow with a batch's target forms).
+pub fn fact_of(form: &Records, names: &mut Interner) -> Option<FormFact> {
+    let p = form.projects.first()?;
+    let r = p.result.as_deref()?;
+    if p.key.form_kind != Some(FormKind::ProjectSelfEval) {
+        return None;
+    }
+    let verdicts = form
+        .indicators
+        .iter()
+        .filter_map(|i| i.result.as_ref()?.target_met);
+    let (mut evaluated, mut met) = (0, 0);
+    for v in verdicts {
+        evaluated += 1;
+        met += u32::from(v);
+    }
+    let mut fact = project_fact(p, names);
+    fact.result = Some(Box::new(FactResult {
+        executed_total: r.executed_total,
+        execution_rate: r.execution_rate,
+        score_total: r.score_total,
+        grade: r.grade.clone(),
+        evaluated,
+        met,
+    }));
+    Some(fact)
 }
 
 /// One row of `target_vs_actual`: a target form, its self-evaluation, or
@@ -153,7 +159,7 @@ fn pairs(facts: &[FormFact]) -> Vec<Pair<'_>> {
 }
 
 /// `target_vs_actual`: a row per project with a target form or a
-/// self-evaluation, the two side by side.
+/// self-evaluation, the two side by side (`facts`: both kinds).
 pub fn target_vs_actual(facts: &[FormFact], spec: &TableSpec) -> Table {
     let rows = pairs(facts);
     fn t<'a>(p: &Pair<'a>) -> Option<&'a FormFact> {

@@ -280,6 +280,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_field_fits_a_set_of_64() {
+        assert!(Field::ALL.len() <= 64, "parse's FieldSet is a u64");
+    }
+
+    #[test]
     fn every_field_has_a_name_and_synonyms_and_no_synonym_is_twice() {
         let mut seen = std::collections::HashMap::new();
         for f in Field::ALL {

@@ -10,6 +10,7 @@ mod fields;
 pub use fields::{Field, Labels, TITLE_SUFFIX};
 
 use crate::grid::{Grid, Pos};
+use crate::vocab::kind::FormKind;
 use crate::vocab::money::MoneyUnit;
 use rustc_hash::FxHashMap;
 
@@ -101,7 +102,11 @@ impl Matcher {
             }
         }
         if self.is_title_key(key) {
-            Some(CellKind::Title)
+            let (dept, self_eval) = FormKind::title_says(key);
+            Some(CellKind::Title(TitleSays {
+                dept: dept.is_some(),
+                self_eval: self_eval.is_some(),
+            }))
         } else if buf.contains("单位:") {
             Some(CellKind::UnitMarker)
         } else {
@@ -384,12 +389,22 @@ mod tests {
     }
 }
 
+/// What a form's title says of its kind (`部门整体支出绩效自评表`: a
+/// department's self-evaluation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TitleSays {
+    pub dept: bool,
+    pub self_eval: bool,
+}
+
 /// What a text cell is to the form reader, decided once per grid so each
 /// cell's text is folded once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellKind {
     Label(Field),
-    Title,
+    /// A form's title, and what it says of the form's kind (folded once,
+    /// with the cell).
+    Title(TitleSays),
     /// An amount-unit statement such as `单位：万元`.
     UnitMarker,
 }
@@ -438,15 +453,23 @@ impl Kinds {
     }
 
     pub fn is_title(&self, p: Pos) -> bool {
-        self.get(p) == Some(CellKind::Title)
+        self.title(p).is_some()
     }
 
-    /// The cells that are form titles, in row-major order.
-    pub fn titles(&self) -> impl Iterator<Item = Pos> + '_ {
-        self.0
-            .iter()
-            .filter(|(_, k)| *k == CellKind::Title)
-            .map(|(p, _)| *p)
+    /// What the title at `p` says of its form's kind, if `p` is a title.
+    pub fn title(&self, p: Pos) -> Option<TitleSays> {
+        match self.get(p) {
+            Some(CellKind::Title(says)) => Some(says),
+            _ => None,
+        }
+    }
+
+    /// What the form titles of the grid say, in row-major order.
+    pub fn titles(&self) -> impl Iterator<Item = TitleSays> + '_ {
+        self.0.iter().filter_map(|(_, k)| match k {
+            CellKind::Title(says) => Some(*says),
+            _ => None,
+        })
     }
 
     pub fn is_unit_marker(&self, p: Pos) -> bool {

@@ -1,6 +1,7 @@
-//! What the run keeps of each project form to set its target form against
-//! its self-evaluation once every file is read: a few figures a form, not
-//! its rows (about 250 bytes a form; the unit's names are shared).
+//! The few figures of a project form that set its target form against its
+//! self-evaluation: kept through the run for each self-evaluation (about
+//! 250 bytes a form; the unit's names are shared), read back from the
+//! written projects table for the target forms.
 
 use std::sync::Arc;
 

@@ -36,8 +36,9 @@ pub struct Summary {
     pub forms_by_kind: [usize; 4],
     /// A self-evaluation's total spent per unit (control totals).
     pub executed_by_unit: Vec<(String, Decimal)>,
-    /// Each form's figures, for the summaries that set a project's target
-    /// form against its self-evaluation.
+    /// Each project self-evaluation's figures, for the summaries that set a
+    /// project's target form against its self-evaluation (the target forms
+    /// are read back from the written projects table).
     pub facts: Vec<super::FormFact>,
     pub written: Vec<PathBuf>,
 }

@@ -341,6 +341,17 @@ fn funding_rows(
     .map(|f| cell(f.as_ref()));
     let mut rows = Vec::with_capacity(raw.funding.len());
     for m in std::mem::take(&mut raw.funding) {
+        let line = m.field.money_line().unwrap_or("other");
+        // Without the funding table, only the lines a check needs: 财政拨款
+        // by level, the money beside it in the 预算数 check, and an
+        // execution's weight and score.
+        let needed = line.starts_with("fiscal_")
+            || matches!(line, "carryover" | "special_account" | "unit_own")
+            || m.weight.is_some()
+            || m.score.is_some();
+        if !settings.funding && !needed {
+            continue;
+        }
         let amount = match read.iter().position(|p| p.is_some() && *p == m.value.pos) {
             Some(i) => amounts[i],
             None => cell_amount(&m.value, &m.label, from, settings, sink),
@@ -350,7 +361,7 @@ fn funding_rows(
         rows.push(FundingLine {
             source: sink.source(m.value.pos),
             key: sink.key.clone(),
-            line: m.field.money_line().unwrap_or("other"),
+            line,
             line_raw: m.label,
             stage: m.stage,
             amount,

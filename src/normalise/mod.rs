@@ -44,8 +44,9 @@ pub struct Settings {
     pub func_classes: func_class::FuncClasses,
     /// When a form's amounts look like another unit than the one read.
     pub plausible: Plausible,
-    /// Keep every money line as a row of the `funding` table (off: only
-    /// 财政拨款's sum by level is taken from them).
+    /// Keep every money line as a row of the `funding` table (off: only the
+    /// lines a check needs — 财政拨款 by level, 上年结转 and the other money
+    /// of the 预算数 check, an execution's weight and score).
     pub funding: bool,
 }
 

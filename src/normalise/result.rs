@@ -10,7 +10,7 @@ use super::form::{cell, cell_amount, form_unit, non_empty_owned, take_text, Sink
 use super::target::{parse_target, Target};
 use super::Settings;
 use crate::model::{Indicator, IndicatorResult, IssueCode, ProjectResult, Task};
-use crate::parse::{RawField, RawForm, RawIndicator, RawTask};
+use crate::parse::{RawField, RawForm, RawIndicator, RawResultCells, RawTask};
 
 /// A self-evaluation's results; `None` on a target form.
 pub(super) fn project_result(
@@ -50,25 +50,16 @@ pub(super) fn score(field: Option<&RawField>, what: &str, sink: &mut Sink) -> Op
     }
 }
 
-/// An indicator row's result cells, taken out before the row is read.
-pub(super) struct RawResult {
-    actual: RawField,
-    score: RawField,
-    deviation: RawField,
-}
-
-pub(super) fn take_result(r: &mut RawIndicator) -> RawResult {
-    RawResult {
-        actual: std::mem::take(&mut r.actual),
-        score: std::mem::take(&mut r.score),
-        deviation: std::mem::take(&mut r.deviation),
-    }
+/// An indicator row's result cells, taken out before the row is read
+/// (blank when the table has no result columns).
+pub(super) fn take_result(r: &mut RawIndicator) -> RawResultCells {
+    r.result.take().map(|b| *b).unwrap_or_default()
 }
 
 /// What an indicator reached: its actual value parsed as a target is
 /// (`≥266米`, `96%`), its score, whether it reaches the target.
 pub(super) fn indicator_result(
-    raw: RawResult,
+    raw: RawResultCells,
     ind: &Indicator,
     sink: &mut Sink,
 ) -> Box<IndicatorResult> {

@@ -6,9 +6,8 @@
 
 use super::{label_text, RawField, RawMoneyLine};
 use crate::grid::{Grid, Pos};
-use crate::locate::{Field, Kinds, Label};
+use crate::locate::{Field, Kinds, Label, TitleSays};
 use crate::vocab::kind::FormKind;
-use crate::vocab::text::fold_label;
 
 /// A self-evaluation's money table: one line per money label below a
 /// header row of stage columns.
@@ -280,13 +279,12 @@ pub(super) fn score_total(
 /// the department's name or its title says so (部门整体支出); a
 /// self-evaluation when its title says so (自评) or it has a result
 /// column, executed amounts or achieved goals.
-pub(super) fn kind_of(title: Option<&RawField>, labels: &[Label], dept_anchor: bool) -> FormKind {
-    let (dept, eval) = title.map_or((None, None), |t| FormKind::title_says(&fold_label(&t.text)));
+pub(super) fn kind_of(title: TitleSays, labels: &[Label], dept_anchor: bool) -> FormKind {
     let results = labels.iter().any(|l| {
         matches!(
             l.field,
             Field::Actual | Field::GoalsAchieved | Field::StageExecuted | Field::ExecutionRate
         )
     });
-    FormKind::of(dept_anchor || dept.is_some(), eval.is_some() || results)
+    FormKind::of(dept_anchor || title.dept, title.self_eval || results)
 }

@@ -10,7 +10,7 @@ mod family;
 pub use family::{is_instruction, RawTask};
 
 use crate::grid::{Grid, Pos};
-use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher};
+use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher, TitleSays};
 use crate::vocab::kind::{FormKind, Stage};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::unit::looks_like_unit;
@@ -65,7 +65,14 @@ pub struct RawIndicator {
     pub unit: RawField,
     pub direction: RawField,
     pub weight: RawField,
-    /// A self-evaluation's result, score and note on falling short.
+    /// A self-evaluation's result, score and note on falling short, when
+    /// the table has columns for them.
+    pub result: Option<Box<RawResultCells>>,
+}
+
+/// An indicator row's cells of a self-evaluation's result columns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawResultCells {
     pub actual: RawField,
     pub score: RawField,
     pub deviation: RawField,
@@ -213,7 +220,12 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
             })
         });
         let dept_anchor = kinds.field(block.anchor) == Some(Field::DeptName);
-        form.kind = family::kind_of(form.title.as_ref(), &form.labels, dept_anchor);
+        // A title cell was classified with what it says; a caption is read.
+        let says = form.title.as_ref().map(|t| match t.pos {
+            Some(p) => kinds.title(p).unwrap_or_default(),
+            None => title_says(&t.text),
+        });
+        form.kind = family::kind_of(says.unwrap_or_default(), &form.labels, dept_anchor);
         let end = form_end(&form).max(block.anchor.row);
         consumed_to.push((block.first_col, block.last_col, end));
         forms.push(form);
@@ -224,16 +236,20 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
 /// True when a title of the sheet (a cell, or a Word table's caption) names
 /// a department's form (部门整体支出绩效目标表).
 fn says_dept(grid: &Grid, kinds: &Kinds, matcher: &Matcher) -> bool {
-    let dept = |t: &str| {
-        FormKind::title_says(&crate::vocab::text::fold_label(t))
-            .0
-            .is_some()
-    };
-    kinds.titles().any(|p| dept(&grid.text(p)))
+    kinds.titles().any(|t| t.dept)
         || grid
             .captions()
             .iter()
-            .any(|c| matcher.is_title(c) && dept(c))
+            .any(|c| matcher.is_title(c) && title_says(c).dept)
+}
+
+/// What a title's text says of its form's kind.
+fn title_says(text: &str) -> TitleSays {
+    let (dept, self_eval) = FormKind::title_says(&crate::vocab::text::fold_label(text));
+    TitleSays {
+        dept: dept.is_some(),
+        self_eval: self_eval.is_some(),
+    }
 }
 
 /// Reads title, year, unit and amount unit from the rows above a form and
@@ -436,8 +452,9 @@ fn dept_unit(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label]) -> Opt
 /// form: money (by stage in a self-evaluation's table), goals as set and
 /// as achieved, total score and grade, a department's tasks.
 fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form: &mut RawForm) {
-    let tasks = family::tasks(grid, labels, block.last_row);
-    let table = family::money_table(grid, labels);
+    // Most forms are target forms: each part is looked for only when one
+    // of its labels is there.
+    let present = FieldSet::of(labels);
     let mut taken: Vec<(u32, u32)> = Vec::new();
     // Money words in the indicator table (基本支出 as an indicator) are
     // no money lines.
@@ -447,38 +464,84 @@ fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form
     ) {
         taken.push((h.pos.row, last.row.row));
     }
-    if let Some((rows, at)) = tasks {
-        form.tasks = rows;
-        taken.push(at);
+    if present.has(Field::Tasks) {
+        if let Some((rows, at)) = family::tasks(grid, labels, block.last_row) {
+            form.tasks = rows;
+            taken.push(at);
+        }
     }
     // 合计 in the money table is its total line, not the total score.
     let mut money_rows = (1, 0);
-    if let Some(t) = table {
-        form.execution_rate = t.rate;
-        form.funding = t.lines;
-        money_rows = t.rows;
-        taken.push(t.rows);
+    let staged = [
+        Field::StageYearStart,
+        Field::StageFullYear,
+        Field::StageExecuted,
+    ];
+    if staged.iter().any(|f| present.has(*f)) {
+        if let Some(t) = family::money_table(grid, labels) {
+            form.execution_rate = t.rate;
+            form.funding = t.lines;
+            money_rows = t.rows;
+            taken.push(t.rows);
+        }
     }
-    let outside = |l: &&Label| {
+    let outside = |l: &Label| {
         !taken
             .iter()
             .any(|(a, b)| l.pos.row >= *a && l.pos.row <= *b)
     };
-    let rest: Vec<Label> = labels.iter().filter(outside).copied().collect();
-    form.funding.extend(money_lines(grid, kinds, &rest));
-    let heading = |f: Field| family::heading_value(grid, kinds, labels, f);
+    form.funding
+        .extend(money_lines(grid, kinds, labels, outside));
+    read_results(grid, kinds, block, labels, present, money_rows, form);
+    money_fields(form);
+}
+
+/// The goals (as set, or set out and achieved), the total score and the
+/// grade.
+fn read_results(
+    grid: &Grid,
+    kinds: &Kinds,
+    block: &Block,
+    labels: &[Label],
+    present: FieldSet,
+    money_rows: (u32, u32),
+    form: &mut RawForm,
+) {
+    let heading = |f: Field| {
+        present
+            .has(f)
+            .then(|| family::heading_value(grid, kinds, labels, f))
+            .flatten()
+    };
     form.goals_expected = heading(Field::GoalsExpected);
     form.goals_achieved = heading(Field::GoalsAchieved);
     if form.goals_expected.is_none() && form.goals_achieved.is_none() {
         form.goals = goals(grid, kinds, labels);
     }
-    let score_col = indicator_columns_of(grid, kinds, labels, block)
-        .into_iter()
-        .find(|(f, _)| *f == Field::Score)
-        .map(|(_, c)| c);
-    form.score_total = family::score_total(grid, kinds, labels, score_col, money_rows);
-    form.grade = value_of(grid, kinds, labels, Field::Grade);
-    money_fields(form);
+    if present.has(Field::ScoreTotal) {
+        let score_col = indicator_columns_of(grid, kinds, labels, block)
+            .into_iter()
+            .find(|(f, _)| *f == Field::Score)
+            .map(|(_, c)| c);
+        form.score_total = family::score_total(grid, kinds, labels, score_col, money_rows);
+    }
+    if present.has(Field::Grade) {
+        form.grade = value_of(grid, kinds, labels, Field::Grade);
+    }
+}
+
+/// The fields a form's labels announce, as a set.
+#[derive(Debug, Clone, Copy, Default)]
+struct FieldSet(u64);
+
+impl FieldSet {
+    fn of(labels: &[Label]) -> FieldSet {
+        FieldSet(labels.iter().fold(0, |m, l| m | 1 << (l.field as u64)))
+    }
+
+    fn has(self, f: Field) -> bool {
+        self.0 & 1 << (f as u64) != 0
+    }
 }
 
 /// The indicator table's columns, when the form has one.
@@ -527,10 +590,15 @@ fn label_text(grid: &Grid, pos: Pos) -> std::sync::Arc<str> {
 /// The form's money lines: each money label with its value; a label with
 /// no value only when no other label of its field has one (a column
 /// header such as 年初安排金额 above the lines is not a line).
-fn money_lines(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Vec<RawMoneyLine> {
-    let lines: Vec<RawMoneyLine> = labels
+fn money_lines(
+    grid: &Grid,
+    kinds: &Kinds,
+    labels: &[Label],
+    keep: impl Fn(&Label) -> bool,
+) -> Vec<RawMoneyLine> {
+    let mut lines: Vec<RawMoneyLine> = labels
         .iter()
-        .filter(|l| l.field.money_line().is_some())
+        .filter(|l| l.field.money_line().is_some() && keep(l))
         .map(|l| RawMoneyLine {
             field: l.field,
             label: label_text(grid, l.pos),
@@ -540,12 +608,14 @@ fn money_lines(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Vec<RawMoneyLine
             score: None,
         })
         .collect();
-    let valued = |f: Field| lines.iter().any(|m| m.field == f && !m.value.is_blank());
+    let valued = FieldSet(
+        lines
+            .iter()
+            .filter(|m| !m.value.is_blank())
+            .fold(0, |set, m| set | 1 << (m.field as u64)),
+    );
+    lines.retain(|m| !m.value.is_blank() || !valued.has(m.field));
     lines
-        .iter()
-        .filter(|m| !m.value.is_blank() || !valued(m.field))
-        .cloned()
-        .collect()
 }
 
 /// The goals: the value right of a goals label, or, in a header-then-content
@@ -670,7 +740,6 @@ fn indicators(
     skipped: &mut Vec<Skipped>,
 ) -> Vec<RawIndicator> {
     let columns = indicator_columns(grid, kinds, header, block);
-    let col_of = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
     let mut out: Vec<RawIndicator> = Vec::new();
     // The last row read as an indicator or passed over as a placeholder.
     let mut last_taken: Option<u32> = None;
@@ -679,25 +748,7 @@ fn indicators(
         if ends_table(grid, kinds, row, block, &columns) {
             break;
         }
-        let get = |f: Field| {
-            col_of(f).map_or_else(RawField::default, |c| RawField::at(grid, Pos::new(row, c)))
-        };
-        let mut ind = RawIndicator {
-            row: Pos::new(row, columns.first().map_or(block.first_col, |(_, c)| *c)),
-            level1: get(Field::Level1),
-            level2: get(Field::Level2),
-            level3: get(Field::Level3),
-            description: get(Field::Description),
-            target: get(Field::Target),
-            basis: get(Field::Basis),
-            op: get(Field::TargetOp),
-            unit: get(Field::TargetUnit),
-            direction: get(Field::TargetDirection),
-            weight: get(Field::Weight),
-            actual: get(Field::Actual),
-            score: get(Field::Score),
-            deviation: get(Field::DeviationNote),
-        };
+        let mut ind = indicator_row(grid, row, block, &columns);
         if ind.level3.is_blank() && ind.description.is_blank() && ind.target.is_blank() {
             continue;
         }
@@ -740,6 +791,37 @@ fn indicators(
         out.push(ind);
     }
     out
+}
+
+/// One row of the indicator table, each cell under its column's header.
+fn indicator_row(grid: &Grid, row: u32, block: &Block, columns: &[(Field, u32)]) -> RawIndicator {
+    let col_of = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
+    let get = |f: Field| {
+        col_of(f).map_or_else(RawField::default, |c| RawField::at(grid, Pos::new(row, c)))
+    };
+    let results = columns
+        .iter()
+        .any(|(f, _)| matches!(f, Field::Actual | Field::Score | Field::DeviationNote));
+    RawIndicator {
+        row: Pos::new(row, columns.first().map_or(block.first_col, |(_, c)| *c)),
+        level1: get(Field::Level1),
+        level2: get(Field::Level2),
+        level3: get(Field::Level3),
+        description: get(Field::Description),
+        target: get(Field::Target),
+        basis: get(Field::Basis),
+        op: get(Field::TargetOp),
+        unit: get(Field::TargetUnit),
+        direction: get(Field::TargetDirection),
+        weight: get(Field::Weight),
+        result: results.then(|| {
+            Box::new(RawResultCells {
+                actual: get(Field::Actual),
+                score: get(Field::Score),
+                deviation: get(Field::DeviationNote),
+            })
+        }),
+    }
 }
 
 /// The indicator table's columns: each indicator field's first header cell.
@@ -973,12 +1055,20 @@ impl RawForm {
                 ("target_unit", &ind.unit),
                 ("target_direction", &ind.direction),
                 ("weight", &ind.weight),
-                ("actual", &ind.actual),
-                ("score", &ind.score),
-                ("deviation_note", &ind.deviation),
             ] {
                 if f.pos.is_some() {
                     out.push((format!("indicator {} {name}", i + 1), f));
+                }
+            }
+            if let Some(r) = &ind.result {
+                for (name, f) in [
+                    ("actual", &r.actual),
+                    ("score", &r.score),
+                    ("deviation_note", &r.deviation),
+                ] {
+                    if f.pos.is_some() {
+                        out.push((format!("indicator {} {name}", i + 1), f));
+                    }
                 }
             }
         }

@@ -23,7 +23,9 @@ pub use file::extract_file;
 pub use init::init;
 pub use summary::summary_text;
 
+use crate::model::FormKind;
 use crate::model::Records;
+use crate::write::spill::FactSpill;
 use crate::write::table::TableSpec;
 use crate::write::{tables, Output, WriteError};
 
@@ -90,6 +92,25 @@ fn extract_in_pool(
     Ok((records, summary))
 }
 
+/// `target_vs_actual` and `self_eval_by_unit`: the project self-evaluations
+/// kept through the run, and (when there are any) the target forms read
+/// back from their spill.
+fn family_summaries(
+    evals: &[crate::model::FormFact],
+    targets: FactSpill,
+    spec: &TableSpec,
+) -> Result<[crate::write::Table; 2], PipelineError> {
+    let mut facts = match evals.is_empty() {
+        true => Vec::new(),
+        false => targets.read()?,
+    };
+    facts.extend_from_slice(evals);
+    Ok([
+        crate::aggregate::target_vs_actual(&facts, spec),
+        crate::aggregate::self_eval_by_unit(evals, spec),
+    ])
+}
+
 /// Runs the pipeline and writes its tables: the contract tables, the
 /// declared summaries, and `run_summary` (control totals).
 pub fn run(pipeline: &Pipeline) -> Result<Summary, PipelineError> {
@@ -128,7 +149,14 @@ fn run_in_pool(
         &pipeline.write,
         &scanned,
     )?;
+    // The target forms' figures, for target_vs_actual (read back only when
+    // the batch holds self-evaluations).
+    let mut targets = FactSpill::create(output.work_file("target_forms.bin"))?;
     let mut summary = batch::for_each_file(pipeline, inputs, progress, |records| {
+        let kept = records.projects.iter();
+        for p in kept.filter(|p| p.key.form_kind == Some(FormKind::ProjectTarget)) {
+            targets.push(p)?;
+        }
         Ok(output.append(tables(&records, &spec))?)
     })?;
     output.end_records()?;
@@ -138,8 +166,7 @@ fn run_in_pool(
         &|name| output.scan(name),
         &spec.code_groups,
     )?;
-    extra.push(crate::aggregate::target_vs_actual(&summary.facts, &spec));
-    extra.push(crate::aggregate::self_eval_by_unit(&summary.facts, &spec));
+    extra.extend(family_summaries(&summary.facts, targets, &spec)?);
     extra.push(crate::aggregate::run_summary(&summary));
     summary.written = output.finish(&extra)?;
     Ok(summary)

@@ -66,6 +66,10 @@ impl FormKind {
     /// a self-evaluation), each `None` when the title does not say.
     /// `title` is folded ([`super::text::fold_label`]).
     pub fn title_says(title: &str) -> (Option<bool>, Option<bool>) {
+        // Most titles are a project's target form's: one look.
+        if !title.contains(['整', '评']) {
+            return (None, None);
+        }
         let dept = ["整体支出", "部门整体", "单位整体"]
             .iter()
             .any(|w| title.contains(w));

@@ -165,6 +165,12 @@ impl Output {
         Ok(())
     }
 
+    /// A working file of the run's, in the staging folder's working
+    /// folder (removed with it).
+    pub fn work_file(&self, name: &str) -> std::path::PathBuf {
+        self.staging.work.join(name)
+    }
+
     /// A lazy scan of a record table's Parquet (after [`Output::end_records`]).
     pub fn scan(&self, name: &str) -> Result<LazyFrame, PolarsError> {
         let t = self

@@ -46,6 +46,45 @@ pub fn to_frame(table: &Table) -> Result<DataFrame, PolarsError> {
     to_frame_parts(std::slice::from_ref(table))
 }
 
+/// A decimal column at `scale` (or, without one, the smallest that holds
+/// every value, at least `min_scale`).
+fn decimal_series<I: Iterator<Item = Option<rust_decimal::Decimal>>>(
+    name: PlSmallStr,
+    decimals: impl Fn() -> I,
+    scale: Option<u32>,
+    min_scale: u32,
+) -> Result<Series, PolarsError> {
+    let scale = scale.unwrap_or_else(|| {
+        decimals()
+            .flatten()
+            .map(|d| d.normalize().scale())
+            .max()
+            .unwrap_or(0)
+            .max(min_scale)
+    });
+    let mantissas = decimals().map(|d| {
+        d.map(|mut d| {
+            d.rescale(scale);
+            d.mantissa()
+        })
+    });
+    Ok(Int128Chunked::from_iter_options(name, mantissas)
+        .into_decimal(38, scale as usize)?
+        .into_series())
+}
+
+/// The type of a column of nulls, as its values would have it.
+fn null_type(values: &Values) -> DataType {
+    match values {
+        Values::Str(_) => DataType::String,
+        Values::Int(_) => DataType::Int64,
+        Values::Bool(_) => DataType::Boolean,
+        Values::Dec {
+            scale, min_scale, ..
+        } => DataType::Decimal(38, scale.unwrap_or(*min_scale) as usize),
+    }
+}
+
 /// Tables with the same columns, one after the other, as one polars frame
 /// (see [`to_frame`]): the values are read once, into the frame's columns.
 pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
@@ -57,6 +96,12 @@ pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
     for (i, c) in first.columns.iter().enumerate() {
         let name = PlSmallStr::from(c.name.as_str());
         let values = || parts.iter().map(move |t| &t.columns[i].values);
+        // A column no form fills (a target form's result columns) is one
+        // null array, with no values to look at.
+        if values().all(Values::all_null) {
+            columns.push(Series::full_null(name, rows, &null_type(&c.values)).into_column());
+            continue;
+        }
         let series = match &c.values {
             Values::Str(_) => {
                 // Sized up front: the values of all parts in one array.
@@ -103,23 +148,7 @@ pub fn to_frame_parts(parts: &[Table]) -> Result<DataFrame, PolarsError> {
                         other => unreachable!("{other:?} in the decimal column {}", c.name),
                     })
                 };
-                let scale = scale.unwrap_or_else(|| {
-                    decimals()
-                        .flatten()
-                        .map(|d| d.normalize().scale())
-                        .max()
-                        .unwrap_or(0)
-                        .max(*min_scale)
-                });
-                let mantissas = decimals().map(|d| {
-                    d.map(|mut d| {
-                        d.rescale(scale);
-                        d.mantissa()
-                    })
-                });
-                Int128Chunked::from_iter_options(name, mantissas)
-                    .into_decimal(38, scale as usize)?
-                    .into_series()
+                decimal_series(name, decimals, *scale, *min_scale)?
             }
         };
         columns.push(series.into_column());

@@ -115,6 +115,16 @@ impl Values {
         self.len() == 0
     }
 
+    /// True when no row has a value.
+    pub fn all_null(&self) -> bool {
+        match self {
+            Values::Str(v) => !v.present.contains(&true),
+            Values::Int(v) => v.iter().all(Option::is_none),
+            Values::Bool(v) => v.iter().all(Option::is_none),
+            Values::Dec { values, .. } => values.iter().all(Option::is_none),
+        }
+    }
+
     fn clear(&mut self) {
         match self {
             Values::Str(v) => v.clear(),
