@@ -1,7 +1,7 @@
 # jixiao — the two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test lint sample fixtures bench clean check-cargo
+.PHONY: run test lint sample fixtures bench clean check-cargo shot shot-bench
 
 ## run: the main job — the sample pipeline over sample_data/, tables into output/
 run: check-cargo
@@ -39,3 +39,25 @@ bench: check-cargo
 	test -d bench/corpus-200 || target/release/examples/gen_corpus 200 bench/corpus-200
 	test -d bench/corpus-$(BENCH_FILES) || target/release/examples/gen_corpus $(BENCH_FILES) bench/corpus-$(BENCH_FILES)
 	target/release/examples/bench bench/corpus-200 bench/corpus-$(BENCH_FILES)
+
+## shot: render output/report.html (after `make run`) to docs/report.png with
+## headless Chromium (Debian: apt-get install chromium fonts-noto-cjk)
+CHROMIUM ?= chromium
+CHROMIUM_FLAGS = --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars
+shot: run
+	@command -v $(CHROMIUM) >/dev/null || { echo "$(CHROMIUM) not found: apt-get install chromium fonts-noto-cjk"; exit 1; }
+	d=$$(mktemp -d) && $(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$d --window-size=1200,2700 \
+		--screenshot=$(CURDIR)/docs/report.png file://$(CURDIR)/output/report.html 2>/dev/null; rm -rf $$d
+
+## shot-bench: the report of bench/corpus-$(BENCH_FILES) (after `make bench`): its size, and the
+## time Chromium takes to open and draw it beside an empty page's; bench/report.png
+shot-bench:
+	@command -v $(CHROMIUM) >/dev/null || { echo "$(CHROMIUM) not found: apt-get install chromium fonts-noto-cjk"; exit 1; }
+	$(CARGO) build --release --bin jixiao
+	rm -rf bench/report-out && target/release/jixiao extract bench/corpus-$(BENCH_FILES) --out bench/report-out --quiet --jobs 1 || test $$? -eq 1
+	ls -l bench/report-out/report.html; ls bench/report-out/feedback | wc -l
+	echo '<!doctype html><title>empty</title>' > bench/empty.html
+	for page in bench/empty.html bench/report-out/report.html; do d=$$(mktemp -d); \
+		/usr/bin/time -f "$$page: %e s" $(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$d --window-size=1200,2700 \
+		--screenshot=$(CURDIR)/bench/report.png file://$(CURDIR)/$$page 2>&1 | grep ' s$$'; rm -rf $$d; done

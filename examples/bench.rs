@@ -113,34 +113,38 @@ fn main() {
         let files = files_in(&corpus);
         let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out_root);
-        let run = |jobs: usize| {
-            let out = out_root.join(format!("jobs{jobs}"));
+        // `plain`: without report.html and the feedback workbooks, to see
+        // what they cost.
+        let run = |jobs: usize, plain: bool| {
+            let out = out_root.join(format!("jobs{jobs}{}", if plain { "-plain" } else { "" }));
             let _ = std::fs::remove_dir_all(&out);
-            let m = measure(
-                std::process::Command::new(&jixiao)
-                    .args([
-                        "extract",
-                        "--quiet",
-                        "--format",
-                        "both",
-                        "--jobs",
-                        &jobs.to_string(),
-                        "--out",
-                    ])
-                    .arg(&out)
-                    .arg(&corpus),
-            );
-            (m, out)
+            let mut cmd = std::process::Command::new(&jixiao);
+            cmd.args([
+                "extract",
+                "--quiet",
+                "--format",
+                "both",
+                "--jobs",
+                &jobs.to_string(),
+                "--out",
+            ])
+            .arg(&out)
+            .arg(&corpus);
+            if plain {
+                cmd.args(["--no-report", "--no-feedback"]);
+            }
+            (measure(&mut cmd), out)
         };
-        // Per round: floor, one thread, all threads.
-        let mut rounds: Vec<[Measure; 3]> = Vec::new();
+        // Per round: floor, one thread, all threads, one thread plain.
+        let mut rounds: Vec<[Measure; 4]> = Vec::new();
         let (mut out1, mut outn) = (PathBuf::new(), PathBuf::new());
         for _ in 0..rounds_wanted {
             let f = measure(std::process::Command::new(&floor).arg(&corpus));
-            let (one, o1) = run(1);
-            let (all, on) = run(cores);
+            let (one, o1) = run(1, false);
+            let (all, on) = run(cores, false);
+            let (plain, _) = run(1, true);
             (out1, outn) = (o1, on);
-            rounds.push([f, one, all]);
+            rounds.push([f, one, all, plain]);
         }
         let forms = std::fs::read_to_string(out1.join("projects.csv"))
             .map(|s| s.lines().count().saturating_sub(1))
@@ -159,6 +163,7 @@ fn main() {
             "floor (calamine, 1 thread)".to_string(),
             "jixiao --jobs 1".to_string(),
             format!("jixiao --jobs {cores}"),
+            "jixiao --jobs 1 --no-report --no-feedback".to_string(),
         ]
         .iter()
         .enumerate()
@@ -177,6 +182,10 @@ fn main() {
         println!(
             "| {name} | | | jobs {cores} / jobs 1 | {:.2}× | | | | | |",
             ratio(2, 1)
+        );
+        println!(
+            "| {name} | | | report and feedback: jobs 1 / jobs 1 without them | {:.2}× | | | | | |",
+            ratio(1, 3)
         );
         let identical = same_tree(&out1, &outn);
         println!(

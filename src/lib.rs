@@ -11,7 +11,7 @@
 //!
 //! A module imports only the modules below it, in this order: vocab, grid,
 //! model, read, locate, parse, normalise, validate, write, aggregate,
-//! inspect, pipeline (`docs/ARCHITECTURE.md`; a test checks it).
+//! report, inspect, pipeline (`docs/ARCHITECTURE.md`; a test checks it).
 
 pub mod aggregate;
 pub mod fault;
@@ -23,6 +23,7 @@ pub mod normalise;
 pub mod parse;
 pub mod pipeline;
 pub mod read;
+pub mod report;
 pub mod validate;
 pub mod vocab;
 pub mod write;

@@ -72,6 +72,12 @@ enum Command {
         /// Also write the funding table (every money line of every form).
         #[arg(long)]
         funding: bool,
+        /// Do not write report.html (the run on one page).
+        #[arg(long)]
+        no_report: bool,
+        /// Do not write the feedback workbooks (one per unit with findings).
+        #[arg(long)]
+        no_feedback: bool,
         #[command(flatten)]
         batch: Batch,
     },
@@ -201,11 +207,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             format,
             funding,
+            no_report,
+            no_feedback,
             batch,
         } => {
             let mut p = default_pipeline(inputs)?;
             p.output_dir = out;
             p.settings.funding = funding;
+            p.report = !no_report;
+            p.feedback = !no_feedback;
             p.formats = match format {
                 FormatArg::Csv => vec![Format::Csv],
                 FormatArg::Parquet => vec![Format::Parquet],
@@ -283,8 +293,17 @@ fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
     let summary = result.map_err(read_error)?;
     if !batch.quiet {
         eprint!("{}", pipeline::summary_text(&summary));
+        eprint!("{}", pipeline::status_table(&summary, colours()));
     }
     Ok(exit_code(summary.errors))
+}
+
+/// Whether standard error shows colours: a terminal, not `TERM=dumb`, no
+/// `NO_COLOR` (no-color.org).
+fn colours() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
 fn inspect(

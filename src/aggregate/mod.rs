@@ -25,9 +25,11 @@ use thiserror::Error;
 use crate::model::schema;
 
 mod family;
+mod report_data;
 mod run_summary;
 use crate::write::{Column as OutColumn, Table, Values};
 pub use family::{fact_of, self_eval_by_unit, target_vs_actual, Interner};
+pub use report_data::gather;
 pub use run_summary::run_summary;
 
 #[derive(Debug, Error)]

@@ -271,15 +271,7 @@ fn colour(field: &str) -> &'static str {
     }
 }
 
-/// Text made safe in HTML text and in a quoted attribute value.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-        .replace('\n', "<br>")
-}
+use crate::report::escape;
 
 /// Rows and columns shown per sheet at most.
 const MAX_ROWS: u32 = 300;

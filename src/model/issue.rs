@@ -178,6 +178,82 @@ issue_codes! {
 }
 
 impl IssueCode {
+    /// What is wrong and what to change, in Chinese, for the unit that
+    /// filled the form (the report and the feedback workbooks).
+    pub fn zh(self) -> (&'static str, &'static str) {
+        use IssueCode::*;
+        match self {
+            FileUnreadable => (
+                "文件无法读取（空文件、已损坏、加密或并非表格文件）",
+                "请重新导出为 .xlsx 文件后再次报送",
+            ),
+            SheetUnreadable => ("工作表无法读取", "请检查该工作表是否损坏，另存后再次报送"),
+            NoFormsFound => (
+                "文件中未找到绩效表（没有“项目编码”“项目名称”或“部门（单位）名称”等栏目）",
+                "请确认报送的是绩效目标表或自评表，栏目名称与模板一致",
+            ),
+            MissingField => (
+                "缺少必填项（项目编码、项目名称或预算数）",
+                "请在表中补填该项",
+            ),
+            CodeFormat => ("项目编码格式不符合规定", "请按规定格式填写项目编码"),
+            CategoryUnknown => ("项目编码中的类别不在类别表中", "请核对项目编码中的类别段"),
+            FuncClassUnknown => (
+                "支出功能分类科目不在科目表中",
+                "请按《政府收支分类科目》填写功能分类科目",
+            ),
+            AmountNotNumber => ("金额不是数字", "请填写数字金额，如 20.00"),
+            ValueRounded => ("数值小数位过多，已四舍五入", "请核对该数值的精度"),
+            AmountUnitAssumed => ("表中未注明金额单位", "请注明金额单位（如“单位：万元”）"),
+            AmountImplausible => (
+                "预算数与金额单位不相称（疑似元与万元混淆）",
+                "请核对金额单位与预算数",
+            ),
+            AmountNegative => ("金额为负数", "请核对该金额"),
+            FundingSumMismatch => (
+                "各级财政资金之和与财政拨款合计不符",
+                "请核对中央、省、市、县各级资金及合计",
+            ),
+            BudgetSumMismatch => ("财政资金与其他资金之和不等于预算数", "请核对预算数及其构成"),
+            DeptMismatch => (
+                "项目编码所属部门与填报单位不一致",
+                "请核对项目编码或填报单位",
+            ),
+            MissingLevel1 => (
+                "缺少一级指标（产出、效益或满意度指标）",
+                "请补充相应的一级指标及其下级指标",
+            ),
+            UnknownLevel => ("指标级别名称不规范", "请使用规范的一级、二级指标名称"),
+            TargetOutOfRange => (
+                "指标值疑似有误（如 90100 为两个数值相连，或百分比超过 100）",
+                "请核对并更正指标值",
+            ),
+            TargetDateSerial => (
+                "日期类指标值被填成了数字序号",
+                "请将日期以文字填写，如“2021年12月底前”",
+            ),
+            DuplicateGoal => ("绩效目标重复", "请删除重复的目标或改写"),
+            PlanNotNumber => ("资金支出计划不是百分比数字", "请填写累计支出百分比，如 40"),
+            PlanCheckpointUnknown => (
+                "资金支出计划的时间节点未写明月份",
+                "请按“3月底”“6月底”等填写时间节点",
+            ),
+            PlanOver100 => ("累计支出进度超过 100%", "请核对资金支出计划"),
+            PlanDecreasing => ("累计支出进度前后递减", "累计进度应逐期不减，请核对"),
+            PlanNot100 => ("资金支出计划年末未达到 100%", "请核对年末累计支出进度"),
+            ScoreNotNumber => ("分值或得分不是数字", "请填写数字分值或得分"),
+            ScoreAboveWeight => ("得分超过该项分值", "请核对得分，得分不应超过分值"),
+            ScoresDoNotAddUp => ("各项得分之和与总分不符", "请核对各项得分与总分"),
+            ExecutionRateMismatch => (
+                "执行率与执行数 ÷ 预算数不符",
+                "请核对全年执行数、预算数和执行率",
+            ),
+            ActualNotNumber => ("定量指标的实际完成值未填数字", "请填写实际完成的数值"),
+            CodeInTwoUnits => ("同一项目编码由两个单位报送", "请核对该项目所属单位"),
+            DuplicateProject => ("同一项目重复报送", "请删除重复的表，或核对哪一份正确"),
+        }
+    }
+
     /// The code of a text (`budget_sum_mismatch`), if it is one.
     pub fn parse(text: &str) -> Option<IssueCode> {
         IssueCode::ALL.iter().copied().find(|c| c.as_str() == text)

@@ -11,6 +11,7 @@ pub use crate::vocab::kind::{FormKind, Stage};
 
 mod facts;
 pub mod issue;
+pub mod report;
 pub mod schema;
 mod summary;
 pub use facts::{FactResult, FormFact};

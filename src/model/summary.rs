@@ -40,5 +40,7 @@ pub struct Summary {
     /// project's target form against its self-evaluation (the target forms
     /// are read back from the written projects table).
     pub facts: Vec<super::FormFact>,
+    /// The figures the report and the feedback workbooks show.
+    pub report: super::report::ReportData,
     pub written: Vec<PathBuf>,
 }

@@ -85,6 +85,11 @@ pub struct OutputConfig {
     /// Write each Parquet table that has these columns as a hive-partitioned
     /// dataset (`projects/year=2020/dept_code=762/part-0.parquet`).
     pub parquet_partition_by: Vec<String>,
+    /// Write `report.html`: the run on one page for the bureau.
+    pub report: bool,
+    /// Write `feedback/<unit_code> <unit_name>.xlsx` for each unit with
+    /// findings: the list to send back to it.
+    pub feedback: bool,
 }
 
 impl Default for OutputConfig {
@@ -97,6 +102,8 @@ impl Default for OutputConfig {
             funding: false,
             xlsx_captions: Captions::Row,
             parquet_partition_by: Vec::new(),
+            report: true,
+            feedback: true,
         }
     }
 }
@@ -187,6 +194,9 @@ pub struct Pipeline {
     /// Threads reading files; `None` or 0: one per core.
     pub jobs: Option<usize>,
     pub limits: Limits,
+    /// Write `report.html`, and the feedback workbooks.
+    pub report: bool,
+    pub feedback: bool,
     /// Set (by a signal handler) to stop the run at the next file: nothing
     /// is written, the output folder stays as it was.
     pub stop: Option<Arc<AtomicBool>>,
@@ -256,6 +266,8 @@ impl Pipeline {
             aggregations: file.aggregate,
             jobs: file.run.jobs,
             limits: file.limits,
+            report: file.output.report,
+            feedback: file.output.feedback,
             stop: None,
         })
     }

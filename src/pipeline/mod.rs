@@ -9,6 +9,7 @@ pub mod config;
 mod file;
 pub mod init;
 pub mod reference;
+mod report;
 mod summary;
 
 use std::path::PathBuf;
@@ -21,8 +22,9 @@ use batch::Inputs;
 pub use config::Pipeline;
 pub use file::extract_file;
 pub use init::init;
-pub use summary::summary_text;
+pub use summary::{status_table, summary_text};
 
+use crate::model::report::ReportData;
 use crate::model::FormKind;
 use crate::model::Records;
 use crate::write::spill::FactSpill;
@@ -152,13 +154,29 @@ fn run_in_pool(
     // The target forms' figures, for target_vs_actual (read back only when
     // the batch holds self-evaluations).
     let mut targets = FactSpill::create(output.work_file("target_forms.bin"))?;
+    // The report's figures, and the feedback workbooks written as units
+    // settle (see `report`).
+    let date = report::today();
+    let mut figures = ReportData::default();
+    let mut feedback = match pipeline.feedback {
+        true => Some(report::FeedbackWriter::start(&mut output, &date)?),
+        false => None,
+    };
     let mut summary = batch::for_each_file(pipeline, inputs, progress, |records| {
         let kept = records.projects.iter();
         for p in kept.filter(|p| p.key.form_kind == Some(FormKind::ProjectTarget)) {
             targets.push(p)?;
         }
+        let touched = crate::aggregate::gather(&mut figures, &records);
+        if let Some(f) = &mut feedback {
+            f.after_file(&figures, touched);
+        }
         Ok(output.append(tables(&records, &spec))?)
     })?;
+    if let Some(f) = feedback {
+        f.finish(&figures)?;
+    }
+    summary.report = figures;
     output.end_records()?;
     summary.xlsx_rows_omitted = output.xlsx_rows_omitted();
     let mut extra = crate::aggregate::run(
@@ -168,6 +186,7 @@ fn run_in_pool(
     )?;
     extra.extend(family_summaries(&summary.facts, targets, &spec)?);
     extra.push(crate::aggregate::run_summary(&summary));
+    report::write_page(pipeline, &summary, &mut output, &date)?;
     summary.written = output.finish(&extra)?;
     Ok(summary)
 }

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
+use crate::model::report::{Status, UnitReport};
 use crate::model::{FormKind, Summary};
 use crate::write::table::format_decimal;
 
@@ -36,7 +37,7 @@ pub fn summary_text(s: &Summary) -> String {
     let _ = match s.written.first().and_then(|p| p.parent()) {
         Some(dir) => writeln!(
             out,
-            "jixiao: wrote {} table file(s) to {}",
+            "jixiao: wrote {} file(s) to {}",
             s.written.len(),
             dir.display()
         ),
@@ -88,4 +89,105 @@ fn control_totals(out: &mut String, s: &Summary) {
         money(total),
         s.amount_unit
     );
+}
+
+/// Units listed in the status table at most.
+const STATUS_ROWS: usize = 15;
+
+/// The units by status, units with errors first, then warnings; the clean
+/// ones counted; and where the report and feedback are. `colour`: ANSI
+/// colours for a terminal that shows them.
+pub fn status_table(s: &Summary, colour: bool) -> String {
+    let mut out = String::new();
+    let paint = |st: Status, text: &str| match (colour, st) {
+        (false, _) => text.to_string(),
+        (true, Status::Errors) => format!("\x1b[31m{text}\x1b[0m"),
+        (true, Status::Warnings) => format!("\x1b[33m{text}\x1b[0m"),
+        (true, Status::Clean) => format!("\x1b[32m{text}\x1b[0m"),
+    };
+    let mut units: Vec<(&String, &UnitReport)> = s.report.units.iter().collect();
+    units.sort_by_key(|(code, u)| (u.status(), std::cmp::Reverse(u.errors), code.as_str()));
+    let flagged: Vec<_> = units
+        .iter()
+        .filter(|(_, u)| u.status() != Status::Clean)
+        .collect();
+    let clean = units.len() - flagged.len();
+    if !flagged.is_empty() {
+        let _ = writeln!(out, "jixiao: units to send back ({}):", flagged.len());
+    }
+    for (code, u) in flagged.iter().take(STATUS_ROWS) {
+        let st = u.status();
+        let mark = paint(st, &format!("{:<6}", st.zh()));
+        let name = u.name.as_deref().unwrap_or(if code.is_empty() {
+            "未识别单位"
+        } else {
+            ""
+        });
+        let _ = writeln!(
+            out,
+            "  {mark} {:<10} {name}  {} error(s), {} warning(s)",
+            code, u.errors, u.warnings
+        );
+    }
+    if flagged.len() > STATUS_ROWS {
+        let _ = writeln!(out, "  … and {} more", flagged.len() - STATUS_ROWS);
+    }
+    if clean > 0 {
+        let _ = writeln!(
+            out,
+            "jixiao: {} unit(s) {}",
+            clean,
+            paint(Status::Clean, "clean")
+        );
+    }
+    let dir = s.written.first().and_then(|p| p.parent());
+    let wrote = |name: &str| {
+        s.written
+            .iter()
+            .any(|p| p.file_name().is_some_and(|f| f == name))
+    };
+    if let Some(dir) = dir {
+        if wrote("report.html") {
+            let _ = writeln!(out, "jixiao: report: {}", dir.join("report.html").display());
+        }
+        if wrote("feedback") {
+            let _ = writeln!(
+                out,
+                "jixiao: feedback workbooks: {}",
+                dir.join("feedback").display()
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::report::UnitReport;
+
+    #[test]
+    fn the_status_table_puts_errors_first_and_colours_on_request() {
+        let mut s = Summary::default();
+        let unit = |errors, warnings| UnitReport {
+            name: Some("某单位".into()),
+            errors,
+            warnings,
+            ..UnitReport::default()
+        };
+        s.report.units.insert("100001".into(), unit(0, 5));
+        s.report.units.insert("100002".into(), unit(2, 0));
+        s.report.units.insert("100003".into(), unit(0, 0));
+        let plain = status_table(&s, false);
+        assert!(
+            plain.find("100002").unwrap() < plain.find("100001").unwrap(),
+            "{plain}"
+        );
+        assert!(
+            plain.contains("1 unit(s) clean") && !plain.contains('\u{1b}'),
+            "{plain}"
+        );
+        let coloured = status_table(&s, true);
+        assert!(coloured.contains("\u{1b}[31m") && coloured.contains("\u{1b}[33m"));
+    }
 }

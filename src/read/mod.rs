@@ -205,8 +205,13 @@ fn walk(input: &Path, exclude: &[PathBuf], found: &mut Discovered) {
             }
         };
         let name = entry.file_name().to_string_lossy();
-        // Office lock files (~$book.xlsx) and hidden files are not submissions.
-        if entry.file_type().is_dir() || name.starts_with("~$") || name.starts_with('.') {
+        // Office lock files (~$book.xlsx), hidden files and a folder's
+        // notes (README.md) are not submissions.
+        if entry.file_type().is_dir()
+            || name.starts_with("~$")
+            || name.starts_with('.')
+            || is_readme(&name)
+        {
             continue;
         }
         let file = InputFile {
@@ -219,6 +224,13 @@ fn walk(input: &Path, exclude: &[PathBuf], found: &mut Discovered) {
             false => found.skipped.push(file),
         }
     }
+}
+
+/// A folder's notes: `README`, `README.md`, `readme.txt`.
+fn is_readme(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    stem.eq_ignore_ascii_case("readme")
+        && (stem.len() == name.len() || name.ends_with(".md") || name.ends_with(".txt"))
 }
 
 /// The last named component of a folder path (`sample_data` for

@@ -11,6 +11,7 @@ pub mod csv;
 mod folder;
 pub mod output;
 pub mod parquet;
+pub mod sheets;
 pub mod spill;
 pub mod table;
 pub mod xlsx;

@@ -35,6 +35,9 @@ pub struct Output {
     options: WriteOptions,
     tables: Vec<TableOut>,
     xlsx: Option<Book>,
+    /// Other files and folders written into the output (`report.html`,
+    /// `feedback`), by their names in it.
+    others: Vec<String>,
 }
 
 fn xlsx_err(path: PathBuf) -> impl FnOnce(rust_xlsxwriter::XlsxError) -> WriteError {
@@ -66,6 +69,7 @@ impl Output {
             options: options.clone(),
             tables: Vec::new(),
             xlsx,
+            others: Vec::new(),
         };
         for table in empty {
             out.open(table, scanned)?;
@@ -163,6 +167,21 @@ impl Output {
             }
         }
         Ok(())
+    }
+
+    /// Where a file of the output other than a table goes (`report.html`,
+    /// `feedback/<unit>.xlsx`): in the staging folder, its folder made; it
+    /// is moved in with the tables.
+    pub fn place(&mut self, rel: &str) -> Result<PathBuf, WriteError> {
+        let path = self.staging.path.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        let top = rel.split('/').next().unwrap_or(rel).to_string();
+        if !self.others.contains(&top) {
+            self.others.push(top);
+        }
+        Ok(path)
     }
 
     /// A working file of the run's, in the staging folder's working
@@ -280,6 +299,7 @@ impl Output {
                 names.push(format!("{}.{}", t.name, f.extension()));
             }
         }
+        names.extend(self.others.iter().cloned());
         names
     }
 }

@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     "validate",
     "write",
     "aggregate",
+    "report",
     "inspect",
     "pipeline",
 ];

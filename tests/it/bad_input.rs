@@ -97,9 +97,13 @@ fn an_unsupported_file_type_is_skipped_with_a_note() {
     let wd = Workdir::new();
     wd.sample_into("in");
     wd.write("in/scan.pdf", b"%PDF-1.4");
+    // A folder's notes are no submission: not read, not reported.
+    wd.write("in/README.md", b"# submissions of 2020");
     let out = wd.run(&["extract", "in", "--out", "out"]);
     assert_exit(&out, 0);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped in/scan.pdf"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped in/scan.pdf"), "{stderr}");
+    assert!(!stderr.contains("README"), "{stderr}");
     assert!(wd
         .csv("out/issues.csv")
         .iter()

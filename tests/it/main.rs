@@ -16,6 +16,7 @@ mod inspect;
 mod interrupt;
 mod layouts;
 mod properties;
+mod report;
 mod sample;
 mod seed_data;
 mod self_eval;

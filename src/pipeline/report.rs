@@ -1,0 +1,212 @@
+//! The run's report and feedback workbooks, written into the output
+//! beside the tables.
+//!
+//! A unit's feedback workbook is written on a thread of its own while the
+//! files are read: once the run has read [`SETTLED_AFTER`] files without
+//! touching a unit, that unit's workbook is made from its findings so far;
+//! a unit touched again is written again at the end. The last write of
+//! each workbook is made from the unit's final figures, so the output does
+//! not depend on when the thread ran, and creating thousands of files (a
+//! tenth of a millisecond to a millisecond each on an ordinary disk)
+//! overlaps the reading.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Sender};
+use std::thread::JoinHandle;
+
+use super::{Pipeline, PipelineError};
+use crate::model::report::{ReportData, UnitReport};
+use crate::model::Summary;
+use crate::report::{feedback, page};
+use crate::write::{Output, WriteError};
+
+/// The feedback workbooks' folder in the output.
+pub const FEEDBACK_DIR: &str = "feedback";
+
+/// Files read without touching a unit before its workbook is written.
+const SETTLED_AFTER: usize = 64;
+
+/// Writes `report.html` when the pipeline asks for it.
+pub(super) fn write_page(
+    p: &Pipeline,
+    s: &Summary,
+    output: &mut Output,
+    date: &str,
+) -> Result<(), PipelineError> {
+    if !p.report {
+        return Ok(());
+    }
+    let inputs: Vec<String> = p.inputs.iter().map(|i| i.display().to_string()).collect();
+    let meta = page::Meta {
+        date,
+        inputs: &inputs,
+        feedback: p.feedback.then_some(FEEDBACK_DIR),
+    };
+    let html = page::html(&s.report, s, &meta);
+    let path = output.place("report.html")?;
+    std::fs::write(&path, html).map_err(|cause| WriteError::Io { path, cause })?;
+    Ok(())
+}
+
+/// One workbook to write: the unit's code and figures.
+type Job = (String, UnitReport);
+
+/// The feedback workbooks, written on their own thread as units settle.
+pub(super) struct FeedbackWriter {
+    jobs: Option<Sender<Job>>,
+    thread: Option<JoinHandle<Result<(), WriteError>>>,
+    /// The file each unit was last touched in, and the units touched since
+    /// their workbook was last made.
+    last_touched: HashMap<String, usize>,
+    dirty: BTreeMap<usize, HashSet<String>>,
+    files: usize,
+}
+
+impl FeedbackWriter {
+    /// Starts the writer into the output's feedback folder.
+    pub(super) fn start(output: &mut Output, date: &str) -> Result<FeedbackWriter, PipelineError> {
+        let dir = output.place(&format!("{FEEDBACK_DIR}/"))?;
+        std::fs::create_dir_all(&dir).map_err(|cause| WriteError::Io {
+            path: dir.clone(),
+            cause,
+        })?;
+        let (tx, rx) = channel::<Job>();
+        let date = date.to_string();
+        let thread = std::thread::Builder::new()
+            .name("jixiao-feedback".into())
+            .spawn(move || {
+                let mut names = Names::default();
+                for (code, unit) in rx {
+                    write_workbook(&dir, &mut names, &code, &unit, &date)?;
+                }
+                Ok(())
+            })
+            .map_err(|e| PipelineError::Input(std::io::Error::other(e)))?;
+        Ok(FeedbackWriter {
+            jobs: Some(tx),
+            thread: Some(thread),
+            last_touched: HashMap::new(),
+            dirty: BTreeMap::new(),
+            files: 0,
+        })
+    }
+
+    /// After each file: the units it touched, and the workbooks of the
+    /// units not touched for a while handed to the thread.
+    pub(super) fn after_file(&mut self, data: &ReportData, touched: Vec<String>) {
+        self.files += 1;
+        for unit in touched {
+            if let Some(before) = self.last_touched.insert(unit.clone(), self.files) {
+                if let Some(set) = self.dirty.get_mut(&before) {
+                    set.remove(&unit);
+                }
+            }
+            self.dirty.entry(self.files).or_default().insert(unit);
+        }
+        let settled = self.files.saturating_sub(SETTLED_AFTER);
+        let ripe: Vec<usize> = self.dirty.range(..=settled).map(|(k, _)| *k).collect();
+        for k in ripe {
+            for unit in self.dirty.remove(&k).unwrap_or_default() {
+                self.send(data, unit);
+            }
+        }
+    }
+
+    fn send(&mut self, data: &ReportData, code: String) {
+        let Some(unit) = data.units.get(&code).filter(|u| u.errors + u.warnings > 0) else {
+            return;
+        };
+        if let Some(tx) = &self.jobs {
+            // A closed channel means the thread stopped on an error, which
+            // `finish` reports.
+            let _ = tx.send((code, unit.clone()));
+        }
+    }
+
+    /// Hands over every unit not yet written in its final state and waits
+    /// for the thread.
+    pub(super) fn finish(mut self, data: &ReportData) -> Result<(), PipelineError> {
+        let dirty = std::mem::take(&mut self.dirty);
+        for unit in dirty.into_values().flatten() {
+            self.send(data, unit);
+        }
+        self.jobs = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => Ok(result?),
+            Some(Err(_)) => Err(PipelineError::Input(std::io::Error::other(
+                "the thread writing the feedback workbooks failed",
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for FeedbackWriter {
+    /// A run stopped early waits for the thread before its staging folder
+    /// goes.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The names given to the units' workbooks: one per unit, none twice.
+#[derive(Default)]
+struct Names {
+    by_unit: HashMap<String, String>,
+    taken: HashSet<String>,
+}
+
+impl Names {
+    /// The unit's file name; when it changes (a name learned later), the
+    /// old file is the one to remove.
+    fn assign(&mut self, code: &str, unit: &UnitReport) -> (String, Option<String>) {
+        let wanted = feedback::file_name(code, unit);
+        if let Some(old) = self.by_unit.get(code) {
+            if *old == wanted {
+                return (wanted, None);
+            }
+        }
+        let stem = wanted.trim_end_matches(".xlsx").to_string();
+        let (mut name, mut n) = (wanted, 1);
+        while !self.taken.insert(name.to_lowercase()) {
+            n += 1;
+            name = format!("{stem}-{n}.xlsx");
+        }
+        let old = self.by_unit.insert(code.to_string(), name.clone());
+        if let Some(o) = &old {
+            self.taken.remove(&o.to_lowercase());
+        }
+        (name, old)
+    }
+}
+
+fn write_workbook(
+    dir: &std::path::Path,
+    names: &mut Names,
+    code: &str,
+    unit: &UnitReport,
+    date: &str,
+) -> Result<(), WriteError> {
+    let (name, old) = names.assign(code, unit);
+    if let Some(old) = old {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
+    let path: PathBuf = dir.join(name);
+    feedback::workbook_for(code, unit, date)
+        .and_then(|bytes| std::fs::write(&path, bytes))
+        .map_err(|cause| WriteError::Io { path, cause })
+}
+
+/// Today's date (UTC), `2026-12-06`.
+pub(super) fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    // A spreadsheet's day number counts from 1899-12-30.
+    let serial = rust_decimal::Decimal::from(days + 25_569);
+    crate::vocab::year::spreadsheet_date(serial).unwrap_or_else(|| "1970-01-01".to_string())
+}

@@ -1,0 +1,396 @@
+//! A small workbook of text and number sheets written straight as an
+//! `.xlsx` package (the feedback workbooks: a unit's findings to send
+//! back). A few parts, inline strings, a frozen header, filters and column
+//! widths — no shared-string table, no theme — so thousands of units'
+//! workbooks cost little. The creation date is the run's, so the same run
+//! gives the same bytes.
+
+use std::io::{Cursor, Write};
+
+use zip::write::SimpleFileOptions;
+use zip::ZipWriter;
+
+/// A cell's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+/// How a cell looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// Plain text, wrapped, thin border.
+    Plain,
+    /// A header: bold on grey, wrapped, thin border.
+    Header,
+    /// A title: bold, larger, no border.
+    Title,
+}
+
+impl Look {
+    /// The index of the look's cell format in `styles.xml`.
+    fn style(self) -> u8 {
+        match self {
+            Look::Plain => 1,
+            Look::Header => 2,
+            Look::Title => 3,
+        }
+    }
+}
+
+/// One sheet: rows of cells (a row may be shorter than the others).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<(Cell, Look)>>,
+    /// Column widths in characters.
+    pub widths: Vec<f64>,
+    /// Rows frozen at the top (0: none).
+    pub frozen_rows: u32,
+    /// A filter over the table from this row (0-based) to the last.
+    pub filter_from: Option<u32>,
+}
+
+/// The longest text a cell holds (Excel's limit).
+const MAX_CELL: usize = 32_767;
+
+/// The package's bytes: `created` is an ISO 8601 time (`2026-12-06T00:00:00Z`).
+pub fn workbook(sheets: &[Sheet], title: &str, created: &str) -> std::io::Result<Vec<u8>> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(16 * 1024)));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let mut part = |name: &str, body: &str| -> std::io::Result<()> {
+        zip.start_file(name, options)
+            .map_err(std::io::Error::other)?;
+        zip.write_all(body.as_bytes())
+    };
+    part("[Content_Types].xml", &content_types(sheets.len()))?;
+    part("_rels/.rels", RELS)?;
+    part("docProps/core.xml", &core(title, created))?;
+    part("xl/workbook.xml", &workbook_xml(sheets))?;
+    part("xl/_rels/workbook.xml.rels", &workbook_rels(sheets.len()))?;
+    part("xl/styles.xml", STYLES)?;
+    for (i, s) in sheets.iter().enumerate() {
+        part(&format!("xl/worksheets/sheet{}.xml", i + 1), &sheet_xml(s))?;
+    }
+    let cursor = zip.finish().map_err(std::io::Error::other)?;
+    Ok(cursor.into_inner())
+}
+
+const RELS: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+    r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>"#,
+    r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>"#,
+    r#"</Relationships>"#
+);
+
+/// Fonts: plain, bold, bold 14; fills: none, gray125, light grey; borders:
+/// none, thin; cell formats: 0 default, 1 plain, 2 header, 3 title.
+const STYLES: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+    r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+    r#"<fonts count="3"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font><font><b/><sz val="14"/><name val="等线"/></font></fonts>"#,
+    r#"<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill><fill><patternFill patternType="solid"><fgColor rgb="FFE7E6E6"/><bgColor indexed="64"/></patternFill></fill></fills>"#,
+    r#"<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border><border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right><top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border></borders>"#,
+    r#"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#,
+    r#"<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#,
+    r#"<xf numFmtId="0" fontId="0" fillId="0" borderId="1" xfId="0" applyBorder="1" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>"#,
+    r#"<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>"#,
+    r#"<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>"#,
+    r#"<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>"#,
+    r#"</styleSheet>"#
+);
+
+fn content_types(sheets: usize) -> String {
+    let mut s = String::from(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#,
+        r#"<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>"#,
+        r#"<Default Extension="xml" ContentType="application/xml"/>"#,
+        r#"<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#,
+        r#"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#,
+        r#"<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>"#,
+    ));
+    for i in 1..=sheets {
+        s.push_str(&format!(
+            r#"<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        ));
+    }
+    s.push_str("</Types>");
+    s
+}
+
+fn core(title: &str, created: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            r#"<dc:title>{}</dc:title><dc:creator>jixiao</dc:creator>"#,
+            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{}</dcterms:created></cp:coreProperties>"#
+        ),
+        escape(title),
+        escape(created)
+    )
+}
+
+fn workbook_xml(sheets: &[Sheet]) -> String {
+    let mut s = String::from(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>"#
+    ));
+    for (i, sheet) in sheets.iter().enumerate() {
+        s.push_str(&format!(
+            r#"<sheet name="{}" sheetId="{}" r:id="rId{}"/>"#,
+            escape(&sheet.name),
+            i + 1,
+            i + 1
+        ));
+    }
+    s.push_str("</sheets>");
+    // Excel finds a sheet's filter by this name.
+    let filters: Vec<String> = sheets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sheet)| {
+            let range = filter_range(sheet)?;
+            Some(format!(
+                r#"<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'{}'!{}</definedName>"#,
+                escape(&sheet.name.replace('\'', "''")),
+                absolute(&range)
+            ))
+        })
+        .collect();
+    if !filters.is_empty() {
+        s.push_str(&format!(
+            "<definedNames>{}</definedNames>",
+            filters.concat()
+        ));
+    }
+    s.push_str("</workbook>");
+    s
+}
+
+fn workbook_rels(sheets: usize) -> String {
+    let mut s = String::from(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#
+    ));
+    for i in 1..=sheets {
+        s.push_str(&format!(
+            r#"<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>"#
+        ));
+    }
+    s.push_str(&format!(
+        r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#,
+        sheets + 1
+    ));
+    s
+}
+
+/// The filter's range (`A2:K40`), if the sheet has one.
+fn filter_range(sheet: &Sheet) -> Option<String> {
+    let from = sheet.filter_from?;
+    let cols = sheet.rows.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
+    let last = (sheet.rows.len() as u32).max(from + 1);
+    let last_col = crate::grid::column_name(cols - 1);
+    Some(format!("A{}:{last_col}{last}", from + 1))
+}
+
+/// `A2:K40` → `$A$2:$K$40`.
+fn absolute(range: &str) -> String {
+    range
+        .split(':')
+        .map(|cell| {
+            let split = cell
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(cell.len());
+            format!("${}${}", &cell[..split], &cell[split..])
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn sheet_xml(sheet: &Sheet) -> String {
+    let mut s = String::with_capacity(256 + sheet.rows.len() * 400);
+    s.push_str(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
+    ));
+    if sheet.frozen_rows > 0 {
+        let top = sheet.frozen_rows + 1;
+        s.push_str(&format!(
+            r#"<sheetViews><sheetView workbookViewId="0"><pane ySplit="{}" topLeftCell="A{top}" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A{top}" sqref="A{top}"/></sheetView></sheetViews>"#,
+            sheet.frozen_rows
+        ));
+    }
+    if !sheet.widths.is_empty() {
+        s.push_str("<cols>");
+        for (i, w) in sheet.widths.iter().enumerate() {
+            s.push_str(&format!(
+                r#"<col min="{n}" max="{n}" width="{w:.1}" customWidth="1"/>"#,
+                n = i + 1
+            ));
+        }
+        s.push_str("</cols>");
+    }
+    s.push_str("<sheetData>");
+    for (r, row) in sheet.rows.iter().enumerate() {
+        // Wrapped text needs its lines' height: readers do not all work it
+        // out (LibreOffice prints one line).
+        match row_lines(row, &sheet.widths) {
+            1 => s.push_str(&format!(r#"<row r="{}">"#, r + 1)),
+            n => s.push_str(&format!(
+                r#"<row r="{}" ht="{}" customHeight="1">"#,
+                r + 1,
+                15 * n
+            )),
+        }
+        for (c, (cell, look)) in row.iter().enumerate() {
+            cell_xml(&mut s, r as u32, c as u32, cell, *look);
+        }
+        s.push_str("</row>");
+    }
+    s.push_str("</sheetData>");
+    if let Some(range) = filter_range(sheet) {
+        s.push_str(&format!(r#"<autoFilter ref="{range}"/>"#));
+    }
+    s.push_str("</worksheet>");
+    s
+}
+
+fn cell_xml(s: &mut String, row: u32, col: u32, cell: &Cell, look: Look) {
+    let at = crate::grid::Pos::new(row, col).a1();
+    let style = look.style();
+    match cell {
+        Cell::Number(n) if n.is_finite() => {
+            s.push_str(&format!(r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#));
+        }
+        Cell::Number(_) => {}
+        Cell::Text(t) if t.is_empty() => {
+            s.push_str(&format!(r#"<c r="{at}" s="{style}"/>"#));
+        }
+        Cell::Text(t) => {
+            s.push_str(&format!(
+                r#"<c r="{at}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{}</t></is></c>"#,
+                escape(cut(t))
+            ));
+        }
+    }
+}
+
+/// The lines the tallest cell of a row wraps to in its column's width (at
+/// most 40).
+fn row_lines(row: &[(Cell, Look)], widths: &[f64]) -> usize {
+    let mut most = 1;
+    for (i, (cell, _)) in row.iter().enumerate() {
+        let Cell::Text(t) = cell else { continue };
+        let width = widths.get(i).copied().unwrap_or(8.43).max(1.0);
+        let lines: usize = t
+            .lines()
+            .map(|l| {
+                let w: f64 = l
+                    .chars()
+                    .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+                    .sum();
+                ((w / width).ceil() as usize).max(1)
+            })
+            .sum();
+        most = most.max(lines);
+    }
+    most.min(40)
+}
+
+/// At most [`MAX_CELL`] characters.
+fn cut(t: &str) -> &str {
+    match t.char_indices().nth(MAX_CELL) {
+        Some((end, _)) => &t[..end],
+        None => t,
+    }
+}
+
+/// Text made safe in XML: the five entities escaped, and characters XML
+/// 1.0 does not allow (control characters, as a hostile cell may hold)
+/// replaced by U+FFFD.
+pub fn escape(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The width a column needs for `text`, in characters: a CJK character
+/// counts two, the longest line counts, between 6 and `max`.
+pub fn width_of(text: &str, max: f64) -> f64 {
+    let line = text
+        .lines()
+        .map(|l| {
+            l.chars()
+                .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    (line + 2.0).clamp(6.0, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet() -> Sheet {
+        Sheet {
+            name: "问题清单".into(),
+            rows: vec![
+                vec![
+                    (Cell::Text("级别".into()), Look::Header),
+                    (Cell::Text("说明".into()), Look::Header),
+                ],
+                vec![
+                    (Cell::Text("错误".into()), Look::Plain),
+                    (Cell::Text("a<b & \"c\"\u{1}".into()), Look::Plain),
+                ],
+                vec![(Cell::Number(3.5), Look::Plain)],
+            ],
+            widths: vec![8.0, 30.0],
+            frozen_rows: 1,
+            filter_from: Some(0),
+        }
+    }
+
+    #[test]
+    fn the_workbook_reads_back_with_calamine() {
+        use calamine::{Data, Reader, Xlsx};
+        let bytes = workbook(&[sheet()], "反馈", "2026-12-06T00:00:00Z").unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), ["问题清单"]);
+        let range = book.worksheet_range("问题清单").unwrap();
+        assert_eq!(range.get((0, 0)), Some(&Data::String("级别".into())));
+        assert_eq!(
+            range.get((1, 1)),
+            Some(&Data::String("a<b & \"c\"\u{FFFD}".into()))
+        );
+        assert_eq!(range.get((2, 0)), Some(&Data::Float(3.5)));
+    }
+
+    #[test]
+    fn the_same_sheets_give_the_same_bytes() {
+        let a = workbook(&[sheet()], "t", "2026-12-06T00:00:00Z").unwrap();
+        let b = workbook(&[sheet()], "t", "2026-12-06T00:00:00Z").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(absolute("A1:K40"), "$A$1:$K$40");
+        assert_eq!(width_of("级别", 60.0), 6.0);
+        assert_eq!(width_of("一二三四五六七八九十", 60.0), 22.0);
+    }
+}
