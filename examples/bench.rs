@@ -1,10 +1,11 @@
 //! `make bench`: times, in one run, the reading floor (examples/floor.rs)
 //! and `jixiao extract` with 1 thread and with all threads over the same
-//! corpora; prints wall time, files/s, forms/s, peak RSS and the ratios,
-//! and checks that the outputs of 1 and all threads are byte-identical.
+//! corpora, each also without the report and feedback workbooks; prints
+//! wall time, files/s, forms/s, peak RSS and the ratios, and checks that
+//! the outputs of 1 and all threads are byte-identical.
 //!
-//! A shared machine's speed drifts from second to second, so the three
-//! runs are repeated in rounds (floor, 1 thread, all threads; `BENCH_ROUNDS`,
+//! A shared machine's speed drifts from second to second, so the five
+//! runs are repeated in rounds (floor, then jixiao's four; `BENCH_ROUNDS`,
 //! default 5) and each figure is a median: the wall time, and each ratio
 //! taken within a round (a run against the floor run just before it).
 //! Peak RSS is the largest of the rounds.
@@ -16,6 +17,8 @@ use std::time::Instant;
 
 struct Measure {
     secs: f64,
+    /// CPU time in the kernel (creating and writing files, mostly).
+    sys_secs: f64,
     rss_kb: i64,
 }
 
@@ -49,6 +52,7 @@ fn measure(cmd: &mut std::process::Command) -> Measure {
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     Measure {
         secs: start.elapsed().as_secs_f64(),
+        sys_secs: usage.ru_stime.tv_sec as f64 + usage.ru_stime.tv_usec as f64 / 1e6,
         rss_kb: usage.ru_maxrss,
     }
 }
@@ -106,18 +110,24 @@ fn main() {
         .unwrap_or(5);
     println!("rounds: {rounds_wanted} (medians; vs floor: the median of each round's ratio)");
     println!(
-        "| corpus | files | forms | run | wall s | range s | files/s | forms/s | peak RSS MB | vs floor |"
+        "| corpus | files | forms | run | wall s | range s | sys s | files/s | forms/s | peak RSS MB | vs floor |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    // Each run writes a folder of its own, and the feedback folders stay
+    // until the bench ends: removing thousands of files just before a run
+    // would make that run's creating files pay for them (ext4 without a
+    // journal scans past inodes freed in the last minutes; see
+    // PERFORMANCE.md). The tables, few files, go after each run.
+    let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_root);
     for corpus in std::env::args().skip(1).map(PathBuf::from) {
         let files = files_in(&corpus);
-        let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&out_root);
+        let name = corpus.file_name().unwrap().to_string_lossy().to_string();
         // `plain`: without report.html and the feedback workbooks, to see
         // what they cost.
-        let run = |jobs: usize, plain: bool| {
-            let out = out_root.join(format!("jobs{jobs}{}", if plain { "-plain" } else { "" }));
-            let _ = std::fs::remove_dir_all(&out);
+        let run = |round: usize, jobs: usize, plain: bool| {
+            let plain_tag = if plain { "-plain" } else { "" };
+            let out = out_root.join(format!("{name}-{round}-jobs{jobs}{plain_tag}"));
             let mut cmd = std::process::Command::new(&jixiao);
             cmd.args([
                 "extract",
@@ -135,21 +145,24 @@ fn main() {
             }
             (measure(&mut cmd), out)
         };
-        // Per round: floor, one thread, all threads, one thread plain.
-        let mut rounds: Vec<[Measure; 4]> = Vec::new();
+        // Per round: floor, one thread, all threads, and both plain.
+        let mut rounds: Vec<[Measure; 5]> = Vec::new();
         let (mut out1, mut outn) = (PathBuf::new(), PathBuf::new());
-        for _ in 0..rounds_wanted {
+        for round in 0..rounds_wanted {
             let f = measure(std::process::Command::new(&floor).arg(&corpus));
-            let (one, o1) = run(1, false);
-            let (all, on) = run(cores, false);
-            let (plain, _) = run(1, true);
+            let (one, o1) = run(round, 1, false);
+            let (all, on) = run(round, cores, false);
+            let (plain, p1) = run(round, 1, true);
+            let (plain_all, pn) = run(round, cores, true);
+            for done in [&out1, &outn, &p1, &pn] {
+                shed(done);
+            }
             (out1, outn) = (o1, on);
-            rounds.push([f, one, all, plain]);
+            rounds.push([f, one, all, plain, plain_all]);
         }
         let forms = std::fs::read_to_string(out1.join("projects.csv"))
             .map(|s| s.lines().count().saturating_sub(1))
             .unwrap_or(0);
-        let name = corpus.file_name().unwrap().to_string_lossy();
         let wall = |k: usize| median(rounds.iter().map(|r| r[k].secs).collect());
         let ratio =
             |k: usize, of: usize| median(rounds.iter().map(|r| r[k].secs / r[of].secs).collect());
@@ -164,14 +177,16 @@ fn main() {
             "jixiao --jobs 1".to_string(),
             format!("jixiao --jobs {cores}"),
             "jixiao --jobs 1 --no-report --no-feedback".to_string(),
+            format!("jixiao --jobs {cores} --no-report --no-feedback"),
         ]
         .iter()
         .enumerate()
         {
             let secs = wall(k);
             let rss = rounds.iter().map(|r| r[k].rss_kb).max().unwrap_or(0);
+            let sys = median(rounds.iter().map(|r| r[k].sys_secs).collect());
             println!(
-                "| {name} | {files} | {forms} | {label} | {secs:.2} | {} | {:.0} | {:.0} | {:.0} | {:.2}× |",
+                "| {name} | {files} | {forms} | {label} | {secs:.2} | {} | {sys:.2} | {:.0} | {:.0} | {:.0} | {:.2}× |",
                 range(k),
                 files as f64 / secs,
                 forms as f64 / secs,
@@ -180,20 +195,35 @@ fn main() {
             );
         }
         println!(
-            "| {name} | | | jobs {cores} / jobs 1 | {:.2}× | | | | | |",
+            "| {name} | | | jobs {cores} / jobs 1 | {:.2}× | | | | | | |",
             ratio(2, 1)
         );
-        println!(
-            "| {name} | | | report and feedback: jobs 1 / jobs 1 without them | {:.2}× | | | | | |",
-            ratio(1, 3)
-        );
+        for (jobs, with, without) in [(1, 1, 3), (cores, 2, 4)] {
+            println!(
+                "| {name} | | | report and feedback: jobs {jobs} / jobs {jobs} without them | {:.2}× | | | | | | |",
+                ratio(with, without)
+            );
+        }
         let identical = same_tree(&out1, &outn);
         println!(
-            "| {name} | | | output of jobs 1 and {cores} byte-identical | {identical} | | | | | |"
+            "| {name} | | | output of jobs 1 and {cores} byte-identical | {identical} | | | | | | |"
         );
-        let _ = std::fs::remove_dir_all(&out_root);
         if !identical {
+            let _ = std::fs::remove_dir_all(&out_root);
             std::process::exit(1);
+        }
+        shed(&out1);
+        shed(&outn);
+    }
+    let _ = std::fs::remove_dir_all(&out_root);
+}
+
+/// Removes the files directly in a run's output folder (the tables),
+/// leaving its folders.
+fn shed(out: &Path) {
+    for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

@@ -4,13 +4,15 @@
 //! A unit's feedback workbook is written on a thread of its own while the
 //! files are read: once the run has read [`SETTLED_AFTER`] files without
 //! touching a unit, that unit's workbook is made from its findings so far;
-//! a unit touched again is written again at the end. The last write of
+//! a unit touched again after that is written again only at the end (so a
+//! unit whose files are spread over the run is written twice, not once per
+//! file: each write holds all its findings so far). The last write of
 //! each workbook is made from the unit's final figures, so the output does
 //! not depend on when the thread ran, and creating thousands of files (a
 //! tenth of a millisecond to a millisecond each on an ordinary disk)
 //! overlaps the reading.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Sender};
 use std::thread::JoinHandle;
@@ -24,8 +26,9 @@ use crate::write::{Output, WriteError};
 /// The feedback workbooks' folder in the output.
 pub const FEEDBACK_DIR: &str = "feedback";
 
-/// Files read without touching a unit before its workbook is written.
-const SETTLED_AFTER: usize = 64;
+/// Files read without touching a unit before its workbook is written (a
+/// unit's files are usually one after another, named by the unit).
+const SETTLED_AFTER: usize = 4;
 
 /// Writes `report.html` when the pipeline asks for it.
 pub(super) fn write_page(
@@ -56,11 +59,7 @@ type Job = (String, UnitReport);
 pub(super) struct FeedbackWriter {
     jobs: Option<Sender<Job>>,
     thread: Option<JoinHandle<Result<(), WriteError>>>,
-    /// The file each unit was last touched in, and the units touched since
-    /// their workbook was last made.
-    last_touched: HashMap<String, usize>,
-    dirty: BTreeMap<usize, HashSet<String>>,
-    files: usize,
+    schedule: Schedule,
 }
 
 impl FeedbackWriter {
@@ -86,30 +85,15 @@ impl FeedbackWriter {
         Ok(FeedbackWriter {
             jobs: Some(tx),
             thread: Some(thread),
-            last_touched: HashMap::new(),
-            dirty: BTreeMap::new(),
-            files: 0,
+            schedule: Schedule::default(),
         })
     }
 
     /// After each file: the units it touched, and the workbooks of the
     /// units not touched for a while handed to the thread.
     pub(super) fn after_file(&mut self, data: &ReportData, touched: Vec<String>) {
-        self.files += 1;
-        for unit in touched {
-            if let Some(before) = self.last_touched.insert(unit.clone(), self.files) {
-                if let Some(set) = self.dirty.get_mut(&before) {
-                    set.remove(&unit);
-                }
-            }
-            self.dirty.entry(self.files).or_default().insert(unit);
-        }
-        let settled = self.files.saturating_sub(SETTLED_AFTER);
-        let ripe: Vec<usize> = self.dirty.range(..=settled).map(|(k, _)| *k).collect();
-        for k in ripe {
-            for unit in self.dirty.remove(&k).unwrap_or_default() {
-                self.send(data, unit);
-            }
+        for unit in self.schedule.after_file(touched) {
+            self.send(data, unit);
         }
     }
 
@@ -127,8 +111,7 @@ impl FeedbackWriter {
     /// Hands over every unit not yet written in its final state and waits
     /// for the thread.
     pub(super) fn finish(mut self, data: &ReportData) -> Result<(), PipelineError> {
-        let dirty = std::mem::take(&mut self.dirty);
-        for unit in dirty.into_values().flatten() {
+        for unit in std::mem::take(&mut self.schedule).rest() {
             self.send(data, unit);
         }
         self.jobs = None;
@@ -150,6 +133,55 @@ impl Drop for FeedbackWriter {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// When each unit's workbook is made: once the unit has not been touched
+/// for [`SETTLED_AFTER`] files, and again at the end if touched after that.
+#[derive(Default)]
+struct Schedule {
+    /// The file each unit was last touched in, and the units touched since
+    /// their workbook was last made, by that file.
+    last_touched: HashMap<String, usize>,
+    dirty: BTreeMap<usize, BTreeSet<String>>,
+    /// Units written once already, and those of them touched since: these
+    /// wait for the end.
+    written: HashSet<String>,
+    late: BTreeSet<String>,
+    files: usize,
+}
+
+impl Schedule {
+    /// After a file that touched `touched`: the units to write now.
+    fn after_file(&mut self, touched: Vec<String>) -> Vec<String> {
+        self.files += 1;
+        for unit in touched {
+            if self.written.contains(&unit) {
+                self.late.insert(unit);
+                continue;
+            }
+            if let Some(before) = self.last_touched.insert(unit.clone(), self.files) {
+                if let Some(set) = self.dirty.get_mut(&before) {
+                    set.remove(&unit);
+                }
+            }
+            self.dirty.entry(self.files).or_default().insert(unit);
+        }
+        let settled = self.files.saturating_sub(SETTLED_AFTER);
+        let ripe: Vec<usize> = self.dirty.range(..=settled).map(|(k, _)| *k).collect();
+        let now: Vec<String> = ripe
+            .into_iter()
+            .flat_map(|k| self.dirty.remove(&k).unwrap_or_default())
+            .collect();
+        self.written.extend(now.iter().cloned());
+        now
+    }
+
+    /// The units to write at the end, in order of code (so that the names
+    /// given do not depend on when a unit was last touched).
+    fn rest(self) -> BTreeSet<String> {
+        let dirty = self.dirty.into_values().flatten();
+        dirty.chain(self.late).collect()
     }
 }
 
@@ -209,4 +241,45 @@ pub(super) fn today() -> String {
     // A spreadsheet's day number counts from 1899-12-30.
     let serial = rust_decimal::Decimal::from(days + 25_569);
     crate::vocab::year::spreadsheet_date(serial).unwrap_or_else(|| "1970-01-01".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The units written after each of `files` (each the units it
+    /// touched), and at the end.
+    fn writes(files: &[&[&str]]) -> (Vec<Vec<String>>, Vec<String>) {
+        let mut schedule = Schedule::default();
+        let during = files
+            .iter()
+            .map(|f| schedule.after_file(f.iter().map(|u| u.to_string()).collect()))
+            .collect();
+        (during, schedule.rest().into_iter().collect())
+    }
+
+    #[test]
+    fn a_unit_is_written_once_it_settles_and_again_only_at_the_end() {
+        let mut files: Vec<&[&str]> = vec![&["a", "b"], &["a"], &["b"]];
+        files.extend(std::iter::repeat_n(&[][..], SETTLED_AFTER));
+        // `a` comes back after it was written, three times.
+        files.extend([&["a"][..], &["a"], &[], &[], &[], &[], &[], &["a"]]);
+        let (during, end) = writes(&files);
+        let when = |unit: &str| -> Vec<usize> {
+            (during.iter().enumerate())
+                .filter(|(_, w)| w.iter().any(|u| u == unit))
+                .map(|(i, _)| i + 1)
+                .collect()
+        };
+        assert_eq!(when("a"), [2 + SETTLED_AFTER]);
+        assert_eq!(when("b"), [3 + SETTLED_AFTER]);
+        assert_eq!(end, ["a"]);
+    }
+
+    #[test]
+    fn units_not_settled_by_the_end_are_written_at_the_end_in_order() {
+        let (during, end) = writes(&[&["z"], &["m", "c"]]);
+        assert!(during.iter().all(Vec::is_empty));
+        assert_eq!(end, ["c", "m", "z"]);
+    }
 }

@@ -55,25 +55,42 @@ pub struct Sheet {
 /// The longest text a cell holds (Excel's limit).
 const MAX_CELL: usize = 32_767;
 
+/// The size from which a sheet's XML is deflated.
+const DEFLATE_FROM: usize = 64 * 1024;
+
 /// The package's bytes: `created` is an ISO 8601 time (`2026-12-06T00:00:00Z`).
 pub fn workbook(sheets: &[Sheet], title: &str, created: &str) -> std::io::Result<Vec<u8>> {
-    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(16 * 1024)));
-    let options = SimpleFileOptions::default()
+    let xmls: Vec<String> = sheets.iter().map(sheet_xml).collect();
+    let size = 8 * 1024 + xmls.iter().map(String::len).sum::<usize>();
+    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(size)));
+    // Parts stored, only a large sheet deflated: setting up a compressor
+    // costs more than it saves on a few kilobytes.
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(1));
-    let mut part = |name: &str, body: &str| -> std::io::Result<()> {
+    let mut part = |name: &str, body: &str, options| -> std::io::Result<()> {
         zip.start_file(name, options)
             .map_err(std::io::Error::other)?;
         zip.write_all(body.as_bytes())
     };
-    part("[Content_Types].xml", &content_types(sheets.len()))?;
-    part("_rels/.rels", RELS)?;
-    part("docProps/core.xml", &core(title, created))?;
-    part("xl/workbook.xml", &workbook_xml(sheets))?;
-    part("xl/_rels/workbook.xml.rels", &workbook_rels(sheets.len()))?;
-    part("xl/styles.xml", STYLES)?;
-    for (i, s) in sheets.iter().enumerate() {
-        part(&format!("xl/worksheets/sheet{}.xml", i + 1), &sheet_xml(s))?;
+    part("[Content_Types].xml", &content_types(sheets.len()), stored)?;
+    part("_rels/.rels", RELS, stored)?;
+    part("docProps/core.xml", &core(title, created), stored)?;
+    part("xl/workbook.xml", &workbook_xml(sheets), stored)?;
+    part(
+        "xl/_rels/workbook.xml.rels",
+        &workbook_rels(sheets.len()),
+        stored,
+    )?;
+    part("xl/styles.xml", STYLES, stored)?;
+    for (i, xml) in xmls.iter().enumerate() {
+        let options = if xml.len() < DEFLATE_FROM {
+            stored
+        } else {
+            deflated
+        };
+        part(&format!("xl/worksheets/sheet{}.xml", i + 1), xml, options)?;
     }
     let cursor = zip.finish().map_err(std::io::Error::other)?;
     Ok(cursor.into_inner())
@@ -214,7 +231,11 @@ fn absolute(range: &str) -> String {
 }
 
 fn sheet_xml(sheet: &Sheet) -> String {
-    let mut s = String::with_capacity(256 + sheet.rows.len() * 400);
+    // Room for the markup around each cell and its text.
+    let size: usize = (sheet.rows.iter().flatten())
+        .map(|(c, _)| 96 + if let Cell::Text(t) = c { t.len() } else { 24 })
+        .sum();
+    let mut s = String::with_capacity(1024 + sheet.rows.len() * 64 + size);
     s.push_str(concat!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
         r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
@@ -262,21 +283,25 @@ fn sheet_xml(sheet: &Sheet) -> String {
 }
 
 fn cell_xml(s: &mut String, row: u32, col: u32, cell: &Cell, look: Look) {
-    let at = crate::grid::Pos::new(row, col).a1();
+    use std::fmt::Write as _;
+    let mut buf = [0; crate::grid::A1_MAX];
+    let at = crate::grid::Pos::new(row, col).a1_in(&mut buf);
     let style = look.style();
     match cell {
         Cell::Number(n) if n.is_finite() => {
-            s.push_str(&format!(r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#));
+            let _ = write!(s, r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#);
         }
         Cell::Number(_) => {}
         Cell::Text(t) if t.is_empty() => {
-            s.push_str(&format!(r#"<c r="{at}" s="{style}"/>"#));
+            let _ = write!(s, r#"<c r="{at}" s="{style}"/>"#);
         }
         Cell::Text(t) => {
-            s.push_str(&format!(
-                r#"<c r="{at}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{}</t></is></c>"#,
-                escape(cut(t))
-            ));
+            let _ = write!(
+                s,
+                r#"<c r="{at}" t="inlineStr" s="{style}"><is><t xml:space="preserve">"#
+            );
+            escape_into(s, cut(t));
+            s.push_str("</t></is></c>");
         }
     }
 }
@@ -290,13 +315,7 @@ fn row_lines(row: &[(Cell, Look)], widths: &[f64]) -> usize {
         let width = widths.get(i).copied().unwrap_or(8.43).max(1.0);
         let lines: usize = t
             .lines()
-            .map(|l| {
-                let w: f64 = l
-                    .chars()
-                    .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
-                    .sum();
-                ((w / width).ceil() as usize).max(1)
-            })
+            .map(|l| ((columns(l) as f64 / width).ceil() as usize).max(1))
             .sum();
         most = most.max(lines);
     }
@@ -305,6 +324,9 @@ fn row_lines(row: &[(Cell, Look)], widths: &[f64]) -> usize {
 
 /// At most [`MAX_CELL`] characters.
 fn cut(t: &str) -> &str {
+    if t.len() <= MAX_CELL {
+        return t;
+    }
     match t.char_indices().nth(MAX_CELL) {
         Some((end, _)) => &t[..end],
         None => t,
@@ -316,33 +338,54 @@ fn cut(t: &str) -> &str {
 /// replaced by U+FFFD.
 pub fn escape(t: &str) -> String {
     let mut out = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, t);
     out
+}
+
+/// [`escape`] appended to `out`: runs of ordinary text copied whole (every
+/// character replaced is ASCII or U+FFFE/U+FFFF, `EF BF BE`/`EF BF BF`).
+fn escape_into(out: &mut String, t: &str) {
+    let bytes = t.as_bytes();
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let (with, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\t' | b'\n' | b'\r' => continue,
+            0..0x20 => ("\u{FFFD}", 1),
+            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => ("\u{FFFD}", 3),
+            _ => continue,
+        };
+        // `plain` and `i` are character boundaries: `i` starts an ASCII
+        // character or a three-byte sequence, and `plain` follows one.
+        out.push_str(&t[plain..i]);
+        out.push_str(with);
+        plain = i + len;
+    }
+    out.push_str(&t[plain..]);
 }
 
 /// The width a column needs for `text`, in characters: a CJK character
 /// counts two, the longest line counts, between 6 and `max`.
 pub fn width_of(text: &str, max: f64) -> f64 {
-    let line = text
-        .lines()
-        .map(|l| {
-            l.chars()
-                .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
-                .sum::<f64>()
+    let line = text.lines().map(columns).max().unwrap_or(0);
+    (line as f64 + 2.0).clamp(6.0, max)
+}
+
+/// The columns a line takes: one for an ASCII character, two for any
+/// other (counted on the bytes: a UTF-8 lead byte of a non-ASCII
+/// character is 0xC0 or above, continuation bytes are below).
+fn columns(line: &str) -> usize {
+    line.bytes()
+        .map(|b| match b {
+            0..0x80 => 1,
+            0xC0.. => 2,
+            _ => 0,
         })
-        .fold(0.0, f64::max);
-    (line + 2.0).clamp(6.0, max)
+        .sum()
 }
 
 #[cfg(test)]
@@ -392,5 +435,58 @@ mod tests {
         assert_eq!(absolute("A1:K40"), "$A$1:$K$40");
         assert_eq!(width_of("级别", 60.0), 6.0);
         assert_eq!(width_of("一二三四五六七八九十", 60.0), 22.0);
+        assert_eq!(width_of("ab\n级别级别级别", 60.0), 14.0);
+    }
+
+    #[test]
+    fn a_large_sheet_is_deflated_and_reads_back() {
+        use calamine::{Data, Reader, Xlsx};
+        let mut big = sheet();
+        for n in 0..2_000 {
+            big.rows
+                .push(vec![(Cell::Text(format!("第{n}条 & 说明")), Look::Plain)]);
+        }
+        let bytes = workbook(&[big, sheet()], "t", "2026-12-06T00:00:00Z").unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+        let method = |zip: &mut zip::ZipArchive<_>, name| zip.by_name(name).unwrap().compression();
+        let deflated = zip::CompressionMethod::Deflated;
+        assert_eq!(method(&mut zip, "xl/worksheets/sheet1.xml"), deflated);
+        assert_ne!(method(&mut zip, "xl/worksheets/sheet2.xml"), deflated);
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("问题清单").unwrap();
+        assert_eq!(
+            range.get((2_002, 0)),
+            Some(&Data::String("第1999条 & 说明".into()))
+        );
+    }
+
+    /// The escape as first written, a character at a time.
+    fn escape_by_char(t: &str) -> String {
+        t.chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '"' => "&quot;".to_string(),
+                '\'' => "&apos;".to_string(),
+                '\t' | '\n' | '\r' => c.to_string(),
+                c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => "\u{FFFD}".into(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escape_replaces_what_xml_cannot_hold(chars in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::arbitrary::any::<char>(),
+                proptest::sample::select(vec!['&', '<', '\'', '\u{1}', '\n', '\u{FFFE}', '\u{FFFF}', '\u{FFFD}', '\u{FFBF}', '级']),
+            ],
+            0..40,
+        )) {
+            let t: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(escape(&t), escape_by_char(&t));
+        }
     }
 }
