@@ -126,7 +126,10 @@ pub(super) fn with_calamine(
     ext: &str,
     limits: &Limits,
 ) -> Result<FileContent, ReadError> {
-    let mut book = open(bytes, kind, ext).map_err(|e| ReadError::Workbook {
+    // calamine is run inside `fault::catch`: a panic of its own on a
+    // damaged file (an arithmetic overflow on a reversed `<dimension>`)
+    // is that file's or sheet's error, wherever the reader is called from.
+    let mut book = caught(|| open(bytes, kind, ext)).map_err(|e| ReadError::Workbook {
         format: ext.to_string(),
         reason: explain(&e),
     })?;
@@ -136,11 +139,17 @@ pub(super) fn with_calamine(
     };
     let names = book.sheet_names();
     for sheet in names.iter().take(limits.sheets) {
-        let read = read_sheet(&mut book, sheet);
+        let read = caught(|| read_sheet(&mut book, sheet));
         content.push_sheet(display, sheet.clone(), read);
     }
     content.too_many_sheets(names.len(), limits.sheets);
     Ok(content)
+}
+
+/// `f`'s result, or its panic as an error.
+fn caught<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    crate::fault::catch(f)
+        .unwrap_or_else(|panic| Err(format!("the reader failed on this file ({panic})")))
 }
 
 /// calamine's reasons, said for a person who has to fix the file.
@@ -282,6 +291,46 @@ mod tests {
         assert_eq!(better(failed(1), why(), Ok(failed(1))).reader, "own");
         let err = Err(ReadError::EmptyFile);
         assert_eq!(better(failed(1), why(), err).reader, "own");
+    }
+
+    /// calamine subtracts a `<dimension>`'s corners unchecked: reversed
+    /// (`G53:A1`, one flipped byte of a real file, found by
+    /// `properties::mutated_workbooks_never_panic`) it overflowed and
+    /// panicked in a debug build. The panic is the sheet's error now.
+    #[test]
+    fn a_reversed_dimension_that_overflowed_calamine_is_never_a_panic() {
+        use std::io::{Read, Write};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/762002.xlsx");
+        let mut zip = zip::ZipArchive::new(Cursor::new(std::fs::read(path).unwrap())).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let name = part.name().unwrap().to_string();
+            let mut text = Vec::new();
+            part.read_to_end(&mut text).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                let xml = String::from_utf8(text).unwrap();
+                assert!(xml.contains(r#"<dimension ref="A1:G53"/>"#));
+                text = xml
+                    .replace(
+                        r#"<dimension ref="A1:G53"/>"#,
+                        r#"<dimension ref="G53:A1"/>"#,
+                    )
+                    .into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&text).unwrap();
+        }
+        let bytes = out.finish().unwrap().into_inner();
+        // Whatever calamine makes of it (a build without overflow checks
+        // reads on), it is a value.
+        let read = with_calamine(bytes, Kind::Zip, "d.xlsx", "xlsx", &Limits::default());
+        if let Ok(content) = &read {
+            for e in &content.sheet_errors {
+                assert!(e.to_string().contains("the reader failed"), "{e}");
+            }
+        }
     }
 
     /// jixiao's own `.xlsx` reader gives the cells and merged ranges
