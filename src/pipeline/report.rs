@@ -277,6 +277,29 @@ mod tests {
     }
 
     #[test]
+    fn two_units_never_share_a_workbook_and_a_renamed_one_moves() {
+        let named = |n: &str| UnitReport {
+            name: Some(n.into()),
+            ..UnitReport::default()
+        };
+        let mut names = Names::default();
+        // Names equal but for case are one file on Windows and macOS.
+        assert_eq!(
+            names.assign("1", &named("a/b")),
+            ("1 a_b.xlsx".into(), None)
+        );
+        let (second, _) = names.assign("1 a", &named("b"));
+        assert_eq!(second, "1 a b.xlsx");
+        assert_eq!(names.assign("1 A", &named("B")).0, "1 A B-2.xlsx");
+        let renamed = names.assign("1", &named("新名"));
+        assert_eq!(renamed, ("1 新名.xlsx".into(), Some("1 a_b.xlsx".into())));
+        assert_eq!(
+            names.assign("1", &named("新名")),
+            ("1 新名.xlsx".into(), None)
+        );
+    }
+
+    #[test]
     fn units_not_settled_by_the_end_are_written_at_the_end_in_order() {
         let (during, end) = writes(&[&["z"], &["m", "c"]]);
         assert!(during.iter().all(Vec::is_empty));
