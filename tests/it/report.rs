@@ -140,11 +140,7 @@ fn sheet(path: &std::path::Path, name: &str) -> Vec<Vec<String>> {
 fn each_unit_with_findings_gets_its_feedback_workbook() {
     let wd = run_sample();
     let dir = wd.path("output/feedback");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = wd.names_in("output/feedback");
     assert_eq!(
         names,
         [
@@ -186,12 +182,8 @@ fn a_unit_whose_file_cannot_be_read_gets_a_workbook_and_clean_units_none() {
     crate::common::forms::write_workbook(&wd.path("in/762002.xlsx"), &seed, &clean).unwrap();
     let out = wd.run(&["extract", "in", "--out", "out"]);
     assert_exit(&out, 1);
-    let names: Vec<String> = std::fs::read_dir(wd.path("out/feedback"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
     assert_eq!(
-        names,
+        wd.names_in("out/feedback"),
         ["762009.xlsx"],
         "the unreadable file's unit, by its name"
     );

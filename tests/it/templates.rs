@@ -120,18 +120,7 @@ fn forms_of_other_provinces_templates_are_read_with_the_built_in_labels() {
     }
     let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
     assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
-    // JIXIAO_TEMPLATES_TO=DIR keeps the rebuilt workbooks and the tables,
-    // to look at them.
-    if let Some(to) = std::env::var_os("JIXIAO_TEMPLATES_TO") {
-        let to = std::path::PathBuf::from(to);
-        for dir in ["in", "out"] {
-            std::fs::create_dir_all(to.join(dir)).unwrap();
-            for e in std::fs::read_dir(wd.path(dir)).unwrap() {
-                let e = e.unwrap();
-                std::fs::copy(e.path(), to.join(dir).join(e.file_name())).unwrap();
-            }
-        }
-    }
+    wd.keep_if_asked(&["in", "out"]);
     let (projects, indicators, goals, issues) = (
         wd.csv("out/projects.csv"),
         wd.csv("out/indicators.csv"),

@@ -6,14 +6,11 @@
 //!
 //! Each form records where it was published and what was left out: names
 //! and telephone numbers of people (`(略)`), and the rows the stored copy
-//! of the page cuts off. Numbers are written as numbers, as the published
-//! workbooks hold them; everything else as text.
+//! of the page cuts off. They are written with
+//! `templates::write_form(…, Cells::Numbers)`: numbers as numbers, as the
+//! published workbooks hold them; everything else as text.
 
 #![allow(dead_code)]
-
-use std::path::Path;
-
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 pub use super::templates::Template;
 
@@ -941,51 +938,3 @@ pub const FAMILY: &[&Template] = &[
     &NINGDE_TARGET,
     &NINGDE_SELF_EVAL,
 ];
-
-/// A cell written as a number, as the published workbooks hold amounts,
-/// scores and codes: digits with at most one decimal point.
-fn number(text: &str) -> Option<f64> {
-    let plain = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && text.matches('.').count() <= 1
-        && !text.starts_with('.');
-    plain.then(|| text.parse().ok()).flatten()
-}
-
-/// Writes a form as a one-sheet workbook: numbers as numbers (amounts with
-/// two decimals shown), the rest as text, thin borders, merged ranges
-/// merged.
-pub fn write_family(path: &Path, t: &Template) -> Result<(), XlsxError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("Sheet1")?;
-    let cell = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter);
-    let covered = |r: u32, c: u16| {
-        t.merges
-            .iter()
-            .any(|&(r0, c0, r1, c1)| (r0..=r1).contains(&r) && (c0..=c1).contains(&c))
-    };
-    for (r, row) in t.rows.iter().enumerate() {
-        for (c, text) in row.iter().enumerate() {
-            let (r, c) = (r as u32, c as u16);
-            if text.is_empty() || covered(r, c) {
-                continue;
-            }
-            match number(text) {
-                Some(n) => sheet.write_number_with_format(r, c, n, &cell)?,
-                None => sheet.write_string_with_format(r, c, *text, &cell)?,
-            };
-        }
-    }
-    for &(r0, c0, r1, c1) in t.merges {
-        let text = t.rows[r0 as usize].get(c0 as usize).copied().unwrap_or("");
-        sheet.merge_range(r0, c0, r1, c1, text, &cell)?;
-        if let Some(n) = number(text) {
-            sheet.write_number_with_format(r0, c0, n, &cell)?;
-        }
-    }
-    book.save(path)
-}

@@ -39,14 +39,40 @@ impl Workdir {
         p
     }
 
+    /// The names in a folder of this one, sorted.
+    pub fn names_in(&self, rel: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path(rel))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// What runs left beside their output folders in this folder (staging,
     /// trash and lock entries: `.out.jixiao-new-…`).
     pub fn debris(&self) -> Vec<String> {
-        std::fs::read_dir(self.path(""))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("jixiao-"))
-            .collect()
+        let mut names = self.names_in("");
+        names.retain(|n| n.contains("jixiao-"));
+        names
+    }
+
+    /// With `JIXIAO_TEMPLATES_TO=DIR` set, copies the files of these
+    /// folders there (the rebuilt workbooks and the tables), to look at.
+    pub fn keep_if_asked(&self, dirs: &[&str]) {
+        let Some(to) = std::env::var_os("JIXIAO_TEMPLATES_TO") else {
+            return;
+        };
+        let to = PathBuf::from(to);
+        for dir in dirs {
+            std::fs::create_dir_all(to.join(dir)).unwrap();
+            for e in std::fs::read_dir(self.path(dir)).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_file() {
+                    std::fs::copy(e.path(), to.join(dir).join(e.file_name())).unwrap();
+                }
+            }
+        }
     }
 
     /// A `jixiao` command running in this folder.

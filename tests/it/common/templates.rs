@@ -459,9 +459,25 @@ pub const YUEYANG: Template = Template {
 /// Every rebuilt template.
 pub const TEMPLATES: &[&Template] = &[&XIANGTAN, &WUHAI, &FENGJIE, &JIAYUGUAN, &NINGXIA, &YUEYANG];
 
+/// How a rebuilt form's cells are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Cells {
+    /// Every cell as text.
+    Text,
+    /// Numbers as numbers, as the published workbooks hold amounts, scores
+    /// and codes: digits with at most one decimal point.
+    Numbers,
+}
+
 /// Writes a template as a one-sheet workbook, its cells as text with thin
 /// borders, its merged ranges merged.
 pub fn write_template(path: &Path, t: &Template) -> Result<(), XlsxError> {
+    write_form(path, t, Cells::Text)
+}
+
+/// Writes a rebuilt form as a one-sheet workbook: thin borders, merged
+/// ranges merged, numbers as `cells` says.
+pub fn write_form(path: &Path, t: &Template, cells: Cells) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("Sheet1")?;
@@ -474,17 +490,34 @@ pub fn write_template(path: &Path, t: &Template) -> Result<(), XlsxError> {
             .iter()
             .any(|&(r0, c0, r1, c1)| (r0..=r1).contains(&r) && (c0..=c1).contains(&c))
     };
+    let number = |text: &str| (cells == Cells::Numbers).then(|| number(text)).flatten();
     for (r, row) in t.rows.iter().enumerate() {
         for (c, text) in row.iter().enumerate() {
             let (r, c) = (r as u32, c as u16);
-            if !text.is_empty() && !covered(r, c) {
-                sheet.write_string_with_format(r, c, *text, &cell)?;
+            if text.is_empty() || covered(r, c) {
+                continue;
             }
+            match number(text) {
+                Some(n) => sheet.write_number_with_format(r, c, n, &cell)?,
+                None => sheet.write_string_with_format(r, c, *text, &cell)?,
+            };
         }
     }
     for &(r0, c0, r1, c1) in t.merges {
         let text = t.rows[r0 as usize].get(c0 as usize).copied().unwrap_or("");
         sheet.merge_range(r0, c0, r1, c1, text, &cell)?;
+        if let Some(n) = number(text) {
+            sheet.write_number_with_format(r0, c0, n, &cell)?;
+        }
     }
     book.save(path)
+}
+
+/// A text that is a plain number: digits with at most one decimal point.
+fn number(text: &str) -> Option<f64> {
+    let plain = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.matches('.').count() <= 1
+        && !text.starts_with('.');
+    plain.then(|| text.parse().ok()).flatten()
 }
