@@ -323,7 +323,7 @@ fn row_lines(row: &[(Cell, Look)], widths: &[f64]) -> usize {
 }
 
 /// At most [`MAX_CELL`] characters.
-fn cut(t: &str) -> &str {
+pub(super) fn cut(t: &str) -> &str {
     if t.len() <= MAX_CELL {
         return t;
     }
@@ -368,23 +368,22 @@ fn escape_into(out: &mut String, t: &str) {
     out.push_str(&t[plain..]);
 }
 
-/// The width a column needs for `text`, in characters: a CJK character
-/// counts two, the longest line counts, between 6 and `max`.
+/// The width a column needs for `text`, in characters (see [`width`]),
+/// between 6 and `max`.
 pub fn width_of(text: &str, max: f64) -> f64 {
-    let line = text.lines().map(columns).max().unwrap_or(0);
-    (line as f64 + 2.0).clamp(6.0, max)
+    (width(text) as f64 + 2.0).clamp(6.0, max)
 }
 
-/// The columns a line takes: one for an ASCII character, two for any
-/// other (counted on the bytes: a UTF-8 lead byte of a non-ASCII
-/// character is 0xC0 or above, continuation bytes are below).
+/// The display width of text: its longest line, a CJK or full-width
+/// character (U+1100 and up) counting two.
+pub(super) fn width(text: &str) -> usize {
+    text.lines().map(columns).max().unwrap_or(0)
+}
+
+/// The columns a line takes.
 fn columns(line: &str) -> usize {
-    line.bytes()
-        .map(|b| match b {
-            0..0x80 => 1,
-            0xC0.. => 2,
-            _ => 0,
-        })
+    line.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
         .sum()
 }
 

@@ -8,6 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, XlsxError};
 use serde::Deserialize;
 
+use super::sheets::{cut, width};
 use super::table::{Table, Values};
 use crate::model::schema::caption;
 
@@ -22,21 +23,6 @@ pub enum Captions {
     Header,
     None,
 }
-
-/// Display width of text: CJK and full-width characters count two.
-fn width(s: &str) -> usize {
-    s.lines()
-        .map(|l| {
-            l.chars()
-                .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
-                .sum::<usize>()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Excel holds at most this many characters in a cell.
-const MAX_CELL: usize = 32_767;
 
 /// Excel's last row (1,048,576 rows).
 const MAX_ROWS: u32 = 1_048_576;
@@ -171,13 +157,9 @@ impl Book {
                 match &column.values {
                     Values::Str(v) => {
                         if let Some(s) = v.get(row) {
-                            let s: std::borrow::Cow<str> = if s.len() > MAX_CELL {
-                                s.chars().take(MAX_CELL).collect::<String>().into()
-                            } else {
-                                s.into()
-                            };
-                            *w = (*w).max(width(&s));
-                            sheet.write_string(r, c, s.as_ref())?;
+                            let s = cut(s);
+                            *w = (*w).max(width(s));
+                            sheet.write_string(r, c, s)?;
                         }
                     }
                     Values::Int(v) => {
