@@ -96,8 +96,7 @@ fn project(data: &mut ReportData, p: &Project) {
         u.dept_code = p.key.dept_code.as_deref().map(str::to_string);
     }
     u.files.insert(p.source.file.clone());
-    let at = FormKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    u.forms[at] += 1;
+    u.forms[kind.index()] += 1;
     match kind {
         FormKind::ProjectTarget => u.budget += p.budget_total.unwrap_or_default(),
         FormKind::ProjectSelfEval => {

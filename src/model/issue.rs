@@ -18,6 +18,14 @@ impl Severity {
             Severity::Warning => "warning",
         }
     }
+
+    /// The word the report and the feedback use.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+        }
+    }
 }
 
 /// The severities a code is emitted with: one, or either (warning by

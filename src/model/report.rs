@@ -36,7 +36,18 @@ impl ReportData {
     pub const KEEP_PER_UNIT: usize = 10_000;
     /// The findings of the run kept, at most (the rest are counted).
     pub const KEEP_TOTAL: usize = 500_000;
+
+    /// The units with errors first (most errors first), then those with
+    /// warnings, then the clean; by code within each.
+    pub fn units_by_status(&self) -> Vec<(&String, &UnitReport)> {
+        let mut units: Vec<(&String, &UnitReport)> = self.units.iter().collect();
+        units.sort_by_key(|(code, u)| (u.status(), std::cmp::Reverse(u.errors), code.as_str()));
+        units
+    }
 }
+
+/// What the findings of no known unit are shown as.
+pub const NO_UNIT: &str = "未识别单位";
 
 /// An indicator's level 1 and level 2.
 pub type Levels = (Option<Arc<str>>, Option<Arc<str>>);
@@ -74,8 +85,33 @@ pub struct UnitReport {
 
 impl UnitReport {
     pub fn forms_of(&self, kind: FormKind) -> u64 {
-        let i = FormKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-        self.forms[i]
+        self.forms[kind.index()]
+    }
+
+    /// The unit's name, or [`NO_UNIT`] for the findings of no unit (code
+    /// `""`), or empty.
+    pub fn name_or_none<'a>(&'a self, code: &str) -> &'a str {
+        match (&self.name, code) {
+            (Some(name), _) => name,
+            (None, "") => NO_UNIT,
+            (None, _) => "",
+        }
+    }
+
+    /// `code name` (or the code alone; [`NO_UNIT`] for code `""`).
+    pub fn label(&self, code: &str) -> String {
+        match (code, self.name.as_deref()) {
+            ("", _) => NO_UNIT.to_string(),
+            (c, Some(n)) => format!("{c} {n}"),
+            (c, None) => c.to_string(),
+        }
+    }
+
+    /// Its findings, errors first, in the order found within each.
+    pub fn issues_by_severity(&self) -> Vec<&IssueLine> {
+        let mut issues: Vec<&IssueLine> = self.issues.iter().collect();
+        issues.sort_by_key(|i| i.severity);
+        issues
     }
 
     /// Red (errors), amber (warnings only) or green.

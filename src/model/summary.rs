@@ -10,8 +10,7 @@ use super::FormKind;
 impl Summary {
     /// Forms of `kind` found.
     pub fn forms_of(&self, kind: FormKind) -> usize {
-        let i = FormKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-        self.forms_by_kind[i]
+        self.forms_by_kind[kind.index()]
     }
 }
 

@@ -181,8 +181,7 @@ impl<'a> Batch<'a> {
             self.check.push_printed(form.0, form.1, &mut out);
             // A duplicate dropped by the check is no form of the run's.
             if out.projects.len() > before {
-                let at = FormKind::ALL.iter().position(|k| Some(*k) == kind);
-                self.summary.forms_by_kind[at.unwrap_or(0)] += 1;
+                self.summary.forms_by_kind[kind.unwrap_or_default().index()] += 1;
                 self.summary.facts.extend(fact);
             }
         }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::model::report::{Status, UnitReport};
+use crate::model::report::Status;
 use crate::model::{FormKind, Summary};
 use crate::write::table::format_decimal;
 
@@ -105,8 +105,7 @@ pub fn status_table(s: &Summary, colour: bool) -> String {
         (true, Status::Warnings) => format!("\x1b[33m{text}\x1b[0m"),
         (true, Status::Clean) => format!("\x1b[32m{text}\x1b[0m"),
     };
-    let mut units: Vec<(&String, &UnitReport)> = s.report.units.iter().collect();
-    units.sort_by_key(|(code, u)| (u.status(), std::cmp::Reverse(u.errors), code.as_str()));
+    let units = s.report.units_by_status();
     let flagged: Vec<_> = units
         .iter()
         .filter(|(_, u)| u.status() != Status::Clean)
@@ -118,11 +117,7 @@ pub fn status_table(s: &Summary, colour: bool) -> String {
     for (code, u) in flagged.iter().take(STATUS_ROWS) {
         let st = u.status();
         let mark = paint(st, &format!("{:<6}", st.zh()));
-        let name = u.name.as_deref().unwrap_or(if code.is_empty() {
-            "未识别单位"
-        } else {
-            ""
-        });
+        let name = u.name_or_none(code);
         let _ = writeln!(
             out,
             "  {mark} {:<10} {name}  {} error(s), {} warning(s)",

@@ -2,19 +2,15 @@
 //! found and what to do, and the list of findings — the file it submitted,
 //! sheet, cell, the value found, what is wrong and what to change.
 
-use crate::model::report::{ReportData, UnitReport};
-use crate::model::{FormKind, Severity};
+use crate::model::report::{ReportData, UnitReport, NO_UNIT};
+use crate::model::FormKind;
 use crate::write::sheets::{width_of, workbook, Cell, Look, Sheet};
 
 /// The name of a unit's workbook in the feedback folder: `<code> <name>.xlsx`,
 /// made safe as a file name (`未识别单位.xlsx` for findings of no unit).
 pub fn file_name(code: &str, unit: &UnitReport) -> String {
-    let name = match (code, unit.name.as_deref()) {
-        ("", _) => "未识别单位".to_string(),
-        (c, Some(n)) => format!("{c} {n}"),
-        (c, None) => c.to_string(),
-    };
-    let safe: String = name
+    let safe: String = unit
+        .label(code)
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
@@ -24,14 +20,7 @@ pub fn file_name(code: &str, unit: &UnitReport) -> String {
         .take(80)
         .collect();
     let safe = safe.trim().trim_start_matches('.');
-    format!(
-        "{}.xlsx",
-        if safe.is_empty() {
-            "未识别单位"
-        } else {
-            safe
-        }
-    )
+    format!("{}.xlsx", if safe.is_empty() { NO_UNIT } else { safe })
 }
 
 /// The units that get a workbook: those with findings.
@@ -104,22 +93,15 @@ const HEADER: [&str; 11] = [
 
 /// The findings, errors first, each as a row.
 fn findings(unit: &UnitReport) -> Sheet {
-    let mut order: Vec<usize> = (0..unit.issues.len()).collect();
-    order.sort_by_key(|i| unit.issues[*i].severity);
     let mut rows = vec![HEADER
         .iter()
         .map(|h| (text(*h), Look::Header))
         .collect::<Vec<_>>()];
-    for (n, i) in order.into_iter().enumerate() {
-        let issue = &unit.issues[i];
+    for (n, issue) in unit.issues_by_severity().into_iter().enumerate() {
         let (problem, fix) = issue.code.zh();
-        let severity = match issue.severity {
-            Severity::Error => "错误",
-            Severity::Warning => "警告",
-        };
         let cells = [
             Cell::Number((n + 1) as f64),
-            text(severity),
+            text(issue.severity.zh()),
             text(&*issue.file),
             text(&*issue.sheet),
             text(issue.cell.as_str()),

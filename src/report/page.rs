@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::chart::{self, Bar, Line};
 use super::{escape, money};
 use crate::model::report::{ReportData, Status, UnitReport};
-use crate::model::{FormKind, Severity, Summary};
+use crate::model::{FormKind, Summary};
 
 /// What the page says of the run besides its figures.
 pub struct Meta<'a> {
@@ -84,31 +84,22 @@ fn figure(out: &mut String, key: &str, caption: &str, value: &str, shown: &str) 
     );
 }
 
+/// A figure that is a count, shown as it is.
+fn count(out: &mut String, key: &str, caption: &str, n: usize) {
+    let n = n.to_string();
+    figure(out, key, caption, &n, &n);
+}
+
 fn totals(out: &mut String, data: &ReportData, s: &Summary) {
     out.push_str("<section id=\"totals\"><h2>控制数</h2><div class=\"figures\">");
-    let count = |n: usize| n.to_string();
-    figure(
-        out,
-        "files_read",
-        "读取文件",
-        &count(s.files),
-        &count(s.files),
-    );
-    let skipped = s.skipped.len();
-    figure(
-        out,
-        "files_skipped",
-        "跳过文件",
-        &count(skipped),
-        &count(skipped),
-    );
-    figure(out, "forms_found", "表单", &count(s.forms), &count(s.forms));
+    count(out, "files_read", "读取文件", s.files);
+    count(out, "files_skipped", "跳过文件", s.skipped.len());
+    count(out, "forms_found", "表单", s.forms);
     for k in FormKind::ALL {
-        let n = count(s.forms_of(k));
-        figure(out, &format!("forms_{}", k.as_str()), k.zh(), &n, &n);
+        count(out, &format!("forms_{}", k.as_str()), k.zh(), s.forms_of(k));
     }
     let units = data.units.keys().filter(|k| !k.is_empty()).count();
-    figure(out, "units", "单位", &count(units), &count(units));
+    count(out, "units", "单位", units);
     let budget: Decimal = s.budget_by_unit.iter().map(|(_, b)| *b).sum();
     let caption = format!("预算数合计（{}，项目目标表）", s.amount_unit);
     figure(
@@ -129,28 +120,12 @@ fn totals(out: &mut String, data: &ReportData, s: &Summary) {
             &money(spent),
         );
     }
-    figure(
-        out,
-        "issues_error",
-        "错误",
-        &count(s.errors),
-        &count(s.errors),
-    );
-    figure(
-        out,
-        "issues_warning",
-        "警告",
-        &count(s.warnings),
-        &count(s.warnings),
-    );
-    let status = |st: Status| {
-        let n = data.units.values().filter(|u| u.status() == st).count();
-        n.to_string()
-    };
+    count(out, "issues_error", "错误", s.errors);
+    count(out, "issues_warning", "警告", s.warnings);
     for st in [Status::Errors, Status::Warnings, Status::Clean] {
-        let n = status(st);
+        let n = data.units.values().filter(|u| u.status() == st).count();
         let key = format!("units_{}", st.as_str());
-        figure(out, &key, &format!("单位{}", st.zh()), &n, &n);
+        count(out, &key, &format!("单位{}", st.zh()), n);
     }
     out.push_str("</div></section>");
 }
@@ -177,9 +152,14 @@ fn top_chart(title: &str, groups: Vec<(String, Decimal)>, what: &str, colour: us
 fn bar(label: String, v: Decimal) -> Bar {
     Bar {
         label,
-        value: v.to_string().parse().unwrap_or(0.0),
+        value: float(v),
         shown: money(v),
     }
+}
+
+/// An amount as a chart draws it (the nearest `f64`).
+fn float(v: Decimal) -> f64 {
+    v.to_string().parse().unwrap_or(0.0)
 }
 
 fn count_bar(label: String, n: u64) -> Bar {
@@ -190,14 +170,6 @@ fn count_bar(label: String, n: u64) -> Bar {
     }
 }
 
-fn unit_label(code: &str, u: &UnitReport) -> String {
-    match (code, u.name.as_deref()) {
-        ("", _) => "未识别单位".to_string(),
-        (c, Some(n)) => format!("{c} {n}"),
-        (c, None) => c.to_string(),
-    }
-}
-
 fn charts(out: &mut String, data: &ReportData, s: &Summary) {
     out.push_str("<section id=\"charts\"><h2>图表</h2><div class=\"charts\">");
     let unit = &s.amount_unit;
@@ -205,7 +177,7 @@ fn charts(out: &mut String, data: &ReportData, s: &Summary) {
         .units
         .iter()
         .filter(|(_, u)| u.forms_of(FormKind::ProjectTarget) > 0)
-        .map(|(c, u)| (unit_label(c, u), u.budget))
+        .map(|(c, u)| (u.label(c), u.budget))
         .collect();
     out.push_str(&top_chart(
         &format!("各单位预算数（{unit}）"),
@@ -233,7 +205,7 @@ fn charts(out: &mut String, data: &ReportData, s: &Summary) {
 fn plan_chart(out: &mut String, data: &ReportData, unit: &str) {
     let points = |m: &std::collections::BTreeMap<u8, Decimal>| {
         m.iter()
-            .map(|(month, v)| (u32::from(*month), v.to_string().parse().unwrap_or(0.0)))
+            .map(|(month, v)| (u32::from(*month), float(*v)))
             .collect::<Vec<_>>()
     };
     let mut lines = vec![Line {
@@ -248,7 +220,7 @@ fn plan_chart(out: &mut String, data: &ReportData, unit: &str) {
     largest.sort_by_key(|(_, u)| std::cmp::Reverse(u.budget));
     for (code, u) in largest.into_iter().take(5) {
         lines.push(Line {
-            name: unit_label(code, u),
+            name: u.label(code),
             points: points(&u.plan_by_month),
         });
     }
@@ -280,7 +252,7 @@ fn issue_charts(out: &mut String, data: &ReportData) {
         .units
         .iter()
         .filter(|(_, u)| u.errors + u.warnings > 0)
-        .map(|(c, u)| (unit_label(c, u), u.errors, u.warnings))
+        .map(|(c, u)| (u.label(c), u.errors, u.warnings))
         .collect();
     by_unit.sort_by_key(|u| std::cmp::Reverse((u.1, u.2)));
     let bars: Vec<Bar> = by_unit
@@ -325,7 +297,7 @@ fn self_eval_charts(out: &mut String, data: &ReportData) {
         .iter()
         .filter_map(|(c, u)| {
             let s = share(Decimal::from(u.met), Decimal::from(u.evaluated))?;
-            Some(percent_bar(unit_label(c, u), s))
+            Some(percent_bar(u.label(c), s))
         })
         .collect();
     out.push_str(&chart::bars("指标达成率：按单位（%）", &met, 2));
@@ -333,7 +305,7 @@ fn self_eval_charts(out: &mut String, data: &ReportData) {
         .iter()
         .filter_map(|(c, u)| {
             Some(percent_bar(
-                unit_label(c, u),
+                u.label(c),
                 share(u.executed, u.budget_full_year)?,
             ))
         })
@@ -344,7 +316,7 @@ fn self_eval_charts(out: &mut String, data: &ReportData) {
 fn percent_bar(label: String, v: Decimal) -> Bar {
     Bar {
         label,
-        value: v.to_string().parse().unwrap_or(0.0),
+        value: float(v),
         shown: format!("{}%", v.round_dp(2)),
     }
 }
@@ -359,9 +331,7 @@ fn units(out: &mut String, data: &ReportData, s: &Summary) {
 <th class=\"num\">预算数（{unit}）</th><th class=\"num\">全年执行数（{unit}）</th>\
 <th class=\"num\">错误</th><th class=\"num\">警告</th></tr></thead><tbody>"
     );
-    let mut order: Vec<(&String, &UnitReport)> = data.units.iter().collect();
-    order.sort_by_key(|(code, u)| (u.status(), std::cmp::Reverse(u.errors), code.as_str()));
-    for (code, u) in order {
+    for (code, u) in data.units_by_status() {
         unit_row(out, code, u);
     }
     out.push_str("</tbody></table></section>");
@@ -369,11 +339,7 @@ fn units(out: &mut String, data: &ReportData, s: &Summary) {
 
 fn unit_row(out: &mut String, code: &str, u: &UnitReport) {
     let st = u.status();
-    let name = escape(u.name.as_deref().unwrap_or(if code.is_empty() {
-        "未识别单位"
-    } else {
-        ""
-    }));
+    let name = escape(u.name_or_none(code));
     let code_cell = match u.errors + u.warnings {
         0 => escape(code),
         _ => format!("<a href=\"#u-{0}\">{0}</a>", escape(code)),
@@ -415,13 +381,8 @@ fn findings(out: &mut String, data: &ReportData, meta: &Meta<'_>) {
         );
     }
     let mut listed = 0;
-    let mut order: Vec<(&String, &UnitReport)> = data
-        .units
-        .iter()
-        .filter(|(_, u)| u.errors + u.warnings > 0)
-        .collect();
-    order.sort_by_key(|(code, u)| (u.status(), std::cmp::Reverse(u.errors), code.as_str()));
-    for (code, u) in order {
+    let with_findings = data.units_by_status().into_iter();
+    for (code, u) in with_findings.filter(|(_, u)| u.errors + u.warnings > 0) {
         let budget = LISTED_PER_UNIT.min(LISTED_TOTAL.saturating_sub(listed));
         listed += unit_findings(out, code, u, budget);
     }
@@ -436,20 +397,15 @@ fn unit_findings(out: &mut String, code: &str, u: &UnitReport, budget: usize) ->
         "<section class=\"unit\" id=\"u-{}\"><h3><span class=\"dot {}\"></span>{}　错误 {} · 警告 {}</h3>",
         escape(code),
         st.as_str(),
-        escape(&unit_label(code, u)),
+        escape(&u.label(code)),
         u.errors,
         u.warnings
     );
     out.push_str("<table><thead><tr><th>级别</th><th>问题</th><th>文件</th><th>位置</th><th>说明</th></tr></thead><tbody>");
-    let mut order: Vec<usize> = (0..u.issues.len()).collect();
-    order.sort_by_key(|i| u.issues[*i].severity);
-    let shown = order.len().min(budget);
-    for i in order.into_iter().take(shown) {
-        let issue = &u.issues[i];
-        let (class, word) = match issue.severity {
-            Severity::Error => ("error", "错误"),
-            Severity::Warning => ("warning", "警告"),
-        };
+    let issues = u.issues_by_severity();
+    let shown = issues.len().min(budget);
+    for issue in issues.into_iter().take(shown) {
+        let (class, word) = (issue.severity.as_str(), issue.severity.zh());
         let place = match (issue.sheet.is_empty(), issue.cell.is_empty()) {
             (true, _) => String::new(),
             (false, true) => issue.sheet.to_string(),

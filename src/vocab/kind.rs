@@ -23,6 +23,11 @@ impl FormKind {
         FormKind::DeptSelfEval,
     ];
 
+    /// Its place in [`FormKind::ALL`] (counts by kind are kept in that order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The value of the `form_kind` column.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,6 +125,13 @@ impl Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_is_at_its_index_in_all() {
+        for (i, kind) in FormKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind:?}");
+        }
+    }
 
     #[test]
     fn titles_tell_department_and_self_evaluation_forms() {
