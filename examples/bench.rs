@@ -113,11 +113,11 @@ fn main() {
         "| corpus | files | forms | run | wall s | range s | sys s | files/s | forms/s | peak RSS MB | vs floor |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    // Each run writes a folder of its own, and the feedback folders stay
-    // until the bench ends: removing thousands of files just before a run
-    // would make that run's creating files pay for them (ext4 without a
-    // journal scans past inodes freed in the last minutes; see
-    // PERFORMANCE.md). The tables, few files, go after each run.
+    // Each run writes a folder of its own, and nothing is removed until
+    // the bench ends: removing files just before a run would make that
+    // run's creating files pay for them (ext4 without a journal scans past
+    // inodes freed in the last minutes; see PERFORMANCE.md). The tables
+    // are emptied after each run (`shed`).
     let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_root);
     for corpus in std::env::args().skip(1).map(PathBuf::from) {
@@ -145,15 +145,24 @@ fn main() {
             }
             (measure(&mut cmd), out)
         };
-        // Per round: floor, one thread, all threads, and both plain.
+        // Per round: the floor, then jixiao with 1 and all threads, with
+        // and without the report and feedback.
         let mut rounds: Vec<[Measure; 5]> = Vec::new();
         let (mut out1, mut outn) = (PathBuf::new(), PathBuf::new());
         for round in 0..rounds_wanted {
             let f = measure(std::process::Command::new(&floor).arg(&corpus));
-            let (one, o1) = run(round, 1, false);
-            let (all, on) = run(round, cores, false);
-            let (plain, p1) = run(round, 1, true);
-            let (plain_all, pn) = run(round, cores, true);
+            // Both runs with the report and feedback, and both without;
+            // every other round runs the plain pair first, so that neither
+            // pair always follows the other's writing.
+            let pair = |plain: bool| (run(round, 1, plain), run(round, cores, plain));
+            let (with, without) = if round % 2 == 1 {
+                let without = pair(true);
+                (pair(false), without)
+            } else {
+                let with = pair(false);
+                (with, pair(true))
+            };
+            let (((one, o1), (all, on)), ((plain, p1), (plain_all, pn))) = (with, without);
             for done in [&out1, &outn, &p1, &pn] {
                 shed(done);
             }
@@ -218,12 +227,17 @@ fn main() {
     let _ = std::fs::remove_dir_all(&out_root);
 }
 
-/// Removes the files directly in a run's output folder (the tables),
-/// leaving its folders.
+/// Empties the files directly in a run's output folder (the tables, the
+/// bulk of its bytes), leaving them and its folders in place: on ext4
+/// without a journal, creating a file scans past every inode freed in the
+/// last few minutes in its group, so removing files between runs would
+/// make the next runs' creating files slower (see PERFORMANCE.md). All of
+/// it goes when the bench ends.
 fn shed(out: &Path) {
     for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
         if entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = std::fs::remove_file(entry.path());
+            let file = std::fs::OpenOptions::new().write(true).open(entry.path());
+            let _ = file.and_then(|f| f.set_len(0));
         }
     }
 }
