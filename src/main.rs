@@ -269,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Runs a batch with a progress bar on a terminal, then prints the summary.
 fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
     p.jobs = batch.jobs.or(p.jobs);
+    p.unit_figures = !batch.quiet;
     p.stop = stop_on_signal();
     let bar = if batch.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()

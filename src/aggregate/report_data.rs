@@ -13,24 +13,38 @@ pub fn gather(data: &mut ReportData, records: &Records) -> Vec<String> {
     for p in &records.projects {
         project(data, p);
     }
-    for pp in records.plan.iter().filter(|p| target(p.key.form_kind)) {
-        let (Some(month), Some(amount)) = (pp.checkpoint_month, pp.cumulative_amount) else {
-            continue;
-        };
-        *data.plan_by_month.entry(month).or_default() += amount;
-        let unit = unit_of(data, pp.key.unit_code.as_deref());
-        *unit.plan_by_month.entry(month).or_default() += amount;
+    // A file's rows are mostly of one unit: each run of rows of one unit
+    // looks it up once.
+    let plan: Vec<_> = (records.plan.iter().filter(|p| target(p.key.form_kind)))
+        .filter_map(|p| {
+            Some((
+                p.key.unit_code.as_deref(),
+                p.checkpoint_month?,
+                p.cumulative_amount?,
+            ))
+        })
+        .collect();
+    for run in plan.chunk_by(|a, b| a.0 == b.0) {
+        let unit = unit_of(&mut data.units, run[0].0);
+        for &(_, month, amount) in run {
+            *data.plan_by_month.entry(month).or_default() += amount;
+            *unit.plan_by_month.entry(month).or_default() += amount;
+        }
     }
+    let mut verdicts = Vec::new();
     for i in &records.indicators {
         if target(i.key.form_kind) {
             let levels = (i.level1.clone(), i.level2.clone());
             *data.levels.entry(levels).or_default() += 1;
         }
         if let Some(met) = i.result.as_ref().and_then(|r| r.target_met) {
-            let unit = unit_of(data, i.key.unit_code.as_deref());
-            unit.evaluated += 1;
-            unit.met += u64::from(met);
+            verdicts.push((i.key.unit_code.as_deref(), met));
         }
+    }
+    for run in verdicts.chunk_by(|a, b| a.0 == b.0) {
+        let unit = unit_of(&mut data.units, run[0].0);
+        unit.evaluated += run.len() as u64;
+        unit.met += run.iter().filter(|(_, met)| *met).count() as u64;
     }
     // A finding about the whole file goes to the unit its forms are of,
     // else the unit its name gives (`762009.xlsx`).
@@ -68,12 +82,14 @@ fn target(kind: Option<FormKind>) -> bool {
     matches!(kind, Some(FormKind::ProjectTarget | FormKind::DeptTarget))
 }
 
-fn unit_of<'a>(data: &'a mut ReportData, code: Option<&str>) -> &'a mut UnitReport {
-    let code = code.unwrap_or_default();
-    if !data.units.contains_key(code) {
-        data.units.insert(code.to_string(), UnitReport::default());
-    }
-    data.units.get_mut(code).expect("inserted")
+type Units = std::collections::BTreeMap<String, UnitReport>;
+
+/// The unit's figures, added when new (one search: a short code costs less
+/// to copy than a second search through thousands of units).
+fn unit_of<'a>(units: &'a mut Units, code: Option<&str>) -> &'a mut UnitReport {
+    units
+        .entry(code.unwrap_or_default().to_string())
+        .or_default()
 }
 
 fn project(data: &mut ReportData, p: &Project) {
@@ -90,7 +106,7 @@ fn project(data: &mut ReportData, p: &Project) {
         };
         add(&mut data.func_classes, &class, budget);
     }
-    let u = unit_of(data, p.key.unit_code.as_deref());
+    let u = unit_of(&mut data.units, p.key.unit_code.as_deref());
     if u.name.is_none() {
         u.name = p.unit_name.clone();
         u.dept_code = p.key.dept_code.as_deref().map(str::to_string);

@@ -197,6 +197,10 @@ pub struct Pipeline {
     /// Write `report.html`, and the feedback workbooks.
     pub report: bool,
     pub feedback: bool,
+    /// Gather the per-unit figures (`Summary::report`) also when neither
+    /// the report nor the feedback is written: the end-of-run status table
+    /// shows them. A quiet run without either skips them.
+    pub unit_figures: bool,
     /// Set (by a signal handler) to stop the run at the next file: nothing
     /// is written, the output folder stays as it was.
     pub stop: Option<Arc<AtomicBool>>,
@@ -268,6 +272,7 @@ impl Pipeline {
             limits: file.limits,
             report: file.output.report,
             feedback: file.output.feedback,
+            unit_figures: true,
             stop: None,
         })
     }

@@ -158,6 +158,7 @@ fn run_in_pool(
     // settle (see `report`).
     let date = report::today();
     let mut figures = ReportData::default();
+    let gather = pipeline.report || pipeline.feedback || pipeline.unit_figures;
     let mut feedback = match pipeline.feedback {
         true => Some(report::FeedbackWriter::start(&mut output, &date)?),
         false => None,
@@ -167,9 +168,11 @@ fn run_in_pool(
         for p in kept.filter(|p| p.key.form_kind == Some(FormKind::ProjectTarget)) {
             targets.push(p)?;
         }
-        let touched = crate::aggregate::gather(&mut figures, &records);
-        if let Some(f) = &mut feedback {
-            f.after_file(&figures, touched);
+        if gather {
+            let touched = crate::aggregate::gather(&mut figures, &records);
+            if let Some(f) = &mut feedback {
+                f.after_file(&figures, touched);
+            }
         }
         Ok(output.append(tables(&records, &spec))?)
     })?;

@@ -14,18 +14,25 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// Text made safe in HTML text and in a quoted attribute value (line
 /// breaks kept as `<br>`).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
+    let mut out = String::with_capacity(s.len() + 16);
+    // Runs of other text are copied whole: every character replaced is
+    // ASCII, so each cut falls between characters.
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let with = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            b'\n' => "<br>",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        out.push_str(with);
+        plain = i + 1;
     }
+    out.push_str(&s[plain..]);
     out
 }
 
@@ -66,5 +73,24 @@ mod tests {
             escape("<a href=\"x\">'&'\n"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;<br>"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escape_is_the_character_by_character_escape(t in "[&<>\"'\n a级\u{1F600}\u{FFFF}]{0,40}|\\PC{0,40}") {
+            let by_char: String = t
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    '\n' => "<br>".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(escape(&t), by_char);
+        }
     }
 }
