@@ -30,6 +30,10 @@ pub const FEEDBACK_DIR: &str = "feedback";
 /// unit's files are usually one after another, named by the unit).
 const SETTLED_AFTER: usize = 4;
 
+/// Workbooks handed to the thread at a time: waking it for each one
+/// would take a reading thread's core from it thousands of times.
+const BATCH: usize = 32;
+
 /// Writes `report.html` when the pipeline asks for it.
 pub(super) fn write_page(
     p: &Pipeline,
@@ -57,7 +61,9 @@ type Job = (String, UnitReport);
 
 /// The feedback workbooks, written on their own thread as units settle.
 pub(super) struct FeedbackWriter {
-    jobs: Option<Sender<Job>>,
+    jobs: Option<Sender<Vec<Job>>>,
+    /// The workbooks not yet handed over.
+    batch: Vec<Job>,
     thread: Option<JoinHandle<Result<(), WriteError>>>,
     schedule: Schedule,
 }
@@ -70,13 +76,13 @@ impl FeedbackWriter {
             path: dir.clone(),
             cause,
         })?;
-        let (tx, rx) = channel::<Job>();
+        let (tx, rx) = channel::<Vec<Job>>();
         let date = date.to_string();
         let thread = std::thread::Builder::new()
             .name("jixiao-feedback".into())
             .spawn(move || {
                 let mut names = Names::default();
-                for (code, unit) in rx {
+                for (code, unit) in rx.into_iter().flatten() {
                     write_workbook(&dir, &mut names, &code, &unit, &date)?;
                 }
                 Ok(())
@@ -84,6 +90,7 @@ impl FeedbackWriter {
             .map_err(|e| PipelineError::Input(std::io::Error::other(e)))?;
         Ok(FeedbackWriter {
             jobs: Some(tx),
+            batch: Vec::with_capacity(BATCH),
             thread: Some(thread),
             schedule: Schedule::default(),
         })
@@ -93,18 +100,27 @@ impl FeedbackWriter {
     /// units not touched for a while handed to the thread.
     pub(super) fn after_file(&mut self, data: &ReportData, touched: Vec<String>) {
         for unit in self.schedule.after_file(touched) {
-            self.send(data, unit);
+            self.add(data, unit);
+        }
+        if self.batch.len() >= BATCH {
+            self.send();
         }
     }
 
-    fn send(&mut self, data: &ReportData, code: String) {
-        let Some(unit) = data.units.get(&code).filter(|u| u.errors + u.warnings > 0) else {
-            return;
-        };
+    /// The unit's workbook to write, if it has findings.
+    fn add(&mut self, data: &ReportData, code: String) {
+        if let Some(unit) = data.units.get(&code).filter(|u| u.errors + u.warnings > 0) {
+            self.batch.push((code, unit.clone()));
+        }
+    }
+
+    /// Hands the batch to the thread.
+    fn send(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         if let Some(tx) = &self.jobs {
             // A closed channel means the thread stopped on an error, which
             // `finish` reports.
-            let _ = tx.send((code, unit.clone()));
+            let _ = tx.send(batch);
         }
     }
 
@@ -112,8 +128,9 @@ impl FeedbackWriter {
     /// for the thread.
     pub(super) fn finish(mut self, data: &ReportData) -> Result<(), PipelineError> {
         for unit in std::mem::take(&mut self.schedule).rest() {
-            self.send(data, unit);
+            self.add(data, unit);
         }
+        self.send();
         self.jobs = None;
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(result)) => Ok(result?),

@@ -4,7 +4,9 @@
 
 use crate::model::report::{ReportData, UnitReport, NO_UNIT};
 use crate::model::FormKind;
-use crate::write::sheets::{width_of, workbook, Cell, Look, Sheet};
+use std::borrow::Cow;
+
+use crate::write::sheets::{fits, width_of, workbook, Cell, Look, Sheet};
 
 /// The name of a unit's workbook in the feedback folder: `<code> <name>.xlsx`,
 /// made safe as a file name (`未识别单位.xlsx` for findings of no unit).
@@ -35,30 +37,31 @@ pub fn workbook_for(code: &str, unit: &UnitReport, date: &str) -> std::io::Resul
     workbook(&sheets, &title, &format!("{date}T00:00:00Z"))
 }
 
-fn text(s: impl Into<String>) -> Cell {
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> Cell<'a> {
     Cell::Text(s.into())
 }
 
-fn cover(code: &str, unit: &UnitReport, date: &str) -> Sheet {
+fn cover<'a>(code: &'a str, unit: &'a UnitReport, date: &'a str) -> Sheet<'a> {
     let files: Vec<&str> = unit.files.iter().map(|f| &**f).collect();
     let kept = unit.issues.len() as u64;
     let total = unit.errors + unit.warnings;
-    let mut lines: Vec<(&str, String)> = vec![
-        ("单位编码", code.to_string()),
-        ("单位名称", unit.name.clone().unwrap_or_default()),
-        ("审核日期", date.to_string()),
-        ("报送文件", files.join("\n")),
-        ("错误", format!("{} 条（必须修改）", unit.errors)),
-        ("警告", format!("{} 条（请核对，确有问题的请修改）", unit.warnings)),
+    let mut lines: Vec<(&str, Cow<str>)> = vec![
+        ("单位编码", code.into()),
+        ("单位名称", unit.name.as_deref().unwrap_or_default().into()),
+        ("审核日期", date.into()),
+        ("报送文件", files.join("\n").into()),
+        ("错误", format!("{} 条（必须修改）", unit.errors).into()),
+        ("警告", format!("{} 条（请核对，确有问题的请修改）", unit.warnings).into()),
         (
             "处理要求",
-            "请按“问题清单”逐条核对：在所列文件、工作表和单元格中修改后，重新报送整份文件。错误必须修改；警告请核对，无误的可在报送时说明。".to_string(),
+            "请按“问题清单”逐条核对：在所列文件、工作表和单元格中修改后，重新报送整份文件。错误必须修改；警告请核对，无误的可在报送时说明。".into(),
         ),
     ];
     if kept < total {
         lines.push((
             "说明",
-            format!("问题清单列出前 {kept} 条，共 {total} 条；全部问题见汇总结果的 issues 表。"),
+            format!("问题清单列出前 {kept} 条，共 {total} 条；全部问题见汇总结果的 issues 表。")
+                .into(),
         ));
     }
     let mut rows = vec![vec![(text("绩效表审核反馈"), Look::Title)], Vec::new()];
@@ -92,7 +95,7 @@ const HEADER: [&str; 11] = [
 ];
 
 /// The findings, errors first, each as a row.
-fn findings(unit: &UnitReport) -> Sheet {
+fn findings(unit: &UnitReport) -> Sheet<'_> {
     let mut rows = vec![HEADER
         .iter()
         .map(|h| (text(*h), Look::Header))
@@ -130,7 +133,11 @@ fn widths(rows: &[Vec<(Cell, Look)>]) -> Vec<f64> {
     let mut widths = vec![6.0; HEADER.len()];
     for row in rows {
         for (i, (cell, _)) in row.iter().enumerate() {
-            if let (Cell::Text(t), Some(w)) = (cell, widths.get_mut(i)) {
+            let (Cell::Text(t), Some(w)) = (cell, widths.get_mut(i)) else {
+                continue;
+            };
+            // Text no longer than the width already found cannot widen it.
+            if !fits(t, *w - 2.0) {
                 *w = f64::max(*w, width_of(t, if i == 10 { 60.0 } else { 40.0 }));
             }
         }

@@ -10,6 +10,7 @@
 pub mod csv;
 mod folder;
 pub mod output;
+mod package;
 pub mod parquet;
 pub mod sheets;
 pub mod spill;

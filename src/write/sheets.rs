@@ -5,15 +5,15 @@
 //! workbooks cost little. The creation date is the run's, so the same run
 //! gives the same bytes.
 
-use std::io::{Cursor, Write};
+use std::borrow::Cow;
 
-use zip::write::SimpleFileOptions;
-use zip::ZipWriter;
+use super::package::Package;
 
-/// A cell's value.
+/// A cell's value (text borrowed from the figures it shows where it can
+/// be).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
     Number(f64),
 }
 
@@ -41,9 +41,9 @@ impl Look {
 
 /// One sheet: rows of cells (a row may be shorter than the others).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sheet {
+pub struct Sheet<'a> {
     pub name: String,
-    pub rows: Vec<Vec<(Cell, Look)>>,
+    pub rows: Vec<Vec<(Cell<'a>, Look)>>,
     /// Column widths in characters.
     pub widths: Vec<f64>,
     /// Rows frozen at the top (0: none).
@@ -62,38 +62,21 @@ const DEFLATE_FROM: usize = 64 * 1024;
 pub fn workbook(sheets: &[Sheet], title: &str, created: &str) -> std::io::Result<Vec<u8>> {
     let xmls: Vec<String> = sheets.iter().map(sheet_xml).collect();
     let size = 8 * 1024 + xmls.iter().map(String::len).sum::<usize>();
-    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(size)));
+    let mut package = Package::with_capacity(size);
     // Parts stored, only a large sheet deflated: setting up a compressor
     // costs more than it saves on a few kilobytes.
-    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let deflated = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
-    let mut part = |name: &str, body: &str, options| -> std::io::Result<()> {
-        zip.start_file(name, options)
-            .map_err(std::io::Error::other)?;
-        zip.write_all(body.as_bytes())
-    };
-    part("[Content_Types].xml", &content_types(sheets.len()), stored)?;
-    part("_rels/.rels", RELS, stored)?;
-    part("docProps/core.xml", &core(title, created), stored)?;
-    part("xl/workbook.xml", &workbook_xml(sheets), stored)?;
-    part(
-        "xl/_rels/workbook.xml.rels",
-        &workbook_rels(sheets.len()),
-        stored,
-    )?;
-    part("xl/styles.xml", STYLES, stored)?;
+    let mut part = |name: &str, body: &str| package.add(name, body.as_bytes(), false);
+    part("[Content_Types].xml", &content_types(sheets.len()))?;
+    part("_rels/.rels", RELS)?;
+    part("docProps/core.xml", &core(title, created))?;
+    part("xl/workbook.xml", &workbook_xml(sheets))?;
+    part("xl/_rels/workbook.xml.rels", &workbook_rels(sheets.len()))?;
+    part("xl/styles.xml", STYLES)?;
     for (i, xml) in xmls.iter().enumerate() {
-        let options = if xml.len() < DEFLATE_FROM {
-            stored
-        } else {
-            deflated
-        };
-        part(&format!("xl/worksheets/sheet{}.xml", i + 1), xml, options)?;
+        let name = format!("xl/worksheets/sheet{}.xml", i + 1);
+        package.add(&name, xml.as_bytes(), xml.len() >= DEFLATE_FROM)?;
     }
-    let cursor = zip.finish().map_err(std::io::Error::other)?;
-    Ok(cursor.into_inner())
+    package.finish()
 }
 
 const RELS: &str = concat!(
@@ -249,25 +232,36 @@ fn sheet_xml(sheet: &Sheet) -> String {
     }
     if !sheet.widths.is_empty() {
         s.push_str("<cols>");
-        for (i, w) in sheet.widths.iter().enumerate() {
-            s.push_str(&format!(
-                r#"<col min="{n}" max="{n}" width="{w:.1}" customWidth="1"/>"#,
-                n = i + 1
-            ));
+        for (i, w) in (1..).zip(&sheet.widths) {
+            s.push_str(r#"<col min=""#);
+            push_number(&mut s, i);
+            s.push_str(r#"" max=""#);
+            push_number(&mut s, i);
+            s.push_str(r#"" width=""#);
+            match whole(*w) {
+                Some(w) => {
+                    push_number(&mut s, w);
+                    s.push_str(".0");
+                }
+                None => s.push_str(&format!("{w:.1}")),
+            }
+            s.push_str(r#"" customWidth="1"/>"#);
         }
         s.push_str("</cols>");
     }
     s.push_str("<sheetData>");
     for (r, row) in sheet.rows.iter().enumerate() {
+        s.push_str(r#"<row r=""#);
+        push_number(&mut s, r as u64 + 1);
         // Wrapped text needs its lines' height: readers do not all work it
         // out (LibreOffice prints one line).
         match row_lines(row, &sheet.widths) {
-            1 => s.push_str(&format!(r#"<row r="{}">"#, r + 1)),
-            n => s.push_str(&format!(
-                r#"<row r="{}" ht="{}" customHeight="1">"#,
-                r + 1,
-                15 * n
-            )),
+            1 => s.push_str(r#"">"#),
+            n => {
+                s.push_str(r#"" ht=""#);
+                push_number(&mut s, 15 * n as u64);
+                s.push_str(r#"" customHeight="1">"#);
+            }
         }
         for (c, (cell, look)) in row.iter().enumerate() {
             cell_xml(&mut s, r as u32, c as u32, cell, *look);
@@ -282,28 +276,60 @@ fn sheet_xml(sheet: &Sheet) -> String {
     s
 }
 
+/// One cell's XML, put together piece by piece (this runs for every
+/// cell of every unit's workbook).
 fn cell_xml(s: &mut String, row: u32, col: u32, cell: &Cell, look: Look) {
-    use std::fmt::Write as _;
+    let inline = match cell {
+        Cell::Number(n) if !n.is_finite() => return,
+        Cell::Number(_) => false,
+        Cell::Text(t) => !t.is_empty(),
+    };
     let mut buf = [0; crate::grid::A1_MAX];
-    let at = crate::grid::Pos::new(row, col).a1_in(&mut buf);
-    let style = look.style();
+    s.push_str(r#"<c r=""#);
+    s.push_str(crate::grid::Pos::new(row, col).a1_in(&mut buf));
+    s.push_str(if inline {
+        r#"" t="inlineStr" s=""#
+    } else {
+        r#"" s=""#
+    });
+    s.push(char::from(b'0' + look.style()));
     match cell {
-        Cell::Number(n) if n.is_finite() => {
-            let _ = write!(s, r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#);
-        }
-        Cell::Number(_) => {}
-        Cell::Text(t) if t.is_empty() => {
-            let _ = write!(s, r#"<c r="{at}" s="{style}"/>"#);
-        }
-        Cell::Text(t) => {
-            let _ = write!(
-                s,
-                r#"<c r="{at}" t="inlineStr" s="{style}"><is><t xml:space="preserve">"#
-            );
+        Cell::Text(t) if inline => {
+            s.push_str(r#""><is><t xml:space="preserve">"#);
             escape_into(s, cut(t));
             s.push_str("</t></is></c>");
         }
+        Cell::Text(_) => s.push_str(r#""/>"#),
+        Cell::Number(n) => {
+            s.push_str(r#""><v>"#);
+            match whole(*n) {
+                Some(whole) => push_number(s, whole),
+                None => s.push_str(&n.to_string()),
+            }
+            s.push_str("</v></c>");
+        }
     }
+}
+
+/// `n` as a whole number, when it is one (and small enough to be exact).
+fn whole(n: f64) -> Option<u64> {
+    let exact = n.fract() == 0.0 && n.is_sign_positive() && n < 9.0e15;
+    exact.then_some(n as u64)
+}
+
+/// The decimal digits of `n`.
+fn push_number(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// The lines the tallest cell of a row wraps to in its column's width (at
@@ -313,6 +339,9 @@ fn row_lines(row: &[(Cell, Look)], widths: &[f64]) -> usize {
     for (i, (cell, _)) in row.iter().enumerate() {
         let Cell::Text(t) = cell else { continue };
         let width = widths.get(i).copied().unwrap_or(8.43).max(1.0);
+        if fits(t, width) {
+            continue;
+        }
         let lines: usize = t
             .lines()
             .map(|l| ((columns(l) as f64 / width).ceil() as usize).max(1))
@@ -343,29 +372,60 @@ pub fn escape(t: &str) -> String {
 }
 
 /// [`escape`] appended to `out`: runs of ordinary text copied whole (every
-/// character replaced is ASCII or U+FFFE/U+FFFF, `EF BF BE`/`EF BF BF`).
+/// character replaced is ASCII or U+FFFE/U+FFFF, `EF BF BE`/`EF BF BF`),
+/// sixteen bytes at a time while none of them could need a look.
 fn escape_into(out: &mut String, t: &str) {
     let bytes = t.as_bytes();
-    let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let (with, len) = match b {
-            b'&' => ("&amp;", 1),
-            b'<' => ("&lt;", 1),
-            b'>' => ("&gt;", 1),
-            b'"' => ("&quot;", 1),
-            b'\'' => ("&apos;", 1),
-            b'\t' | b'\n' | b'\r' => continue,
-            0..0x20 => ("\u{FFFD}", 1),
-            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => ("\u{FFFD}", 3),
-            _ => continue,
-        };
-        // `plain` and `i` are character boundaries: `i` starts an ASCII
-        // character or a three-byte sequence, and `plain` follows one.
-        out.push_str(&t[plain..i]);
-        out.push_str(with);
-        plain = i + len;
+    let (mut plain, mut i) = (0, 0);
+    while i < bytes.len() {
+        let end = (i + 16).min(bytes.len());
+        let looked = bytes[i..end]
+            .iter()
+            .fold(false, |any, &b| any | may_escape(b));
+        if end - i == 16 && !looked {
+            i = end;
+            continue;
+        }
+        while i < end {
+            let (with, len) = match bytes[i] {
+                b'&' => ("&amp;", 1),
+                b'<' => ("&lt;", 1),
+                b'>' => ("&gt;", 1),
+                b'"' => ("&quot;", 1),
+                b'\'' => ("&apos;", 1),
+                0..0x20 if !matches!(bytes[i], b'\t' | b'\n' | b'\r') => ("\u{FFFD}", 1),
+                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
+                    ("\u{FFFD}", 3)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            // `plain` and `i` are character boundaries: `i` starts an
+            // ASCII character or a three-byte sequence, and `plain`
+            // follows one.
+            out.push_str(&t[plain..i]);
+            out.push_str(with);
+            plain = i + len;
+            i = plain;
+        }
     }
     out.push_str(&t[plain..]);
+}
+
+/// Whether [`escape_into`] must look at the byte: an XML special, a
+/// control character, or the lead byte of U+FFFE/U+FFFF (and of every
+/// other character from U+F000).
+fn may_escape(b: u8) -> bool {
+    b < 0x20 || matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
+}
+
+/// Whether `text` is one line of at most `width` columns, seen from its
+/// length alone: a character takes at most as many columns as its UTF-8
+/// bytes.
+pub fn fits(text: &str, width: f64) -> bool {
+    text.len() as f64 <= width && !text.contains('\n')
 }
 
 /// The width a column needs for `text`, in characters (see [`width`]),
@@ -380,18 +440,33 @@ pub(super) fn width(text: &str) -> usize {
     text.lines().map(columns).max().unwrap_or(0)
 }
 
-/// The columns a line takes.
+/// The columns a line takes, counted from its UTF-8 bytes: every byte
+/// but a continuation byte starts a character, and one from U+1100 on
+/// (lead byte `E2` and up, or `E1` with a second byte from `84`) takes
+/// two.
 fn columns(line: &str) -> usize {
-    line.chars()
-        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
-        .sum()
+    let bytes = line.as_bytes();
+    let chars = bytes
+        .iter()
+        .filter(|&&b| !(0x80..0xC0).contains(&b))
+        .count();
+    let wide = bytes.iter().filter(|&&b| b >= 0xE2).count();
+    let wide_e1 = match bytes.contains(&0xE1) {
+        true => bytes
+            .windows(2)
+            .filter(|w| w[0] == 0xE1 && w[1] >= 0x84)
+            .count(),
+        false => 0,
+    };
+    chars + wide + wide_e1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
-    fn sheet() -> Sheet {
+    fn sheet() -> Sheet<'static> {
         Sheet {
             name: "问题清单".into(),
             rows: vec![
@@ -442,8 +517,10 @@ mod tests {
         use calamine::{Data, Reader, Xlsx};
         let mut big = sheet();
         for n in 0..2_000 {
-            big.rows
-                .push(vec![(Cell::Text(format!("第{n}条 & 说明")), Look::Plain)]);
+            big.rows.push(vec![(
+                Cell::Text(format!("第{n}条 & 说明").into()),
+                Look::Plain,
+            )]);
         }
         let bytes = workbook(&[big, sheet()], "t", "2026-12-06T00:00:00Z").unwrap();
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
@@ -476,6 +553,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn columns_count_wide_characters_twice(t in "\\PC{0,30}|[a\u{10FF}\u{1100}\u{1FFF}\u{2000}级\u{FFFF}\u{10000}]{0,30}") {
+            let by_char: usize = t.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum();
+            proptest::prop_assert_eq!(columns(&t), by_char);
+        }
+
         #[test]
         fn escape_replaces_what_xml_cannot_hold(chars in proptest::collection::vec(
             proptest::prop_oneof![
