@@ -176,8 +176,10 @@ fn run_in_pool(
         }
         Ok(output.append(tables(&records, &spec))?)
     })?;
-    if let Some(f) = feedback {
-        f.finish(&figures)?;
+    // The last workbooks are written while the summaries are made; the
+    // thread is waited for before the output folder is swapped in.
+    if let Some(f) = &mut feedback {
+        f.hand_over_rest(&figures);
     }
     summary.report = figures;
     output.end_records()?;
@@ -190,6 +192,7 @@ fn run_in_pool(
     extra.extend(family_summaries(&summary.facts, targets, &spec)?);
     extra.push(crate::aggregate::run_summary(&summary));
     report::write_page(pipeline, &summary, &mut output, &date)?;
-    summary.written = output.finish(&extra)?;
+    let feedback_written = || feedback.map_or(Ok(()), report::FeedbackWriter::wait);
+    summary.written = output.finish_after(&extra, feedback_written)?;
     Ok(summary)
 }

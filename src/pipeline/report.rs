@@ -31,8 +31,9 @@ pub const FEEDBACK_DIR: &str = "feedback";
 const SETTLED_AFTER: usize = 4;
 
 /// Workbooks handed to the thread at a time: waking it for each one
-/// would take a reading thread's core from it thousands of times.
-const BATCH: usize = 32;
+/// would take a reading thread's core from it thousands of times, and a
+/// large batch would leave more to write after the last file.
+const BATCH: usize = 8;
 
 /// Writes `report.html` when the pipeline asks for it.
 pub(super) fn write_page(
@@ -124,14 +125,18 @@ impl FeedbackWriter {
         }
     }
 
-    /// Hands over every unit not yet written in its final state and waits
-    /// for the thread.
-    pub(super) fn finish(mut self, data: &ReportData) -> Result<(), PipelineError> {
+    /// Hands over every unit not yet written in its final state: the
+    /// thread ends once it has written them ([`FeedbackWriter::wait`]).
+    pub(super) fn hand_over_rest(&mut self, data: &ReportData) {
         for unit in std::mem::take(&mut self.schedule).rest() {
             self.add(data, unit);
         }
         self.send();
         self.jobs = None;
+    }
+
+    /// Waits for the thread to write what it was handed.
+    pub(super) fn wait(mut self) -> Result<(), PipelineError> {
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(result)) => Ok(result?),
             Some(Err(_)) => Err(PipelineError::Input(std::io::Error::other(

@@ -215,10 +215,22 @@ impl Output {
     /// Writes `extra` (whole tables: summaries) in every format after the
     /// record tables, splits the partitioned datasets, and swaps the staging
     /// folder in. Returns the files written, in a fixed order.
-    pub fn finish(mut self, extra: &[Table]) -> Result<Vec<PathBuf>, WriteError> {
+    pub fn finish(self, extra: &[Table]) -> Result<Vec<PathBuf>, WriteError> {
+        self.finish_after(extra, || Ok::<(), WriteError>(()))
+    }
+
+    /// [`Output::finish`], with `ready` called after the tables are
+    /// written and before the folder is swapped in: whatever else writes
+    /// into the output (the feedback workbooks' thread) ends there.
+    pub fn finish_after<E: From<WriteError>>(
+        mut self,
+        extra: &[Table],
+        ready: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Vec<PathBuf>, E> {
         self.end_records()?;
         self.split_datasets()?;
         self.write_summaries(extra)?;
+        ready()?;
         let names = self.written(extra);
         let dir = self.staging_dir();
         self.staging.commit()?;
