@@ -13,7 +13,7 @@
 //! `bench CORPUS_DIR...` (release binaries beside this one).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 struct Measure {
     secs: f64,
@@ -120,6 +120,7 @@ fn main() {
     // are emptied after each run (`shed`).
     let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_root);
+    settle(&out_root);
     for corpus in std::env::args().skip(1).map(PathBuf::from) {
         let files = files_in(&corpus);
         let name = corpus.file_name().unwrap().to_string_lossy().to_string();
@@ -225,6 +226,48 @@ fn main() {
         shed(&outn);
     }
     let _ = std::fs::remove_dir_all(&out_root);
+}
+
+/// Creating a file takes longer than this when the file system has not
+/// settled (a few tens of microseconds when it has).
+const SETTLED_PER_FILE: Duration = Duration::from_micros(100);
+
+/// Waits (up to six minutes) until creating files in `root` is as fast
+/// as usual. On ext4 without a journal, for a few minutes after many files
+/// were removed (by `make test`, or the last bench), creating a file skips
+/// past every inode freed since — ten times slower — and runs writing the
+/// feedback folder's thousands of files would measure that instead of
+/// jixiao (PERFORMANCE.md). Elsewhere the first probe passes at once.
+fn settle(root: &Path) {
+    let give_up = Instant::now() + Duration::from_secs(360);
+    for attempt in 0.. {
+        let per_file = probe(&root.join(format!("probe-{attempt}")));
+        let micros = per_file.as_micros();
+        if per_file <= SETTLED_PER_FILE {
+            if attempt > 0 {
+                println!("file system settled: {micros} µs per file created");
+            }
+            return;
+        }
+        if Instant::now() > give_up {
+            println!("note: creating a file still takes {micros} µs; runs writing many files are slower than usual");
+            return;
+        }
+        if attempt == 0 {
+            println!("waiting for the file system: creating a file takes {micros} µs (files removed in the last minutes; see PERFORMANCE.md)");
+        }
+        std::thread::sleep(Duration::from_secs(15));
+    }
+}
+
+/// The time creating an empty file takes in a new folder (of 200).
+fn probe(dir: &Path) -> Duration {
+    let _ = std::fs::create_dir_all(dir);
+    let start = Instant::now();
+    for i in 0..200 {
+        let _ = std::fs::File::create(dir.join(format!("{i}")));
+    }
+    start.elapsed() / 200
 }
 
 /// Empties the files directly in a run's output folder (the tables, the
