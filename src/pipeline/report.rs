@@ -14,7 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::{Pipeline, PipelineError};
@@ -60,12 +62,18 @@ pub(super) fn write_page(
 /// One workbook to write: the unit's code and figures.
 type Job = (String, UnitReport);
 
-/// The feedback workbooks, written on their own thread as units settle.
+/// The feedback workbooks, written on a thread of their own at the
+/// lowest priority as units settle; what it has not written when the
+/// run ends is written by the run's own thread (so a busy machine cannot
+/// starve it).
 pub(super) struct FeedbackWriter {
     jobs: Option<Sender<Vec<Job>>>,
     /// The workbooks not yet handed over.
     batch: Vec<Job>,
-    thread: Option<JoinHandle<Result<(), WriteError>>>,
+    /// Set when the run waits: the thread stops writing and hands back
+    /// what it has not written.
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<Writer, WriteError>>>,
     schedule: Schedule,
 }
 
@@ -78,20 +86,26 @@ impl FeedbackWriter {
             cause,
         })?;
         let (tx, rx) = channel::<Vec<Job>>();
-        let date = date.to_string();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = Writer {
+            rx,
+            names: Names::default(),
+            dir,
+            date: date.to_string(),
+            left: Vec::new(),
+        };
+        let stop_seen = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("jixiao-feedback".into())
             .spawn(move || {
-                let mut names = Names::default();
-                for (code, unit) in rx.into_iter().flatten() {
-                    write_workbook(&dir, &mut names, &code, &unit, &date)?;
-                }
-                Ok(())
+                background();
+                writer.run(&stop_seen)
             })
             .map_err(|e| PipelineError::Input(std::io::Error::other(e)))?;
         Ok(FeedbackWriter {
             jobs: Some(tx),
             batch: Vec::with_capacity(BATCH),
+            stop,
             thread: Some(thread),
             schedule: Schedule::default(),
         })
@@ -120,13 +134,13 @@ impl FeedbackWriter {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         if let Some(tx) = &self.jobs {
             // A closed channel means the thread stopped on an error, which
-            // `finish` reports.
+            // `wait` reports.
             let _ = tx.send(batch);
         }
     }
 
-    /// Hands over every unit not yet written in its final state: the
-    /// thread ends once it has written them ([`FeedbackWriter::wait`]).
+    /// Hands over every unit not yet written in its final state; the
+    /// thread writes them while the summaries are made.
     pub(super) fn hand_over_rest(&mut self, data: &ReportData) {
         for unit in std::mem::take(&mut self.schedule).rest() {
             self.add(data, unit);
@@ -135,10 +149,12 @@ impl FeedbackWriter {
         self.jobs = None;
     }
 
-    /// Waits for the thread to write what it was handed.
+    /// Stops the thread (after the workbook it is writing) and writes
+    /// what it had not, in the order handed over.
     pub(super) fn wait(mut self) -> Result<(), PipelineError> {
+        self.stop.store(true, Ordering::Relaxed);
         match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => Ok(result?),
+            Some(Ok(writer)) => Ok(writer?.write_left()?),
             Some(Err(_)) => Err(PipelineError::Input(std::io::Error::other(
                 "the thread writing the feedback workbooks failed",
             ))),
@@ -152,9 +168,63 @@ impl Drop for FeedbackWriter {
     /// goes.
     fn drop(&mut self) {
         self.jobs = None;
+        self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// What the feedback thread writes with: the workbooks handed over, the
+/// names given so far, and the workbooks left when it was stopped.
+struct Writer {
+    rx: Receiver<Vec<Job>>,
+    names: Names,
+    dir: PathBuf,
+    date: String,
+    left: Vec<Job>,
+}
+
+impl Writer {
+    /// Writes each workbook handed over until the channel closes; once
+    /// `stop` is set, keeps the rest in `left` instead.
+    fn run(mut self, stop: &AtomicBool) -> Result<Writer, WriteError> {
+        while let Ok(batch) = self.rx.recv() {
+            for job in batch {
+                match stop.load(Ordering::Relaxed) {
+                    true => self.left.push(job),
+                    false => self.write(&job)?,
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    fn write(&mut self, (code, unit): &Job) -> Result<(), WriteError> {
+        write_workbook(&self.dir, &mut self.names, code, unit, &self.date)
+    }
+
+    /// Writes the workbooks left, on the calling thread.
+    fn write_left(mut self) -> Result<(), WriteError> {
+        for job in std::mem::take(&mut self.left) {
+            self.write(&job)?;
+        }
+        Ok(())
+    }
+}
+
+/// Lowers the calling thread to the lowest priority (nice 19): the
+/// workbooks are written with what the reading leaves of the cores, and
+/// while the summaries are made; what is left then is written at the
+/// run's priority ([`FeedbackWriter::wait`]). Linux sets a nice value per
+/// thread; elsewhere the thread keeps its priority.
+fn background() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority changes this thread's nice value; no memory is
+    // touched. Failing leaves the priority as it was.
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
     }
 }
 
@@ -326,5 +396,39 @@ mod tests {
         let (during, end) = writes(&[&["z"], &["m", "c"]]);
         assert!(during.iter().all(Vec::is_empty));
         assert_eq!(end, ["c", "m", "z"]);
+    }
+
+    #[test]
+    fn a_stopped_writer_leaves_the_rest_to_the_run_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let unit = |name: &str| UnitReport {
+            name: Some(name.into()),
+            errors: 1,
+            ..UnitReport::default()
+        };
+        let (tx, rx) = channel();
+        tx.send(vec![("1".into(), unit("甲")), ("2".into(), unit("乙"))])
+            .unwrap();
+        tx.send(vec![("1".into(), unit("甲改"))]).unwrap();
+        drop(tx);
+        let writer = Writer {
+            rx,
+            names: Names::default(),
+            dir: dir.path().into(),
+            date: "2026-12-06".into(),
+            left: Vec::new(),
+        };
+        let writer = writer.run(&AtomicBool::new(true)).unwrap();
+        assert_eq!(writer.left.len(), 3);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        writer.write_left().unwrap();
+        // Written in order: unit 1's second workbook, under its new name,
+        // replaced the first.
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["1 甲改.xlsx", "2 乙.xlsx"]);
     }
 }
