@@ -120,7 +120,8 @@ fn main() {
     // are emptied after each run (`shed`).
     let out_root = std::env::temp_dir().join(format!("jixiao-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_root);
-    settle(&out_root);
+    let stamp = std::env::temp_dir().join("jixiao-bench-removed");
+    settle(&out_root, &stamp);
     for corpus in std::env::args().skip(1).map(PathBuf::from) {
         let files = files_in(&corpus);
         let name = corpus.file_name().unwrap().to_string_lossy().to_string();
@@ -219,27 +220,51 @@ fn main() {
             "| {name} | | | output of jobs 1 and {cores} byte-identical | {identical} | | | | | | |"
         );
         if !identical {
-            let _ = std::fs::remove_dir_all(&out_root);
+            remove(&out_root, &stamp);
             std::process::exit(1);
         }
         shed(&out1);
         shed(&outn);
     }
-    let _ = std::fs::remove_dir_all(&out_root);
+    remove(&out_root, &stamp);
+}
+
+/// Removes the bench's folder, and notes when in `stamp` (see [`settle`]).
+fn remove(out_root: &Path, stamp: &Path) {
+    let _ = std::fs::remove_dir_all(out_root);
+    let _ = std::fs::write(stamp, "");
 }
 
 /// Creating a file takes longer than this when the file system has not
 /// settled (a few tens of microseconds when it has).
 const SETTLED_PER_FILE: Duration = Duration::from_micros(100);
 
-/// Waits (up to six minutes) until creating files in `root` is as fast
-/// as usual. On ext4 without a journal, for a few minutes after many files
-/// were removed (by `make test`, or the last bench), creating a file skips
-/// past every inode freed since — ten times slower — and runs writing the
-/// feedback folder's thousands of files would measure that instead of
-/// jixiao (PERFORMANCE.md). Elsewhere the first probe passes at once.
-fn settle(root: &Path) {
-    let give_up = Instant::now() + Duration::from_secs(360);
+/// How long an ext4 without a journal keeps skipping a freed inode whose
+/// table block is still unwritten (five minutes, plus one for a written
+/// one).
+const INODE_RECENCY: Duration = Duration::from_secs(360);
+
+/// Waits until creating files is as fast as usual. On ext4 without a
+/// journal (this VM's disk), for minutes after many files were removed,
+/// creating a file skips past every inode freed since — 160 to 770 µs a
+/// file instead of 25 — and runs writing the feedback folder's thousands
+/// of files would measure that instead of jixiao (PERFORMANCE.md). So the
+/// bench waits six minutes after the last bench removed its ~25,000
+/// files (`stamp`), and then until 200 files take at most 100 µs each
+/// (files removed by others, `make test`; at most six minutes more).
+/// Elsewhere the probe passes at once.
+fn settle(root: &Path, stamp: &Path) {
+    let since = std::fs::metadata(stamp).and_then(|m| m.modified());
+    let age = since.ok().and_then(|t| t.elapsed().ok());
+    if let Some(wait) = age.and_then(|a| INODE_RECENCY.checked_sub(a)) {
+        println!(
+            "waiting {} s: the last bench removed its files {} s ago (see PERFORMANCE.md)",
+            wait.as_secs(),
+            age.unwrap_or_default().as_secs()
+        );
+        std::thread::sleep(wait);
+    }
+    let give_up = Instant::now() + INODE_RECENCY;
     for attempt in 0.. {
         let per_file = probe(&root.join(format!("probe-{attempt}")));
         let micros = per_file.as_micros();
