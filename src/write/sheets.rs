@@ -318,18 +318,10 @@ fn whole(n: f64) -> Option<u64> {
 }
 
 /// The decimal digits of `n`.
-fn push_number(s: &mut String, mut n: u64) {
+fn push_number(s: &mut String, n: u64) {
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    s.extend(digits[i..].iter().map(|&d| char::from(d)));
+    let len = crate::grid::decimal_digits(n, &mut digits);
+    s.extend(digits[digits.len() - len..].iter().map(|&d| char::from(d)));
 }
 
 /// The lines the tallest cell of a row wraps to in its column's width (at
