@@ -7,17 +7,6 @@ use rust_decimal::Decimal;
 
 use crate::common::{assert_exit, dec, Row, Workdir};
 
-/// The sample pipeline over the committed sample data, self-evaluations
-/// included.
-fn run_sample() -> Workdir {
-    let wd = Workdir::new();
-    wd.sample_pipeline();
-    wd.copy_from_repo("sample_data", "sample_data");
-    let out = wd.run(&["run", "pipelines/sample.toml"]);
-    assert_exit(&out, 0);
-    wd
-}
-
 /// Every `data-k="…" data-v="…"` pair of the page, in order.
 fn figures(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -51,7 +40,7 @@ fn metric(run: &[Row], name: &str) -> String {
 
 #[test]
 fn the_reports_figures_are_the_tables_figures() {
-    let wd = run_sample();
+    let wd = Workdir::ran_committed_sample();
     let html = std::fs::read_to_string(wd.path("output/report.html")).unwrap();
     let f = figures(&html);
     let run = wd.csv("output/run_summary.csv");
@@ -104,7 +93,7 @@ fn the_reports_figures_are_the_tables_figures() {
 
 #[test]
 fn the_report_references_nothing_outside_itself() {
-    let wd = run_sample();
+    let wd = Workdir::ran_committed_sample();
     let html = std::fs::read_to_string(wd.path("output/report.html")).unwrap();
     let lower = html.to_lowercase();
     for needle in [
@@ -138,7 +127,7 @@ fn sheet(path: &std::path::Path, name: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn each_unit_with_findings_gets_its_feedback_workbook() {
-    let wd = run_sample();
+    let wd = Workdir::ran_committed_sample();
     let dir = wd.path("output/feedback");
     let names = wd.names_in("output/feedback");
     assert_eq!(
@@ -211,9 +200,7 @@ fn a_unit_whose_file_cannot_be_read_gets_a_workbook_and_clean_units_none() {
 
 #[test]
 fn the_end_of_run_lists_the_units_to_send_back_and_the_report() {
-    let wd = Workdir::new();
-    wd.sample_pipeline();
-    wd.copy_from_repo("sample_data", "sample_data");
+    let wd = Workdir::with_committed_sample();
     // Not a terminal: no colour, whatever TERM says.
     let out = wd
         .command(&["run", "pipelines/sample.toml"])

@@ -8,18 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::common::seed::SEED;
 use crate::common::self_eval::{result_of, write_self_evals};
-use crate::common::{assert_exit, dec, Row, Workdir};
-
-/// The sample pipeline over the committed sample data, self-evaluations
-/// included.
-fn run_sample_year() -> Workdir {
-    let wd = Workdir::new();
-    wd.sample_pipeline();
-    wd.copy_from_repo("sample_data", "sample_data");
-    let out = wd.run(&["run", "pipelines/sample.toml"]);
-    assert_exit(&out, 0);
-    wd
-}
+use crate::common::{dec, Row, Workdir};
 
 fn sum(rows: &[&Row], col: &str) -> Decimal {
     rows.iter().map(|r| dec(r.get(col))).sum()
@@ -27,7 +16,7 @@ fn sum(rows: &[&Row], col: &str) -> Decimal {
 
 #[test]
 fn each_project_target_is_set_against_its_self_evaluation() {
-    let wd = run_sample_year();
+    let wd = Workdir::ran_committed_sample();
     let tva = wd.csv("output/target_vs_actual.csv");
     assert_eq!(tva.len(), 10, "one row per project, none unmatched");
     for (i, p) in SEED.iter().enumerate() {
@@ -66,7 +55,7 @@ fn each_project_target_is_set_against_its_self_evaluation() {
 
 #[test]
 fn spending_reconciles_across_the_tables() {
-    let wd = run_sample_year();
+    let wd = Workdir::ran_committed_sample();
     let projects = wd.csv("output/projects.csv");
     let evals: Vec<&Row> = projects
         .iter()
@@ -119,7 +108,7 @@ fn spending_reconciles_across_the_tables() {
 
 #[test]
 fn goals_are_read_as_set_out_and_as_achieved() {
-    let wd = run_sample_year();
+    let wd = Workdir::ran_committed_sample();
     let goals = wd.csv("output/goals.csv");
     let of = |kind: &str| goals.iter().filter(|g| g.get("goal_kind") == kind).count();
     assert_eq!((of("target"), of("expected"), of("achieved")), (20, 20, 20));

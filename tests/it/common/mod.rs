@@ -116,6 +116,23 @@ impl Workdir {
         self.copy_from_repo("pipelines/reference", "pipelines/reference");
     }
 
+    /// A workdir with the sample pipeline and the committed sample data
+    /// (self-evaluations included) in `sample_data/`.
+    pub fn with_committed_sample() -> Workdir {
+        let wd = Workdir::new();
+        wd.sample_pipeline();
+        wd.copy_from_repo("sample_data", "sample_data");
+        wd
+    }
+
+    /// [`Workdir::with_committed_sample`] after `run pipelines/sample.toml`
+    /// (exit 0).
+    pub fn ran_committed_sample() -> Workdir {
+        let wd = Workdir::with_committed_sample();
+        assert_exit(&wd.run(&["run", "pipelines/sample.toml"]), 0);
+        wd
+    }
+
     /// Writes the seed's forms with `layout` into `rel/762002.xlsx` and
     /// `rel/762003.xlsx`.
     pub fn seed_workbooks(&self, rel: &str, layout: &forms::Layout) {
