@@ -134,6 +134,13 @@ enum FormatArg {
 }
 
 fn main() -> ExitCode {
+    // A reader worker (`read::worker`): calamine under this process's
+    // limits, started by a run of this binary.
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some(jixiao::read::worker::WORKER_COMMAND) {
+        let mib = args.next().and_then(|a| a.parse().ok()).unwrap_or(1024);
+        return jixiao::read::worker::serve(mib);
+    }
     // A panic caught inside the library (a reader on a damaged file, the
     // XLSX writer on a full disk) is reported by its catcher, not printed.
     let print = std::panic::take_hook();
@@ -143,7 +150,11 @@ fn main() -> ExitCode {
         }
     }));
     let cli = Cli::parse();
-    match run(cli) {
+    let stop = stop_on_signal();
+    if let Ok(exe) = std::env::current_exe() {
+        jixiao::read::worker::isolate_readers(exe, stop.clone());
+    }
+    match run(cli, stop) {
         Ok(code) => code,
         Err(e)
             if matches!(
@@ -161,9 +172,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// A flag set by Ctrl-C (SIGINT) or SIGTERM.
+type Stop = Option<std::sync::Arc<std::sync::atomic::AtomicBool>>;
+
 /// A flag set by Ctrl-C (SIGINT) or SIGTERM: the run stops at the next file
-/// and removes what it wrote, instead of dying half-way.
-fn stop_on_signal() -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+/// and removes what it wrote, instead of dying half-way; a read in a
+/// worker process is ended at once.
+fn stop_on_signal() -> Stop {
     #[cfg(unix)]
     {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -199,9 +214,9 @@ fn read_error(e: PipelineError) -> anyhow::Error {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, stop: Stop) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { pipeline, batch } => batch_run(Pipeline::load(&pipeline)?, &batch),
+        Command::Run { pipeline, batch } => batch_run(Pipeline::load(&pipeline)?, &batch, stop),
         Command::Extract {
             inputs,
             out,
@@ -221,7 +236,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 FormatArg::Parquet => vec![Format::Parquet],
                 FormatArg::Both => vec![Format::Csv, Format::Parquet],
             };
-            batch_run(p, &batch)
+            batch_run(p, &batch, stop)
         }
         Command::Validate {
             inputs,
@@ -240,6 +255,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 p.inputs = inputs;
             }
             p.jobs = jobs.or(p.jobs);
+            p.stop = stop;
             let (records, summary) = pipeline::extract(&p).map_err(read_error)?;
             match format {
                 ReportFormat::Text => print_out(&report::text(&records, &summary))?,
@@ -267,10 +283,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs a batch with a progress bar on a terminal, then prints the summary.
-fn batch_run(mut p: Pipeline, batch: &Batch) -> anyhow::Result<ExitCode> {
+fn batch_run(mut p: Pipeline, batch: &Batch, stop: Stop) -> anyhow::Result<ExitCode> {
     p.jobs = batch.jobs.or(p.jobs);
     p.unit_figures = !batch.quiet;
-    p.stop = stop_on_signal();
+    p.stop = stop;
     let bar = if batch.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {

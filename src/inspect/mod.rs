@@ -225,9 +225,12 @@ fn not_labels(out: &mut String, grid: &Grid, rows: (u32, u32), used: &[Pos], mat
     let mut header = false;
     for (pos, _) in grid.cells_in(rows, cols) {
         let text = grid.text(pos);
-        let short = text.chars().count() <= 12 && !text.chars().any(|c| c.is_ascii_digit());
-        let word = FIELD_WORDS.iter().find(|(w, _)| text.contains(w));
-        let (Some((_, field)), true) = (word, short) else {
+        // Short texts only, told without reading a long one through.
+        let short = text.chars().nth(12).is_none() && !text.chars().any(|c| c.is_ascii_digit());
+        if !short {
+            continue;
+        }
+        let Some((_, field)) = FIELD_WORDS.iter().find(|(w, _)| text.contains(w)) else {
             continue;
         };
         if grid.owner(pos) != pos || used.contains(&pos) || matcher.field(&text).is_some() {
@@ -385,6 +388,18 @@ fn sheet_table(out: &mut String, s: &SheetReport<'_>, (r0, r1): (u32, u32), matc
     let _ = write!(out, "</table>");
 }
 
+/// The characters of a cell the preview shows: the first
+/// [`PREVIEW_CHARS`], then `…`.
+fn preview_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(PREVIEW_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
+}
+
+/// Characters of one cell shown in the HTML preview.
+const PREVIEW_CHARS: usize = 1_000;
+
 /// One cell: a label outlined, a field's value coloured by its field.
 fn cell_html(out: &mut String, grid: &Grid, p: Pos, (r1, c1): (u32, u32), marks: &Marks) {
     let (rows, cols) = grid.merge_at(p).map_or((1, 1), |m| {
@@ -400,7 +415,7 @@ fn cell_html(out: &mut String, grid: &Grid, p: Pos, (r1, c1): (u32, u32), marks:
     if cols > 1 {
         let _ = write!(span, " colspan=\"{cols}\"");
     }
-    let text = escape(&grid.text(p));
+    let text = escape(&preview_text(&grid.text(p)));
     let _ = match (marks.labels.get(&p), marks.fields.get(&p)) {
         (Some(f), _) => write!(
             out,

@@ -45,7 +45,9 @@ impl Matcher {
     /// bracketed note is ignored when the label is not found with it
     /// (`指标值（包含数字及文字描述）`).
     pub fn field(&self, text: &str) -> Option<Field> {
-        if text.is_empty() || text.chars().count() > 40 {
+        // At most 41 characters are counted: a cell of a megabyte costs
+        // what a label costs.
+        if text.is_empty() || text.chars().nth(40).is_some() {
             return None;
         }
         self.field_of_key(&fold_label(text))
@@ -320,6 +322,9 @@ mod tests {
         assert_eq!(m.field("全年执行数(B)"), Some(Field::StageExecuted));
         assert_eq!(m.field("部门（单位）名称"), Some(Field::DeptName));
         assert_eq!(m.field("①"), None);
+        // Forty characters at most; a longer text is a value.
+        assert_eq!(m.field(&"项目名称".repeat(11)), None);
+        assert_eq!(m.field(&"项目名称".repeat(250_000)), None);
     }
 
     #[test]

@@ -21,9 +21,11 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Why the compound file cannot be read safely, or `Ok` when every chain
-/// ends and every stream fits its chain.
-pub fn check(bytes: &[u8]) -> Result<(), String> {
+/// Why the compound file cannot be read safely, or, when every chain ends
+/// and every stream fits its chain, its workbook stream (`Workbook`, or
+/// `Book` of BIFF5) when it has one, for the record checks of
+/// [`super::biff`].
+pub fn check(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     let shift = bytes
         .get(0x1E..0x20)
         .map(|b| u16::from_le_bytes([b[0], b[1]]));
@@ -51,16 +53,71 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     let mini_fat = cfb.chain(u32_at(bytes, 0x3C).unwrap_or(END_OF_CHAIN))?;
     let cutoff = u64::from(u32_at(bytes, 0x38).unwrap_or(4096));
     let mini_entries = (mini_fat.len() * sector / 4) as u64;
+    let (mut root, mut workbook) = (None, None);
     for s in directory {
         let entries = cfb.sector_bytes(s)?;
         for entry in entries.chunks_exact(128) {
             cfb.check_entry(entry, cutoff, mini_entries)?;
+            match (entry[0x42], entry_name(entry).as_str()) {
+                (5, _) if root.is_none() => root = Some(entry),
+                (2, "Workbook" | "Book") if workbook.is_none() => workbook = Some(entry),
+                _ => {}
+            }
         }
     }
-    Ok(())
+    let Some(entry) = workbook else {
+        return Ok(None);
+    };
+    let size = u32_at(entry, 0x78).unwrap_or(0) as usize;
+    let start = u32_at(entry, 0x74).unwrap_or(END_OF_CHAIN);
+    let mut stream = match (size as u64) < cutoff {
+        false => cfb.stream(&cfb.chain(start)?, sector)?,
+        true => {
+            let container = match root {
+                Some(r) => {
+                    cfb.stream(&cfb.chain(u32_at(r, 0x74).unwrap_or(END_OF_CHAIN))?, sector)?
+                }
+                None => Vec::new(),
+            };
+            let table: Vec<u32> = mini_fat
+                .iter()
+                .map(|&s| cfb.entries(s))
+                .collect::<Result<Vec<_>, _>>()?
+                .concat();
+            let limit = (container.len() / 64) as u32;
+            let chain = follow(start, &table, limit, "mini sector")?;
+            chain
+                .iter()
+                .flat_map(|&m| &container[m as usize * 64..(m as usize + 1) * 64])
+                .copied()
+                .collect()
+        }
+    };
+    stream.truncate(size);
+    Ok(Some(stream))
+}
+
+/// A directory entry's name (UTF-16, its length in bytes at 0x40).
+fn entry_name(entry: &[u8]) -> String {
+    let len = (u16::from_le_bytes([entry[0x40], entry[0x41]]) as usize).min(64);
+    let units: Vec<u16> = entry[..len]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|u| *u != 0)
+        .collect();
+    String::from_utf16_lossy(&units)
 }
 
 impl Cfb<'_> {
+    /// The bytes of a chain's sectors, in order.
+    fn stream(&self, chain: &[u32], sector: usize) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(chain.len() * sector);
+        for &s in chain {
+            out.extend_from_slice(self.sector_bytes(s)?);
+        }
+        Ok(out)
+    }
+
     fn sector_bytes(&self, s: u32) -> Result<&[u8], String> {
         let start = (s as usize + 1) * self.sector;
         let end = (start + self.sector).min(self.bytes.len());
@@ -203,7 +260,7 @@ mod tests {
             &[(0x4C, 0), (0x30, 1), (0x3C, END_OF_CHAIN), NO_CHAIN],
             &[fat, vec![0; 128]],
         );
-        assert_eq!(check(&bytes), Ok(()));
+        assert_eq!(check(&bytes), Ok(None));
     }
 
     #[test]

@@ -4,14 +4,14 @@
 //! above any real form and far below what exhausts a machine. Exceeding
 //! one is that file's (or sheet's) error row, naming it; the batch goes on.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A part larger than this many bytes is also held to
 /// [`Limits::inflate_ratio`] (real sheet XML compresses 10 to 30 times;
 /// zeros a thousand times).
 const RATIO_FROM_BYTES: u64 = 8 << 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// An input file larger than this many MiB is not read (it is read
@@ -32,6 +32,18 @@ pub struct Limits {
     pub merges_per_sheet: usize,
     /// Sheets of one workbook that are read; the rest are one issue.
     pub sheets: usize,
+    /// Text one sheet may hold, in MiB, a shared string counted each time
+    /// a reader copies it into a cell.
+    pub text_mib: u64,
+    /// Address space, in MiB, of the worker process that reads a file
+    /// with calamine (`.xls`, `.et`, `.xlsb`, an `.xlsx` jixiao's own
+    /// reader could not read): past it the worker dies and the file is
+    /// one error.
+    pub worker_mib: u64,
+    /// Processor time, in seconds, one file may take in that worker.
+    pub cpu_seconds: u64,
+    /// Wall-clock time, in seconds, one file may take in that worker.
+    pub read_seconds: u64,
 }
 
 impl Default for Limits {
@@ -44,6 +56,10 @@ impl Default for Limits {
             shared_strings: 2_000_000,
             merges_per_sheet: 20_000,
             sheets: 1_000,
+            text_mib: 64,
+            worker_mib: 1_024,
+            cpu_seconds: 10,
+            read_seconds: 20,
         }
     }
 }
@@ -59,6 +75,10 @@ impl Limits {
             ("shared_strings", self.shared_strings == 0),
             ("merges_per_sheet", self.merges_per_sheet == 0),
             ("sheets", self.sheets == 0),
+            ("text_mib", self.text_mib == 0),
+            ("worker_mib", self.worker_mib == 0),
+            ("cpu_seconds", self.cpu_seconds == 0),
+            ("read_seconds", self.read_seconds == 0),
         ];
         match zero.iter().find(|(_, z)| *z) {
             Some((key, _)) => Err(format!("limits.{key} must be at least 1")),
@@ -77,8 +97,22 @@ impl Limits {
         self.part_mib.saturating_mul(1 << 20)
     }
 
+    pub fn text_bytes(&self) -> u64 {
+        self.text_mib.saturating_mul(1 << 20)
+    }
+
     pub fn file_bytes(&self) -> u64 {
         self.file_mib.saturating_mul(1 << 20)
+    }
+
+    /// The most bytes a part of `compressed` bytes may inflate to: past
+    /// it, [`Limits::inflation_ok`] refuses the part (one more byte is read
+    /// to tell).
+    pub fn inflation_cap(&self, compressed: u64) -> u64 {
+        let by_ratio = compressed
+            .saturating_mul(self.inflate_ratio)
+            .max(RATIO_FROM_BYTES);
+        self.part_bytes().min(by_ratio)
     }
 
     /// Refuses a part that says it inflates past the limits, before it is

@@ -5,6 +5,7 @@
 //!
 //! Imports only `vocab` and `grid`: readers know nothing about budgets.
 
+mod biff;
 mod cfb;
 mod csv;
 #[cfg(test)]
@@ -13,7 +14,10 @@ mod docx;
 mod limits;
 mod ods;
 mod scan;
+mod wire;
 mod workbook;
+pub mod worker;
+mod xlsb;
 mod xlsx;
 mod xml;
 

@@ -15,12 +15,13 @@ use calamine::{
 
 use super::Kind;
 
+use super::wire::Request;
 use super::{FileContent, Limits, ReadError, SheetData};
 use crate::grid::{CellRange, CellValue, Pos};
 
 /// Opens the workbook with the reader its content calls for, so a file's
 /// own error (a truncated archive) is reported rather than "unknown format".
-fn open(bytes: Vec<u8>, kind: Kind, ext: &str) -> Result<Sheets<Cursor<Vec<u8>>>, String> {
+fn open<'b>(bytes: &'b [u8], kind: Kind, ext: &str) -> Result<Sheets<Cursor<&'b [u8]>>, String> {
     let rs = Cursor::new(bytes);
     match kind {
         Kind::Zip if ext == "xlsb" => open_workbook_from_rs::<Xlsb<_>, _>(rs)
@@ -45,28 +46,55 @@ pub(super) fn read(
     limits: &Limits,
 ) -> Result<FileContent, ReadError> {
     if kind == Kind::Zip && ext != "xlsb" {
-        match own_xlsx(&bytes, display, ext, limits)? {
-            Own::Read(content) => return Ok(content),
+        return match own_xlsx(&bytes, display, ext, limits)? {
+            Own::Read(content) => Ok(content),
             Own::Failed(why) => {
                 // calamine reads what the own reader could not: a package
-                // it does not understand, a sheet it failed.
-                let mut content = with_calamine(bytes, kind, display, ext, limits)?;
+                // it does not understand, a sheet it failed; each part
+                // held to the part limits first.
+                super::xlsb::parts_ok(&bytes, limits).map_err(|reason| ReadError::Workbook {
+                    format: ext.to_string(),
+                    reason,
+                })?;
+                let mut content = with_calamine(bytes, kind, display, ext, limits, Vec::new())?;
                 content.reader = format!("calamine ({why})");
-                return Ok(content);
+                Ok(content)
             }
             Own::Partly(own, why) => {
-                let cal = with_calamine(bytes, kind, display, ext, limits);
-                return Ok(better(own, why, cal));
+                // A sheet the own reader refused by a budget is not read
+                // again: calamine would spend what the budget saved.
+                let cal = with_calamine(bytes, kind, display, ext, limits, refused(&own));
+                Ok(better(own, why, cal))
+            }
+        };
+    }
+    let failed = |reason: String| ReadError::Workbook {
+        format: ext.to_string(),
+        reason,
+    };
+    match kind {
+        Kind::Ole => {
+            let stream = super::cfb::check(&bytes).map_err(failed)?;
+            if let Some(stream) = stream {
+                super::biff::check(&stream, limits).map_err(failed)?;
             }
         }
+        Kind::Zip => super::xlsb::check(&bytes, limits).map_err(failed)?,
+        _ => {}
     }
-    if kind == Kind::Ole {
-        super::cfb::check(&bytes).map_err(|reason| ReadError::Workbook {
-            format: ext.to_string(),
-            reason,
-        })?;
-    }
-    with_calamine(bytes, kind, display, ext, limits)
+    with_calamine(bytes, kind, display, ext, limits, Vec::new())
+}
+
+/// The sheets a reading refused by a budget.
+fn refused(content: &FileContent) -> Vec<String> {
+    content
+        .sheet_errors
+        .iter()
+        .filter_map(|e| match e {
+            ReadError::Sheet { sheet, reason } if Limits::is_refusal(reason) => Some(sheet.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What jixiao's own `.xlsx` reader made of a package.
@@ -107,40 +135,66 @@ fn own_xlsx(bytes: &[u8], display: &str, ext: &str, limits: &Limits) -> Result<O
 }
 
 /// calamine's reading of a file whose sheets jixiao's own reader partly
-/// failed (`why`), when it reads more of them; else the own reading.
+/// failed (`why`), when it reads more of them; else the own reading. The
+/// sheets the own reader refused by a budget keep their refusal.
 fn better(own: FileContent, why: String, cal: Result<FileContent, ReadError>) -> FileContent {
     match cal {
-        Ok(mut cal) if cal.sheet_errors.len() < own.sheet_errors.len() => {
+        Ok(mut cal) if cal.sheet_errors.len() < own.sheet_errors.len() - refused(&own).len() => {
             cal.reader = format!("calamine ({why})");
+            let refusals = own.sheet_errors.into_iter().filter(|e| match e {
+                ReadError::Sheet { reason, .. } => Limits::is_refusal(reason),
+                _ => false,
+            });
+            cal.sheet_errors.extend(refusals);
             cal
         }
         _ => own,
     }
 }
 
-/// Reads a workbook with calamine.
+/// Reads a workbook with calamine: in a bounded worker process when the
+/// command line set that up ([`super::worker`]), else here. `skip`: sheets
+/// not to read.
 pub(super) fn with_calamine(
     bytes: Vec<u8>,
     kind: Kind,
     display: &str,
     ext: &str,
     limits: &Limits,
+    skip: Vec<String>,
 ) -> Result<FileContent, ReadError> {
+    super::worker::read(Request {
+        kind,
+        ext: ext.to_string(),
+        display: display.to_string(),
+        limits: *limits,
+        skip,
+        bytes,
+    })
+}
+
+/// Reads a workbook with calamine in this process (the worker's side).
+pub(super) fn calamine_here(req: &Request) -> Result<FileContent, ReadError> {
     // calamine is run inside `fault::catch`: a panic of its own on a
     // damaged file (an arithmetic overflow on a reversed `<dimension>`)
     // is that file's or sheet's error, wherever the reader is called from.
-    let mut book = caught(|| open(bytes, kind, ext)).map_err(|e| ReadError::Workbook {
-        format: ext.to_string(),
-        reason: explain(&e),
-    })?;
+    let mut book =
+        caught(|| open(&req.bytes, req.kind, &req.ext)).map_err(|e| ReadError::Workbook {
+            format: req.ext.to_string(),
+            reason: explain(&e),
+        })?;
     let mut content = FileContent {
         reader: "calamine".to_string(),
         ..FileContent::default()
     };
     let names = book.sheet_names();
+    let limits = &req.limits;
     for sheet in names.iter().take(limits.sheets) {
-        let read = caught(|| read_sheet(&mut book, sheet));
-        content.push_sheet(display, sheet.clone(), read);
+        if req.skip.contains(sheet) {
+            continue;
+        }
+        let read = caught(|| read_sheet(&mut book, sheet, limits));
+        content.push_sheet(&req.display, sheet.clone(), read);
     }
     content.too_many_sheets(names.len(), limits.sheets);
     Ok(content)
@@ -171,10 +225,59 @@ fn explain(reason: &str) -> String {
     reason.to_string()
 }
 
+/// The cells of one sheet as they are taken, held to the sheet budgets:
+/// cells with a value, and text (a shared string counts each time it is
+/// copied into a cell).
+struct SheetCells<'l> {
+    cells: Vec<(Pos, CellValue)>,
+    text: u64,
+    limits: &'l Limits,
+}
+
+impl SheetCells<'_> {
+    fn push(&mut self, (row, col): (u32, u32), value: Option<CellValue>) -> Result<(), String> {
+        let Some(v) = value else { return Ok(()) };
+        if let CellValue::Text(s) = &v {
+            self.text += s.len() as u64;
+            if self.text > self.limits.text_bytes() {
+                return Err(format!(
+                    "the sheet holds more than {} MiB of text (each copy of a shared string counted; limits.text_mib); not read",
+                    self.limits.text_mib
+                ));
+            }
+        }
+        if self.cells.len() >= self.limits.cells_per_sheet {
+            return Err(format!(
+                "the sheet has more than {} cells with a value (limits.cells_per_sheet); not read",
+                self.limits.cells_per_sheet
+            ));
+        }
+        self.cells.push((Pos::new(row, col), v));
+        Ok(())
+    }
+
+    /// The non-empty cells of a dense calamine range.
+    fn push_range(&mut self, range: &calamine::Range<Data>) -> Result<(), String> {
+        let start = range.start().unwrap_or((0, 0));
+        for (r, c, v) in range.used_cells() {
+            self.push((start.0 + r as u32, start.1 + c as u32), from_data(v))?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads one sheet's cells and its merged ranges.
-fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetData, String> {
+fn read_sheet(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    sheet: &str,
+    limits: &Limits,
+) -> Result<SheetData, String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    let mut cells = Vec::new();
+    let mut cells = SheetCells {
+        cells: Vec::new(),
+        text: 0,
+        limits,
+    };
     let merges = match book {
         Sheets::Xlsx(x) => {
             let merges = x
@@ -185,14 +288,14 @@ fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetDa
                 .collect();
             let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| err(&e))?;
             while let Some(cell) = reader.next_cell().map_err(|e| err(&e))? {
-                push(&mut cells, cell.get_position(), from_ref(cell.get_value()));
+                cells.push(cell.get_position(), from_ref(cell.get_value()))?;
             }
             merges
         }
         Sheets::Xlsb(x) => {
             let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| err(&e))?;
             while let Some(cell) = reader.next_cell().map_err(|e| err(&e))? {
-                push(&mut cells, cell.get_position(), from_ref(cell.get_value()));
+                cells.push(cell.get_position(), from_ref(cell.get_value()))?;
             }
             // calamine reads no merged ranges from .xlsb.
             Vec::new()
@@ -205,34 +308,16 @@ fn read_sheet(book: &mut Sheets<Cursor<Vec<u8>>>, sheet: &str) -> Result<SheetDa
                 .iter()
                 .map(to_range)
                 .collect();
-            push_range(&mut cells, &x.worksheet_range(sheet).map_err(|e| err(&e))?);
+            cells.push_range(&x.worksheet_range(sheet).map_err(|e| err(&e))?)?;
             merges
         }
         Sheets::Ods(x) => {
-            push_range(&mut cells, &x.worksheet_range(sheet).map_err(|e| err(&e))?);
+            cells.push_range(&x.worksheet_range(sheet).map_err(|e| err(&e))?)?;
             // calamine reads no merged ranges from .ods.
             Vec::new()
         }
     };
-    Ok((cells, merges))
-}
-
-/// The non-empty cells of a dense calamine range.
-fn push_range(cells: &mut Vec<(Pos, CellValue)>, range: &calamine::Range<Data>) {
-    let start = range.start().unwrap_or((0, 0));
-    for (r, c, v) in range.used_cells() {
-        push(
-            cells,
-            (start.0 + r as u32, start.1 + c as u32),
-            from_data(v),
-        );
-    }
-}
-
-fn push(cells: &mut Vec<(Pos, CellValue)>, (row, col): (u32, u32), value: Option<CellValue>) {
-    if let Some(v) = value {
-        cells.push((Pos::new(row, col), v));
-    }
+    Ok((cells.cells, merges))
 }
 
 fn to_range(d: &Dimensions) -> CellRange {
@@ -325,7 +410,14 @@ mod tests {
         let bytes = out.finish().unwrap().into_inner();
         // Whatever calamine makes of it (a build without overflow checks
         // reads on), it is a value.
-        let read = with_calamine(bytes, Kind::Zip, "d.xlsx", "xlsx", &Limits::default());
+        let read = with_calamine(
+            bytes,
+            Kind::Zip,
+            "d.xlsx",
+            "xlsx",
+            &Limits::default(),
+            Vec::new(),
+        );
         if let Ok(content) = &read {
             for e in &content.sheet_errors {
                 assert!(e.to_string().contains("the reader failed"), "{e}");
@@ -350,7 +442,8 @@ mod tests {
         for f in files {
             let bytes = std::fs::read(root.join(f)).unwrap();
             let own = crate::read::xlsx::read(&bytes, f, &Limits::default()).unwrap();
-            let cal = with_calamine(bytes, Kind::Zip, f, "xlsx", &Limits::default()).unwrap();
+            let cal =
+                with_calamine(bytes, Kind::Zip, f, "xlsx", &Limits::default(), Vec::new()).unwrap();
             assert_eq!(own.grids.len(), cal.grids.len(), "{f}");
             assert!(own.sheet_errors.is_empty() && cal.sheet_errors.is_empty());
             for (a, b) in own.grids.iter().zip(&cal.grids) {

@@ -1,12 +1,14 @@
-//! Every hostile file at once, with 64 damaged copies of fixtures, beside the sample, under a 2 GB address
-//! space limit (as `ulimit -v 2000000`): the run ends with exit 1, each
-//! hostile file is named in the issues, and the sample's ten projects are
-//! intact. Before the budgets of issue 16, each of these aborted or hung
-//! the whole batch.
+//! Every hostile file at once, with 64 damaged copies of fixtures, beside
+//! the sample, under a 2 GB address space limit (as `ulimit -v 2000000`)
+//! and without one: the run ends with exit 1, each hostile file is named in
+//! the issues, the sample's ten projects are intact, and the batch's peak
+//! RSS stays under 1 GB. Before the budgets of issue 16, and the bounded
+//! reader worker of issue 23, each of these aborted or hung the whole
+//! batch.
 
 use crate::common::hostile::{
-    bare_xlsx, claiming_size, oleloop_xls, patch_xlsx, repeats_ods, shared_string_poc_xlsx,
-    with_merges, zip_bomb_docx, zip_bomb_strings_xlsx, zip_bomb_xlsx,
+    bare_xlsx, calamine_hostiles, claiming_size, oleloop_xls, patch_xlsx, repeats_ods,
+    shared_string_poc_xlsx, with_merges, zip_bomb_docx, zip_bomb_strings_xlsx, zip_bomb_xlsx,
 };
 use crate::common::seed::SEED;
 use crate::common::{assert_exit, Workdir};
@@ -44,6 +46,10 @@ fn write_hostile(wd: &Workdir) -> Vec<&'static str> {
     }
     let mut names = vec!["bomb.xlsx", "bomb-strings.xlsx", "merges.xlsx"];
     names.extend(files.iter().map(|(n, _)| *n));
+    for (name, bytes, _) in calamine_hostiles() {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        names.push(name);
+    }
     names
 }
 
@@ -80,31 +86,72 @@ fn write_mutated(wd: &Workdir) {
     }
 }
 
+/// Runs `cmd`, returning its output, wall time and the peak RSS in MB of
+/// it and the processes it waited for (its reader workers), from wait4.
 #[cfg(unix)]
-#[test]
-fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
+#[allow(clippy::zombie_processes)]
+fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, f64, i64) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = Vec::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: waits for our own child and fills a zeroed rusage.
+    unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let status = std::os::unix::process::ExitStatusExt::from_raw(status);
+    let out = std::process::Output {
+        status,
+        stdout: Vec::new(),
+        stderr,
+    };
+    (out, start.elapsed().as_secs_f64(), usage.ru_maxrss / 1024)
+}
+
+/// Every hostile file at once beside the sample, under `address_kib` of
+/// address space (as `ulimit -v`) or none: the readers' own budgets and
+/// the worker's limits are what bound the run.
+#[cfg(unix)]
+fn every_hostile_file_beside_the_sample(address_kib: Option<u64>) {
     use std::os::unix::process::CommandExt;
     let wd = Workdir::new();
     wd.sample_into("in/units");
     let names = write_hostile(&wd);
     write_mutated(&wd);
+    wd.keep_if_asked(&["in/hostile", "in/mutated"]);
     let mut cmd = wd.command(&["extract", "in", "--out", "out", "--format", "both"]);
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between
-    // fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 2_000_000 * 1024,
-                rlim_max: 2_000_000 * 1024,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+    if let Some(kib) = address_kib {
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between
+        // fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: kib * 1024,
+                    rlim_max: kib * 1024,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
     }
-    let out = cmd.output().unwrap();
+    let (out, secs, peak_mb) = run_measured(&mut cmd);
     assert_exit(&out, 1);
+    eprintln!(
+        "hostile batch (address space {address_kib:?} KiB): {secs:.1} s, peak RSS {peak_mb} MB"
+    );
+    assert!(peak_mb < 1024, "peak RSS {peak_mb} MB");
     // far.xlsx and the damaged copies may repeat a sample project word for
     // word: one copy is kept (duplicate_project), whichever file it is in.
     let projects = wd.csv("out/projects.csv");
@@ -142,6 +189,9 @@ fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
     assert!(says("repeats.ods", "limits.cells_per_sheet"));
     assert!(says("sheets.xlsx", "limits.sheets"));
     assert!(says("oleloop.xls", "loops"));
+    for (name, _, what) in calamine_hostiles() {
+        assert!(says(name, what), "{name}: {what}\n{issues:?}");
+    }
     // far.xlsx, with a reference past column XFD, is read: its project is
     // the sample's first, reported as submitted twice.
     assert!(
@@ -150,6 +200,21 @@ fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
         "far.xlsx is read"
     );
     assert!(wd.path("out/projects.parquet").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn every_hostile_file_beside_the_sample_under_a_2_gb_address_space() {
+    every_hostile_file_beside_the_sample(Some(2_000_000));
+}
+
+/// Issue 23: without `ulimit -v`, the hostile `.xls`, `.et`, `.xlsb` and
+/// fallback `.xlsx` files once aborted the batch or ran the machine out of
+/// memory; the worker's limits now bound them.
+#[cfg(unix)]
+#[test]
+fn every_hostile_file_beside_the_sample_without_an_address_space_limit() {
+    every_hostile_file_beside_the_sample(None);
 }
 
 #[test]
@@ -261,4 +326,103 @@ fn a_disk_that_fills_up_while_writing_is_exit_2_naming_the_file() {
         );
         assert_eq!(wd.debris(), Vec::<String>::new(), "{format}");
     }
+}
+
+/// An `.xls` (26 MB) whose shared-string table comes in 85,000 CONTINUE
+/// records of 300 bytes: more than writers use, but not so small that the
+/// checks before the worker refuse it. calamine joins the pieces one at
+/// a time, each time moving all that are left (60 GB of moves in all),
+/// for far longer than any limit below. The worker's time limits are
+/// what bound it.
+fn quadratic_xls() -> Vec<u8> {
+    use crate::common::xls::{xls, Extra, XlsCell, XlsSheet};
+    let sheet = XlsSheet {
+        name: "S".into(),
+        cells: vec![(0, 0, XlsCell::Text("说明".into()))],
+        ..XlsSheet::default()
+    };
+    let extra = Extra {
+        unused_strings: (0..100_000).map(|i| format!("{i:0>250}")).collect(),
+        piece: 300,
+        ..Extra::default()
+    };
+    xls(&[sheet], &extra)
+}
+
+/// The worker's processor-time and wall-clock limits each end a read
+/// that takes too long, as one error row naming the setting; the sample
+/// beside it is read.
+#[cfg(unix)]
+#[test]
+fn a_read_past_the_workers_time_limits_is_one_error_naming_the_setting() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    wd.write("in/slow.xls", quadratic_xls());
+    for (limits, key) in [
+        ("cpu_seconds = 1\nread_seconds = 100", "limits.cpu_seconds"),
+        ("cpu_seconds = 100\nread_seconds = 1", "limits.read_seconds"),
+    ] {
+        wd.write(
+            "p.toml",
+            format!(
+                "[input]\npaths = [\"in\"]\n[limits]\n{limits}\n[output]\nformats = [\"csv\"]\n"
+            ),
+        );
+        let started = std::time::Instant::now();
+        let out = wd.run(&["run", "p.toml", "--jobs", "1"]);
+        eprintln!("{key}: {:?}", started.elapsed());
+        assert_exit(&out, 1);
+        assert_eq!(wd.csv("output/projects.csv").len(), SEED.len());
+        let issues = wd.csv("output/issues.csv");
+        let slow: Vec<_> = issues
+            .iter()
+            .filter(|r| r.get("source_file") == "in/slow.xls")
+            .collect();
+        assert_eq!(slow.len(), 1, "{slow:?}");
+        assert!(slow[0].get("message").contains(key), "{slow:?}");
+    }
+}
+
+/// SIGTERM while calamine is stuck in a worker stops the run within a
+/// second (exit 130), the worker with it.
+#[cfg(unix)]
+#[test]
+fn sigterm_during_a_read_in_the_worker_stops_the_run_at_once() {
+    let wd = Workdir::new();
+    wd.write("in/slow.xls", quadratic_xls());
+    let mut child = wd
+        .command(&[
+            "extract", "in", "--out", "out", "--format", "csv", "-q", "--jobs", "1",
+        ])
+        .spawn()
+        .unwrap();
+    // Once the worker runs (the file's own checks, in the run, come
+    // first), and calamine is well into the file.
+    let tasks = format!("/proc/{}/task", child.id());
+    let has_child = || {
+        std::fs::read_dir(&tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| {
+                let children = std::fs::read_to_string(t.path().join("children"));
+                !children.unwrap_or_default().trim().is_empty()
+            })
+    };
+    let started = std::time::Instant::now();
+    while !has_child() {
+        assert!(started.elapsed().as_secs() < 60, "no worker started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sent = std::time::Instant::now();
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let took = sent.elapsed();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "stopped after {took:?}"
+    );
 }

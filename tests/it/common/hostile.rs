@@ -129,9 +129,14 @@ pub fn shared_string_poc_xlsx() -> Vec<u8> {
 
 /// Rewrites one part of an xlsx (a zip) with `edit`, keeping the rest.
 pub fn patch_xlsx(path: &std::path::Path, part: &str, edit: impl Fn(String) -> String) {
-    use std::io::{Read, Write};
     let bytes = std::fs::read(path).unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    std::fs::write(path, patched(bytes, part, edit)).unwrap();
+}
+
+/// A package with one part rewritten by `edit`.
+pub fn patched(package: Vec<u8>, part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).unwrap();
@@ -145,7 +150,7 @@ pub fn patch_xlsx(path: &std::path::Path, part: &str, edit: impl Fn(String) -> S
             .unwrap();
         out.write_all(&content).unwrap();
     }
-    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+    out.finish().unwrap().into_inner()
 }
 
 /// Adds `n` whole-sheet merged ranges to the sheet of a one-project
@@ -188,4 +193,223 @@ pub fn oleloop_xls() -> Vec<u8> {
         b[at] = v;
     }
     b
+}
+
+/// One `.xlsb` record: its type and length as 7-bit varints, then `data`.
+pub fn xlsb_record(typ: u32, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (mut v, max) in [(typ, 2), (data.len() as u32, 4)] {
+        for _ in 0..max {
+            let b = (v & 0x7F) as u8;
+            v >>= 7;
+            out.push(if v > 0 { b | 0x80 } else { b });
+            if v == 0 {
+                break;
+            }
+        }
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+fn wide(s: &str) -> Vec<u8> {
+    let units: Vec<u16> = s.encode_utf16().collect();
+    let mut out = (units.len() as u32).to_le_bytes().to_vec();
+    out.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+    out
+}
+
+/// A one-sheet `.xlsb` package (what calamine needs of one: the workbook's
+/// sheet list, its relationships, the sheet, the shared strings), with
+/// `sheet_data` between the sheet's BrtBeginSheetData and BrtEndSheetData
+/// and `sst_items` raw BrtSSTItem records.
+pub fn bare_xlsb(sheet_data: &[u8], sst_items: &[u8], sst_count: u32) -> Vec<u8> {
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>"#;
+    let mut bundle = 0u32.to_le_bytes().to_vec();
+    bundle.extend(1u32.to_le_bytes());
+    bundle.extend(wide("rId1"));
+    bundle.extend(wide("S1"));
+    let book = [
+        xlsb_record(0x009C, &bundle),
+        xlsb_record(0x0090, &[]),
+        xlsb_record(0x009D, &[0; 4]),
+    ]
+    .concat();
+    let mut dim = 0u32.to_le_bytes().to_vec();
+    dim.extend(10u32.to_le_bytes());
+    dim.extend(0u32.to_le_bytes());
+    dim.extend(2u32.to_le_bytes());
+    let sheet = [
+        xlsb_record(0x0081, &[]),
+        xlsb_record(0x0094, &dim),
+        xlsb_record(0x0091, &[]),
+        sheet_data.to_vec(),
+        xlsb_record(0x0092, &[]),
+    ]
+    .concat();
+    let mut begin = sst_count.to_le_bytes().to_vec();
+    begin.extend(sst_count.to_le_bytes());
+    let sst = [
+        xlsb_record(0x009F, &begin),
+        sst_items.to_vec(),
+        xlsb_record(0x00A0, &[]),
+    ]
+    .concat();
+    zip_of(&[
+        ("xl/workbook.bin", &book),
+        ("xl/_rels/workbook.bin.rels", rels.as_bytes()),
+        ("xl/worksheets/sheet1.bin", &sheet),
+        ("xl/sharedStrings.bin", &sst),
+    ])
+}
+
+/// A BrtRowHdr and a BrtCellIsst (row, column, shared string index).
+pub fn xlsb_isst(row: u32, col: u32, isst: u32) -> Vec<u8> {
+    let mut hdr = row.to_le_bytes().to_vec();
+    hdr.extend([0; 13]);
+    let mut cell = col.to_le_bytes().to_vec();
+    cell.extend(0u32.to_le_bytes());
+    cell.extend(isst.to_le_bytes());
+    [xlsb_record(0, &hdr), xlsb_record(7, &cell)].concat()
+}
+
+/// A BrtSSTItem of `text`.
+pub fn xlsb_sst_item(text: &str) -> Vec<u8> {
+    let mut d = vec![0u8];
+    d.extend(wide(text));
+    xlsb_record(0x0013, &d)
+}
+
+/// A small readable `.xlsb`: two shared strings in two cells.
+pub fn plain_xlsb() -> Vec<u8> {
+    let cells = [xlsb_isst(0, 0, 0), xlsb_isst(0, 1, 1)].concat();
+    let items = [xlsb_sst_item("项目名称"), xlsb_sst_item("某项目")].concat();
+    bare_xlsb(&cells, &items, 2)
+}
+
+/// The hostile `.xls`, `.et`, `.xlsb` and fallback `.xlsx` files of issue
+/// 23, each a class that stopped a whole batch when calamine read it in
+/// the batch's own process: (file name, bytes, what the error must name).
+pub fn calamine_hostiles() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    use super::xls::{xls, Extra, XlsCell, XlsSheet};
+    let text = |s: &str| XlsCell::Text(s.into());
+    let sheet = |cells: Vec<(u16, u16, XlsCell)>, claim| XlsSheet {
+        name: "Sheet1".into(),
+        cells,
+        merges: Vec::new(),
+        claim,
+    };
+    let dims = xls(
+        &[sheet(
+            vec![(0, 0, text("项目名称"))],
+            Some((4_294_967_294, 2)),
+        )],
+        &Extra::default(),
+    );
+    // The cell lies past the 256 columns its DIMENSIONS record admits.
+    let far = xls(
+        &[sheet(
+            vec![(0, 0, text("a")), (0, 65_535, text("b"))],
+            Some((1, 2)),
+        )],
+        &Extra::default(),
+    );
+    // Two cells 16.7 million apart: calamine's dense range over them.
+    let spread = xls(
+        &[sheet(
+            vec![(0, 0, text("a")), (65_535, 255, text("b"))],
+            None,
+        )],
+        &Extra::default(),
+    );
+    let long = "x".repeat(65_535);
+    let shared: std::sync::Arc<str> = long.as_str().into();
+    let copies = (0..40_000u32)
+        .map(|i| {
+            (
+                (i / 200) as u16,
+                (i % 200) as u16,
+                XlsCell::Text(shared.clone()),
+            )
+        })
+        .collect();
+    let long_sst = xls(&[sheet(copies, None)], &Extra::default());
+    let continues = xls(
+        &[sheet(vec![(0, 0, text("a"))], None)],
+        &Extra {
+            empty_continues: 1_000_000,
+            ..Extra::default()
+        },
+    );
+    let sheet_bomb = bare_xlsb(&vec![0u8; 9 << 20], &xlsb_sst_item("a"), 1);
+    let lying_bomb = claiming_size(sheet_bomb.clone(), "xl/worksheets/sheet1.bin", 4096);
+    let item = xlsb_sst_item("");
+    let huge_sst = item.repeat(1_400_000);
+    let huge_sst = bare_xlsb(&xlsb_isst(0, 0, 0), &huge_sst, 1_400_000);
+    let far_xlsb = bare_xlsb(&xlsb_isst(0, 70_000, 0), &xlsb_sst_item("a"), 1);
+    let fallback = fallback_xlsx(&long);
+    vec![
+        ("dims-4g.xls", dims.clone(), "DIMENSIONS"),
+        ("dims-4g.et", dims, "DIMENSIONS"),
+        ("col-65536.xls", far, "column 65536"),
+        ("spread.xls", spread, "limits.cells_per_sheet"),
+        ("long-sst.xls", long_sst, "limits.text_mib"),
+        ("continues.xls", continues, "pieces"),
+        ("sheet-bomb.xlsb", sheet_bomb, "limits.inflate_ratio"),
+        ("lying-bomb.xlsb", lying_bomb, "declared uncompressed size"),
+        ("huge-sst.xlsb", huge_sst, "limits."),
+        ("far.xlsb", far_xlsb, "column 70001"),
+        ("fallback-long-sst.xlsx", fallback, "limits.text_mib"),
+    ]
+}
+
+/// An `.xlsx` that jixiao's own reader fails and calamine reads: both
+/// sheets end without `</worksheet>`, which calamine forgives. Sheet 1
+/// has `long` in 40,000 cells (a shared string calamine copies into every
+/// cell: 2.6 GB); sheet 2 a note.
+fn fallback_xlsx(long: &str) -> Vec<u8> {
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    const PKG: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    let rows: String = (1..=200)
+        .map(|r| {
+            let cells: String = (0..200)
+                .map(|c| format!(r#"<c r="{}{r}" t="s"><v>0</v></c>"#, column(c)))
+                .collect();
+            format!(r#"<row r="{r}">{cells}</row>"#)
+        })
+        .collect();
+    let open = |data: &str| format!("<worksheet><sheetData>{data}</sheetData>");
+    let root = format!(
+        r#"<Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+    );
+    let book = format!(
+        r#"<workbook xmlns:r="{REL}"><sheets><sheet name="S1" sheetId="1" r:id="rId1"/><sheet name="S2" sheetId="2" r:id="rId2"/></sheets></workbook>"#
+    );
+    let rels = format!(
+        r#"<Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{REL}/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
+    );
+    let sst = format!("<sst><si><t>{long}</t></si><si><t>说明</t></si></sst>");
+    zip_of(&[
+        ("_rels/.rels", root.as_bytes()),
+        ("xl/workbook.xml", book.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", open(&rows).as_bytes()),
+        (
+            "xl/worksheets/sheet2.xml",
+            open(r#"<row r="1"><c r="A1" t="s"><v>1</v></c></row>"#).as_bytes(),
+        ),
+        ("xl/sharedStrings.xml", sst.as_bytes()),
+    ])
+}
+
+/// A column's letters (0 → A).
+fn column(mut c: u32) -> String {
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'A' + (c % 26) as u8) as char);
+        if c < 26 {
+            return s;
+        }
+        c = c / 26 - 1;
+    }
 }

@@ -11,6 +11,7 @@ pub mod seed;
 pub mod self_eval;
 pub mod template_truth;
 pub mod templates;
+pub mod xls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
