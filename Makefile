@@ -30,7 +30,8 @@ clean:
 check-cargo:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs (1.88 or newer)"; exit 1; }
 
-## bench: generate the synthetic corpora if absent (200 and BENCH_FILES workbooks),
+## bench: generate the synthetic corpora if absent (200 and BENCH_FILES workbooks, and
+## BENCH_FILES .xls workbooks read by calamine in the reader worker),
 ## then time the reading floor and jixiao (1 thread, all threads) on each (release build),
 ## in BENCH_ROUNDS interleaved rounds (default 5), reporting medians
 BENCH_FILES ?= 2000
@@ -38,7 +39,8 @@ bench: check-cargo
 	$(CARGO) build --release --bin jixiao --example floor --example gen_corpus --example bench
 	test -d bench/corpus-200 || target/release/examples/gen_corpus 200 bench/corpus-200
 	test -d bench/corpus-$(BENCH_FILES) || target/release/examples/gen_corpus $(BENCH_FILES) bench/corpus-$(BENCH_FILES)
-	target/release/examples/bench bench/corpus-200 bench/corpus-$(BENCH_FILES)
+	test -d bench/corpus-xls-$(BENCH_FILES) || target/release/examples/gen_corpus $(BENCH_FILES) bench/corpus-xls-$(BENCH_FILES) --xls
+	target/release/examples/bench bench/corpus-200 bench/corpus-$(BENCH_FILES) bench/corpus-xls-$(BENCH_FILES)
 
 ## shot: render output/report.html (after `make run`) to docs/report.png with
 ## headless Chromium (Debian: apt-get install chromium fonts-noto-cjk)

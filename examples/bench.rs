@@ -127,10 +127,16 @@ fn main() {
         let name = corpus.file_name().unwrap().to_string_lossy().to_string();
         // `plain`: without report.html and the feedback workbooks, to see
         // what they cost.
-        let run = |round: usize, jobs: usize, plain: bool| {
+        let run = |round: usize, jobs: usize, plain: bool, in_process: bool| {
             let plain_tag = if plain { "-plain" } else { "" };
-            let out = out_root.join(format!("{name}-{round}-jobs{jobs}{plain_tag}"));
+            let tag = if in_process { "-inproc" } else { "" };
+            let out = out_root.join(format!("{name}-{round}-jobs{jobs}{plain_tag}{tag}"));
             let mut cmd = std::process::Command::new(&jixiao);
+            if in_process {
+                // calamine in jixiao's own process, without the reader
+                // worker: what the worker costs.
+                cmd.env("JIXIAO_READ_IN_PROCESS", "1");
+            }
             cmd.args([
                 "extract",
                 "--quiet",
@@ -149,14 +155,14 @@ fn main() {
         };
         // Per round: the floor, then jixiao with 1 and all threads, with
         // and without the report and feedback.
-        let mut rounds: Vec<[Measure; 5]> = Vec::new();
+        let mut rounds: Vec<[Measure; 6]> = Vec::new();
         let (mut out1, mut outn) = (PathBuf::new(), PathBuf::new());
         for round in 0..rounds_wanted {
             let f = measure(std::process::Command::new(&floor).arg(&corpus));
             // Both runs with the report and feedback, and both without;
             // every other round runs the plain pair first, so that neither
             // pair always follows the other's writing.
-            let pair = |plain: bool| (run(round, 1, plain), run(round, cores, plain));
+            let pair = |plain: bool| (run(round, 1, plain, false), run(round, cores, plain, false));
             let (with, without) = if round % 2 == 1 {
                 let without = pair(true);
                 (pair(false), without)
@@ -164,12 +170,13 @@ fn main() {
                 let with = pair(false);
                 (with, pair(true))
             };
+            let (inproc, pi) = run(round, 1, true, true);
             let (((one, o1), (all, on)), ((plain, p1), (plain_all, pn))) = (with, without);
-            for done in [&out1, &outn, &p1, &pn] {
+            for done in [&out1, &outn, &p1, &pn, &pi] {
                 shed(done);
             }
             (out1, outn) = (o1, on);
-            rounds.push([f, one, all, plain, plain_all]);
+            rounds.push([f, one, all, plain, plain_all, inproc]);
         }
         let forms = std::fs::read_to_string(out1.join("projects.csv"))
             .map(|s| s.lines().count().saturating_sub(1))
@@ -189,6 +196,7 @@ fn main() {
             format!("jixiao --jobs {cores}"),
             "jixiao --jobs 1 --no-report --no-feedback".to_string(),
             format!("jixiao --jobs {cores} --no-report --no-feedback"),
+            "jixiao --jobs 1 --no-report --no-feedback, calamine in-process".to_string(),
         ]
         .iter()
         .enumerate()
@@ -215,6 +223,10 @@ fn main() {
                 ratio(with, without)
             );
         }
+        println!(
+            "| {name} | | | reader worker: jobs 1 without report / the same in-process | {:.2}× | | | | | | |",
+            ratio(3, 5)
+        );
         let identical = same_tree(&out1, &outn);
         println!(
             "| {name} | | | output of jobs 1 and {cores} byte-identical | {identical} | | | | | | |"

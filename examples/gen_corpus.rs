@@ -5,12 +5,18 @@
 //! labels, footers), a few broken files, and some .xls / .ods copies of the
 //! committed fixtures. Fixed seed: the same N gives the same files.
 //!
-//! `cargo run --release --example gen_corpus -- N OUT_DIR [SEED]`
+//! `cargo run --release --example gen_corpus -- N OUT_DIR [SEED] [--xls]`
+//!
+//! With `--xls` every workbook is an Excel 97-2003 `.xls` (the forms
+//! stacked on one sheet, written by `tests/it/common/xls.rs`), for the
+//! bench of the reader worker that calamine runs in.
 
 #[path = "../tests/it/common/forms.rs"]
 mod forms;
 #[path = "../tests/it/common/seed.rs"]
 mod seed;
+#[path = "../tests/it/common/xls.rs"]
+mod xls;
 
 use std::path::{Path, PathBuf};
 
@@ -129,12 +135,12 @@ fn layout(rng: &mut Rng) -> Layout {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let n: usize = args
-        .next()
-        .ok_or("usage: gen_corpus N OUT_DIR [SEED]")?
-        .parse()?;
-    let out = PathBuf::from(args.next().ok_or("usage: gen_corpus N OUT_DIR [SEED]")?);
+    const USAGE: &str = "usage: gen_corpus N OUT_DIR [SEED] [--xls]";
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let as_xls = all.iter().any(|a| a == "--xls");
+    let mut args = all.into_iter().filter(|a| a != "--xls");
+    let n: usize = args.next().ok_or(USAGE)?.parse()?;
+    let out = PathBuf::from(args.next().ok_or(USAGE)?);
     let seed: u64 = args.next().map_or(Ok(20_201_231), |s| s.parse())?;
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
     let mut rng = Rng(seed);
@@ -147,6 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let name = dir.join(format!("{unit_code}-{i:05}"));
         // A few copies of the committed .xls / .ods fixtures, and broken files.
         match i % 50 {
+            _ if as_xls => {}
             3 => {
                 std::fs::copy(fixtures.join("xls/762003.xls"), name.with_extension("xls"))?;
                 continue;
@@ -163,8 +170,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|k| project(&mut rng, unit, dept, i, k))
             .collect();
         let refs: Vec<&SeedProject> = projects.iter().collect();
-        let path = name.with_extension("xlsx");
-        write_workbook(&path, &refs, &layout(&mut rng))?;
+        let path = match as_xls {
+            true => {
+                let path = name.with_extension("xls");
+                xls::write_xls_workbook(&path, &refs, &layout(&mut rng))?;
+                path
+            }
+            false => {
+                let path = name.with_extension("xlsx");
+                write_workbook(&path, &refs, &layout(&mut rng))?;
+                path
+            }
+        };
         forms += count;
         if i % 97 == 13 {
             let bytes = std::fs::read(&path)?;

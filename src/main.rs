@@ -151,10 +151,15 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     let stop = stop_on_signal();
-    if let Ok(exe) = std::env::current_exe() {
+    // JIXIAO_READ_IN_PROCESS=1 runs calamine in this process, without the
+    // worker's limits: for `make bench` to measure what the worker costs.
+    let in_process = std::env::var_os("JIXIAO_READ_IN_PROCESS").is_some_and(|v| !v.is_empty());
+    if let (Ok(exe), false) = (std::env::current_exe(), in_process) {
         jixiao::read::worker::isolate_readers(exe, stop.clone());
     }
-    match run(cli, stop) {
+    let result = run(cli, stop);
+    jixiao::read::worker::shutdown();
+    match result {
         Ok(code) => code,
         Err(e)
             if matches!(

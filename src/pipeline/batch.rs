@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use rust_decimal::Decimal;
 
-use super::file::extract_file;
+use super::file::{begin_file, finish_file};
 use super::{Pipeline, PipelineError};
 use crate::locate::Matcher;
 use crate::model::{FormKind, Issue, IssueCode, Records, Severity, Summary};
@@ -76,6 +76,7 @@ pub(super) fn for_each_file(
     }
     each_file_in_order(
         &files,
+        |f| begin_file(f, pipeline),
         work(pipeline, &matcher, files.len(), progress),
         |r| {
             let stopped = pipeline
@@ -91,30 +92,61 @@ pub(super) fn for_each_file(
     Ok(batch.finish())
 }
 
+/// Files a thread takes in a row, each next one's read begun before the
+/// one before is worked on ([`ahead`]).
+const RUN: usize = 8;
+
+/// Hands each file and its begun read to `each`, in order, beginning the
+/// next file's read before `each` works on this one: a file that goes to
+/// a reader worker is read there meanwhile.
+fn ahead<B, E>(
+    files: &[InputFile],
+    begin: &impl Fn(&InputFile) -> B,
+    mut each: impl FnMut(&InputFile, B) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut next = files.first().map(begin);
+    for (i, file) in files.iter().enumerate() {
+        let Some(begun) = next.take() else { break };
+        next = files.get(i + 1).map(begin);
+        each(file, begun)?;
+    }
+    Ok(())
+}
+
 /// Files handed to the pool at a time. Their results are taken in file
 /// order while the pool reads the next files, so at most two chunks of
 /// results are held.
 const CHUNK: usize = 64;
 
-/// Runs `work` on every file in parallel on the current rayon pool and
-/// hands the results to `take` one by one, in file order (so the outcome
-/// never depends on the thread count). `take` runs beside the workers:
-/// while it consumes one chunk, the pool works on the next.
-fn each_file_in_order<R: Send>(
+/// Runs `work` on every file (its read `begin`un first) in parallel on the
+/// current rayon pool and hands the results to `take` one by one, in file
+/// order (so the outcome never depends on the thread count). `take` runs
+/// beside the workers: while it consumes one chunk, the pool works on the
+/// next.
+fn each_file_in_order<B: Send, R: Send>(
     files: &[InputFile],
-    work: impl Fn(&InputFile) -> R + Sync,
+    begin: impl Fn(&InputFile) -> B + Sync,
+    work: impl Fn(&InputFile, B) -> R + Sync,
     mut take: impl FnMut(R) -> Result<(), PipelineError> + Send,
 ) -> Result<(), PipelineError> {
     use rayon::prelude::*;
     if rayon::current_num_threads() == 1 {
         // One thread: each file's results are taken while they are still
         // in the cache.
-        return files.iter().try_for_each(|f| take(work(f)));
+        return ahead(files, &begin, |f, b| take(work(f, b)));
     }
     let mut pending: Vec<R> = Vec::new();
     for chunk in files.chunks(CHUNK) {
+        let run = |run: &[InputFile]| {
+            let mut out = Vec::with_capacity(run.len());
+            let _ = ahead(run, &begin, |f, b| {
+                out.push(work(f, b));
+                Ok::<(), ()>(())
+            });
+            out
+        };
         let (done, taken) = rayon::join(
-            || chunk.par_iter().map(&work).collect::<Vec<R>>(),
+            || chunk.par_chunks(RUN).flat_map_iter(run).collect::<Vec<R>>(),
             || pending.drain(..).try_for_each(&mut take),
         );
         taken?;
@@ -122,6 +154,9 @@ fn each_file_in_order<R: Send>(
     }
     pending.into_iter().try_for_each(take)
 }
+
+/// A file's read as begun ([`begin_file`]).
+type Begun = Result<crate::read::Reading, String>;
 
 /// One file's forms and its own findings.
 /// Each form comes with its content fingerprint for the duplicate check,
@@ -231,9 +266,9 @@ fn work<'a>(
     matcher: &'a Matcher,
     total: usize,
     progress: &'a (dyn Fn(FileDone) + Sync),
-) -> impl Fn(&InputFile) -> FileResult + Sync + 'a {
-    move |file| {
-        let (forms, issues) = extract_file(file, pipeline, matcher);
+) -> impl Fn(&InputFile, Begun) -> FileResult + Sync + 'a {
+    move |file, begun| {
+        let (forms, issues) = finish_file(file, begun, pipeline, matcher);
         let found: usize = forms.iter().map(|f| f.issues.len()).sum();
         progress(FileDone {
             total,

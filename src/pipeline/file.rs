@@ -5,7 +5,7 @@ use super::Pipeline;
 use crate::locate::Matcher;
 use crate::model::{Issue, IssueCode, Key, Records, Source};
 use crate::normalise::normalise_form;
-use crate::read::{read_file, FileContent, InputFile, ReadError};
+use crate::read::{begin_read, read_file, FileContent, InputFile, ReadError, Reading};
 use crate::validate::validate_form;
 
 fn file_issue(file: &InputFile, sheet: &str, code: IssueCode, message: String) -> Issue {
@@ -28,12 +28,32 @@ pub fn extract_file(
     extract_with(file, pipeline, matcher, |f| read_file(f, &pipeline.limits))
 }
 
+/// The read of a file begun ([`begin_read`]): a file that goes to a
+/// reader worker is read there while the run works on the file before.
+/// A panic while beginning is its message.
+pub fn begin_file(file: &InputFile, pipeline: &Pipeline) -> Result<Reading, String> {
+    crate::fault::catch(|| begin_read(file, &pipeline.limits))
+}
+
+/// [`extract_file`] of a file whose read was begun.
+pub fn finish_file(
+    file: &InputFile,
+    begun: Result<Reading, String>,
+    pipeline: &Pipeline,
+    matcher: &Matcher,
+) -> (Vec<Records>, Vec<Issue>) {
+    extract_with(file, pipeline, matcher, |_| match begun {
+        Ok(reading) => reading.finish(),
+        Err(what) => std::panic::resume_unwind(Box::new(what)),
+    })
+}
+
 /// [`extract_file`] with the reader given (tests give a failing one).
 fn extract_with(
     file: &InputFile,
     pipeline: &Pipeline,
     matcher: &Matcher,
-    read: impl Fn(&InputFile) -> Result<FileContent, ReadError>,
+    read: impl FnOnce(&InputFile) -> Result<FileContent, ReadError>,
 ) -> (Vec<Records>, Vec<Issue>) {
     let result = crate::fault::catch(|| {
         let content = read(file)?;

@@ -250,7 +250,7 @@ proptest! {
             }
         }
         prop_assert_eq!(&got, &expected, "as written");
-        let cal = with_calamine(bytes, Kind::Zip, "g.xlsx", "xlsx", &Limits::default(), Vec::new()).unwrap();
+        let cal = with_calamine(bytes, Kind::Zip, "g.xlsx", "xlsx", &Limits::default(), Vec::new()).finish().unwrap();
         let theirs: Vec<(Pos, CellValue)> = cal.grids.iter().flat_map(|g| g.cells().map(|(p, v)| (p, v.clone()))).collect();
         prop_assert_eq!(&got, &theirs, "as calamine reads it");
     }

@@ -6,6 +6,7 @@
 //! Imports only `vocab` and `grid`: readers know nothing about budgets.
 
 mod biff;
+mod calamine;
 mod cfb;
 mod csv;
 #[cfg(test)]
@@ -76,27 +77,35 @@ pub struct FileContent {
 type SheetData = (Vec<(Pos, CellValue)>, Vec<CellRange>);
 
 impl FileContent {
-    /// Adds a sheet read from file `display`: its grid, or why it could
-    /// not be read.
     /// One sheet error when the workbook listed more than `max` sheets
     /// ([`Limits::sheets`]; only the first were read).
     fn too_many_sheets(&mut self, listed: usize, max: usize) {
-        if listed > max {
-            self.sheet_errors.push(ReadError::Sheet {
-                sheet: format!("sheets {} to {listed}", max + 1),
-                reason: format!(
-                    "the workbook has {listed} sheets; only the first {max} are read (limits.sheets)"
-                ),
-            });
+        if let Some((sheet, Err(reason))) = too_many_sheets(listed, max) {
+            self.sheet_errors.push(ReadError::Sheet { sheet, reason });
         }
     }
 
+    /// Adds a sheet read from file `display`: its grid, or why it could
+    /// not be read.
     fn push_sheet(&mut self, display: &str, sheet: String, read: Result<SheetData, String>) {
         match read {
             Ok((cells, merges)) => self.grids.push(Grid::new(display, sheet, cells, merges)),
             Err(reason) => self.sheet_errors.push(ReadError::Sheet { sheet, reason }),
         }
     }
+}
+
+/// The sheet error of a workbook that lists more than `max` sheets
+/// ([`Limits::sheets`]; only the first are read), as a sheet read.
+fn too_many_sheets(listed: usize, max: usize) -> Option<(String, Result<SheetData, String>)> {
+    (listed > max).then(|| {
+        (
+            format!("sheets {} to {listed}", max + 1),
+            Err(format!(
+                "the workbook has {listed} sheets; only the first {max} are read (limits.sheets)"
+            )),
+        )
+    })
 }
 
 /// An input file and the name it carries in outputs.
@@ -297,7 +306,7 @@ pub fn sniff(bytes: &[u8]) -> Kind {
             .encode_utf16()
             .flat_map(|u| u.to_le_bytes())
             .collect();
-        if bytes.windows(marker.len()).any(|w| w == marker.as_slice()) {
+        if memchr::memmem::find(bytes, &marker).is_some() {
             return Kind::Encrypted;
         }
         return Kind::Ole;
@@ -322,9 +331,51 @@ pub fn sniff(bytes: &[u8]) -> Kind {
     Kind::Unknown
 }
 
+/// A read begun: done, or under way in a worker process (which reads the
+/// file while the caller works on the one before).
+pub struct Reading(Box<dyn FnOnce() -> Result<FileContent, ReadError> + Send>);
+
+impl From<Result<FileContent, ReadError>> for Reading {
+    fn from(result: Result<FileContent, ReadError>) -> Reading {
+        Reading::done(result)
+    }
+}
+
+impl Reading {
+    fn done(result: Result<FileContent, ReadError>) -> Reading {
+        Reading(Box::new(move || result))
+    }
+
+    fn later(finish: impl FnOnce() -> Result<FileContent, ReadError> + Send + 'static) -> Reading {
+        Reading(Box::new(finish))
+    }
+
+    fn map(self, f: impl FnOnce(FileContent) -> FileContent + Send + 'static) -> Reading {
+        Reading(Box::new(move || (self.0)().map(f)))
+    }
+
+    /// The file's content, waiting for the worker if it is still reading.
+    pub fn finish(self) -> Result<FileContent, ReadError> {
+        (self.0)()
+    }
+}
+
 /// Reads one file into grids, one per sheet. The format is taken from the
 /// file's content; its name only has to say it is a workbook.
 pub fn read_file(file: &InputFile, limits: &Limits) -> Result<FileContent, ReadError> {
+    begin_read(file, limits).finish()
+}
+
+/// Begins reading one file ([`read_file`]): a file that goes to a worker
+/// process is handed over, and read there while the caller goes on.
+pub fn begin_read(file: &InputFile, limits: &Limits) -> Reading {
+    match begin(file, limits) {
+        Ok(reading) => reading,
+        Err(e) => Reading::done(Err(e)),
+    }
+}
+
+fn begin(file: &InputFile, limits: &Limits) -> Result<Reading, ReadError> {
     let ext = extension(&file.path).unwrap_or_default();
     if !SUPPORTED_EXTENSIONS.contains(&ext.as_str()) {
         return Err(ReadError::Unsupported(ext));
@@ -343,23 +394,26 @@ pub fn read_file(file: &InputFile, limits: &Limits) -> Result<FileContent, ReadE
     }
     let text_file = matches!(ext.as_str(), "csv" | "tsv");
     let kind = sniff(&bytes);
-    match kind {
-        Kind::Encrypted => Err(ReadError::Encrypted),
-        Kind::Html => Err(ReadError::NotAWorkbook("an HTML page", ext)),
-        Kind::Pdf => Err(ReadError::NotAWorkbook("a PDF document", ext)),
-        Kind::Text | Kind::Unknown if text_file => csv::read(&bytes, &file.display, &ext),
-        Kind::Text => Err(ReadError::NotAWorkbook(
+    let read = match (kind, package_kind_of(kind, &bytes)) {
+        (Kind::Encrypted, _) | (_, Some(Package::EncryptedOds)) => Err(ReadError::Encrypted),
+        (Kind::Html, _) => Err(ReadError::NotAWorkbook("an HTML page", ext)),
+        (Kind::Pdf, _) => Err(ReadError::NotAWorkbook("a PDF document", ext)),
+        (Kind::Text | Kind::Unknown, _) if text_file => csv::read(&bytes, &file.display, &ext),
+        (Kind::Text, _) => Err(ReadError::NotAWorkbook(
             "plain text (a CSV or text export?)",
             ext,
         )),
-        Kind::Zip => match package_kind(&bytes) {
-            Package::Docx => docx::read(&bytes, &file.display, limits),
-            Package::Ods => ods::read(&bytes, &file.display, limits),
-            Package::EncryptedOds => Err(ReadError::Encrypted),
-            Package::Other => workbook::read(bytes, kind, &file.display, &ext, limits),
-        },
-        _ => workbook::read(bytes, kind, &file.display, &ext, limits),
-    }
+        (_, Some(Package::Docx)) => docx::read(&bytes, &file.display, limits),
+        (_, Some(Package::Ods)) => ods::read(&bytes, &file.display, limits),
+        // Workbooks: `.xlsx` and the rest, whatever calamine makes of them.
+        _ => return workbook::read(bytes, kind, &file.display, &ext, limits),
+    };
+    Ok(Reading::done(read))
+}
+
+/// What a ZIP container holds, for a ZIP.
+fn package_kind_of(kind: Kind, bytes: &[u8]) -> Option<Package> {
+    (kind == Kind::Zip).then(|| package_kind(bytes))
 }
 
 /// What a ZIP container holds.

@@ -4,8 +4,9 @@
 //! or the file's error). Little-endian lengths and numbers; text as UTF-8
 //! with a `u32` length. Both ends are this binary, so there is no version.
 
-use super::{FileContent, Kind, Limits, ReadError};
-use crate::grid::{CellRange, CellValue, Grid, Pos};
+use super::calamine::{SheetSink, SheetsRead, Value};
+use super::{Kind, Limits, ReadError, SheetData};
+use crate::grid::{CellRange, CellValue, Pos};
 
 /// What a worker is asked to read.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +15,7 @@ pub struct Request {
     pub ext: String,
     pub display: String,
     pub limits: Limits,
-    /// Sheets the caller's own reader refused by a budget: not read again.
+    /// SheetsRead the caller's own reader refused by a budget: not read again.
     pub skip: Vec<String>,
     pub bytes: Vec<u8>,
 }
@@ -99,8 +100,11 @@ const KINDS: [Kind; 7] = [
 ];
 
 impl Request {
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::default();
+    /// The request as a message ([`frame`]) but for the file's bytes,
+    /// which follow it: they are written after it as they are, never
+    /// copied into it.
+    pub fn encode_head(&self) -> Vec<u8> {
+        let mut w = Writer(vec![0; 8]);
         w.u8(KINDS.iter().position(|k| *k == self.kind).unwrap_or(6) as u8);
         w.str(&self.ext);
         w.str(&self.display);
@@ -109,7 +113,9 @@ impl Request {
         for s in &self.skip {
             w.str(s);
         }
-        w.bytes(&self.bytes);
+        w.u64(self.bytes.len() as u64);
+        let len = (w.0.len() - 8 + self.bytes.len()) as u64;
+        w.0[..8].copy_from_slice(&len.to_le_bytes());
         w.0
     }
 
@@ -134,80 +140,113 @@ impl Request {
     }
 }
 
-/// Encodes a worker's answer: the file's content, or why it could not be
-/// read.
-pub fn encode_answer(answer: &Result<FileContent, ReadError>) -> Vec<u8> {
-    let mut w = Writer::default();
-    let content = match answer {
+/// One sheet's cells written straight into the worker's answer as calamine
+/// gives them (no grid is built in the worker): each cell's type, row,
+/// column and value, an end mark, then the merged ranges. A text met
+/// before in the sheet is sent as its number: a label repeated on every
+/// form of a workbook crosses once, and the run holds it once.
+#[derive(Default)]
+pub struct EncodedSheet {
+    w: Writer,
+    texts: rustc_hash::FxHashMap<Box<str>, u32>,
+}
+
+const TEXT: u8 = 1;
+const NUMBER: u8 = 2;
+const BOOL: u8 = 3;
+const ERROR: u8 = 4;
+/// A text met before in the sheet, by its number (in order of first use).
+const TEXT_AGAIN: u8 = 5;
+const END_OF_CELLS: u8 = 0xFF;
+
+impl SheetSink for EncodedSheet {
+    type Out = Vec<u8>;
+    fn cell(&mut self, at: Pos, value: Value<'_>) {
+        let again = match &value {
+            Value::Text(s) => self.texts.get(s.as_ref()).copied(),
+            _ => None,
+        };
+        let tag = match (&value, again) {
+            (_, Some(_)) => TEXT_AGAIN,
+            (Value::Text(_), None) => TEXT,
+            (Value::Number(_), _) => NUMBER,
+            (Value::Bool(_), _) => BOOL,
+            (Value::Error(_), _) => ERROR,
+        };
+        let w = &mut self.w;
+        w.u8(tag);
+        w.u32(at.row);
+        w.u32(at.col);
+        match (value, again) {
+            (_, Some(n)) => w.u32(n),
+            (Value::Text(s), None) => {
+                w.str(&s);
+                let n = self.texts.len() as u32;
+                self.texts.insert(s.into(), n);
+            }
+            (Value::Number(n), _) => w.u64(n.to_bits()),
+            (Value::Bool(b), _) => w.u8(u8::from(b)),
+            (Value::Error(e), _) => w.str(&e),
+        }
+    }
+    fn finish(mut self, merges: Vec<CellRange>) -> Vec<u8> {
+        let w = &mut self.w;
+        w.u8(END_OF_CELLS);
+        w.u32(merges.len() as u32);
+        for m in merges {
+            for v in [m.first.row, m.first.col, m.last.row, m.last.col] {
+                w.u32(v);
+            }
+        }
+        self.w.0
+    }
+}
+
+/// Encodes a worker's answer: the sheets read, or why the file could not
+/// be read.
+/// The answer is a message ([`frame`]).
+pub fn encode_answer(answer: &Result<SheetsRead<Vec<u8>>, ReadError>) -> Vec<u8> {
+    let mut w = Writer(vec![0; 8]);
+    let read = match answer {
         Err(e) => {
             w.u8(1);
             match e {
                 ReadError::Workbook { reason, .. } => w.str(reason),
                 other => w.str(&other.to_string()),
             }
-            return w.0;
+            return frame(w);
         }
-        Ok(content) => content,
+        Ok(read) => read,
     };
     w.u8(0);
-    w.str(&content.reader);
-    w.u32(content.grids.len() as u32);
-    for g in &content.grids {
-        encode_grid(&mut w, g);
-    }
-    w.u32(content.sheet_errors.len() as u32);
-    for e in &content.sheet_errors {
-        match e {
-            ReadError::Sheet { sheet, reason } => {
-                w.str(sheet);
+    w.str(&read.reader);
+    w.u32(read.sheets.len() as u32);
+    for (name, sheet) in &read.sheets {
+        w.str(name);
+        match sheet {
+            Err(reason) => {
+                w.u8(1);
                 w.str(reason);
             }
-            other => {
-                w.str("");
-                w.str(&other.to_string());
+            Ok(cells) => {
+                w.u8(0);
+                w.0.extend_from_slice(cells);
             }
         }
     }
+    frame(w)
+}
+
+/// A message: its length (`u64`) in the 8 bytes reserved before it.
+fn frame(mut w: Writer) -> Vec<u8> {
+    let len = (w.0.len() - 8) as u64;
+    w.0[..8].copy_from_slice(&len.to_le_bytes());
     w.0
 }
 
-fn encode_grid(w: &mut Writer, g: &Grid) {
-    w.str(&g.sheet);
-    w.u32(g.cells().count() as u32);
-    for (p, v) in g.cells() {
-        w.u32(p.row);
-        w.u32(p.col);
-        match v {
-            CellValue::Empty => w.u8(0),
-            CellValue::Text(s) => {
-                w.u8(1);
-                w.str(s);
-            }
-            CellValue::Number(n) => {
-                w.u8(2);
-                w.u64(n.to_bits());
-            }
-            CellValue::Bool(b) => {
-                w.u8(3);
-                w.u8(u8::from(*b));
-            }
-            CellValue::Error(e) => {
-                w.u8(4);
-                w.str(e);
-            }
-        }
-    }
-    w.u32(g.merges().len() as u32);
-    for m in g.merges() {
-        for v in [m.first.row, m.first.col, m.last.row, m.last.col] {
-            w.u32(v);
-        }
-    }
-}
-
-/// Decodes a worker's answer into the file's content, its sheets named as
-/// file `display`; a file error is a [`ReadError::Workbook`] of `ext`.
-pub fn decode_answer(b: &[u8], display: &str, ext: &str) -> Wire<Result<FileContent, ReadError>> {
+/// Decodes a worker's answer (the message, without its length); a file
+/// error is a [`ReadError::Workbook`] of `ext`.
+pub fn decode_answer(b: &[u8], ext: &str) -> Wire<Result<SheetsRead, ReadError>> {
     let mut r = Reader::new(b);
     if r.u8()? == 1 {
         let reason = r.str()?.to_string();
@@ -216,35 +255,44 @@ pub fn decode_answer(b: &[u8], display: &str, ext: &str) -> Wire<Result<FileCont
             reason,
         }));
     }
-    let mut content = FileContent {
+    let mut read = SheetsRead {
         reader: r.str()?.to_string(),
-        ..FileContent::default()
+        sheets: Vec::new(),
     };
-    for _ in 0..r.count(16)? {
-        content.grids.push(decode_grid(&mut r, display)?);
+    for _ in 0..r.count(9)? {
+        let name = r.str()?.to_string();
+        let sheet = match r.u8()? {
+            1 => Err(r.str()?.to_string()),
+            _ => Ok(decode_cells(&mut r)?),
+        };
+        read.sheets.push((name, sheet));
     }
-    for _ in 0..r.count(16)? {
-        let sheet = r.str()?.to_string();
-        let reason = r.str()?.to_string();
-        content
-            .sheet_errors
-            .push(ReadError::Sheet { sheet, reason });
-    }
-    Ok(Ok(content))
+    Ok(Ok(read))
 }
 
-fn decode_grid(r: &mut Reader<'_>, display: &str) -> Wire<Grid> {
-    let sheet = r.str()?.to_string();
-    let n = r.count(9)?;
-    let mut cells = Vec::with_capacity(n);
-    for _ in 0..n {
+fn decode_cells(r: &mut Reader<'_>) -> Wire<SheetData> {
+    let mut cells = Vec::new();
+    let mut texts: Vec<std::sync::Arc<str>> = Vec::new();
+    loop {
+        let tag = r.u8()?;
+        if tag == END_OF_CELLS {
+            break;
+        }
         let at = Pos::new(r.u32()?, r.u32()?);
-        let value = match r.u8()? {
-            0 => CellValue::Empty,
-            1 => CellValue::Text(r.str()?.into()),
-            2 => CellValue::Number(f64::from_bits(r.u64()?)),
-            3 => CellValue::Bool(r.u8()? != 0),
-            4 => CellValue::Error(r.str()?.to_string()),
+        let value = match tag {
+            TEXT => {
+                let text: std::sync::Arc<str> = r.str()?.into();
+                texts.push(text.clone());
+                CellValue::Text(text)
+            }
+            TEXT_AGAIN => {
+                let n = r.u32()? as usize;
+                let text = texts.get(n).ok_or("a text number past the texts sent")?;
+                CellValue::Text(text.clone())
+            }
+            NUMBER => CellValue::Number(f64::from_bits(r.u64()?)),
+            BOOL => CellValue::Bool(r.u8()? != 0),
+            ERROR => CellValue::Error(r.str()?.to_string()),
             t => return Err(format!("unknown cell type {t} in the worker's answer")),
         };
         cells.push((at, value));
@@ -255,7 +303,7 @@ fn decode_grid(r: &mut Reader<'_>, display: &str) -> Wire<Grid> {
             Ok(CellRange::new(Pos::new(a, b), Pos::new(c, d)))
         })
         .collect::<Wire<Vec<_>>>()?;
-    Ok(Grid::new(display, sheet, cells, merges))
+    Ok((cells, merges))
 }
 
 #[cfg(test)]
@@ -264,40 +312,53 @@ mod tests {
 
     #[test]
     fn an_answer_reads_back_as_it_was_written() {
-        let grid = Grid::new(
-            "in/a.xls",
-            "表1",
-            vec![
-                (Pos::new(0, 0), CellValue::Text("项目名称".into())),
-                (Pos::new(0, 1), CellValue::Number(20.11)),
-                (Pos::new(3, 2), CellValue::Bool(true)),
-                (Pos::new(70_000, 300), CellValue::Error("#DIV/0!".into())),
-            ],
-            vec![CellRange::new(Pos::new(0, 1), Pos::new(0, 3))],
-        );
-        let content = FileContent {
-            grids: vec![grid],
-            sheet_errors: vec![ReadError::Sheet {
-                sheet: "S2".into(),
-                reason: "bad".into(),
-            }],
+        let cells = vec![
+            (Pos::new(0, 0), CellValue::Text("项目名称".into())),
+            (Pos::new(0, 1), CellValue::Number(20.11)),
+            (Pos::new(3, 2), CellValue::Bool(true)),
+            (Pos::new(70_000, 300), CellValue::Error("#DIV/0!".into())),
+        ];
+        let merges = vec![CellRange::new(Pos::new(0, 1), Pos::new(0, 3))];
+        let mut cells = cells;
+        cells.push((Pos::new(5, 0), CellValue::Text("项目名称".into())));
+        let mut sheet = EncodedSheet::default();
+        for (at, v) in &cells {
+            let v = match v {
+                CellValue::Text(t) => Value::Text(t.as_ref().into()),
+                CellValue::Number(n) => Value::Number(*n),
+                CellValue::Bool(b) => Value::Bool(*b),
+                CellValue::Error(e) => Value::Error(e.clone()),
+                CellValue::Empty => unreachable!(),
+            };
+            sheet.cell(*at, v);
+        }
+        let read = SheetsRead {
             reader: "calamine".into(),
+            sheets: vec![
+                ("表1".into(), Ok(sheet.finish(merges.clone()))),
+                ("S2".into(), Err("bad".into())),
+            ],
         };
-        let bytes = encode_answer(&Ok(content));
-        let back = decode_answer(&bytes, "in/a.xls", "xls").unwrap().unwrap();
+        let bytes = encode_answer(&Ok(read));
+        let back = decode_answer(&bytes[8..], "xls").unwrap().unwrap();
         assert_eq!(back.reader, "calamine");
-        let g = &back.grids[0];
-        assert_eq!((&*g.file, &*g.sheet), ("in/a.xls", "表1"));
-        let cells: Vec<_> = g.cells().map(|(p, v)| (p, v.clone())).collect();
-        assert_eq!(cells.len(), 4);
-        assert_eq!(cells[1].1, CellValue::Number(20.11));
-        assert_eq!(g.merges().len(), 1);
+        assert_eq!(back.sheets[0].0, "表1");
+        let (got, got_merges) = back.sheets[0].1.clone().unwrap();
+        assert_eq!((&got, &got_merges), (&cells, &merges));
+        // The repeated text is the first one's, shared.
+        let (CellValue::Text(a), CellValue::Text(b)) = (&got[0].1, &got[4].1) else {
+            panic!("{got:?}")
+        };
+        assert!(std::sync::Arc::ptr_eq(a, b));
+        assert_eq!(back.sheets[1], ("S2".to_string(), Err("bad".to_string())));
+        let content = back.content("in/a.xls");
+        assert_eq!(&*content.grids[0].file, "in/a.xls");
         assert_eq!(
-            back.sheet_errors[0].to_string(),
+            content.sheet_errors[0].to_string(),
             "sheet 'S2' cannot be read: bad"
         );
         let err = encode_answer(&Err(ReadError::EmptyFile));
-        let back = decode_answer(&err, "a", "xls").unwrap().unwrap_err();
+        let back = decode_answer(&err[8..], "xls").unwrap().unwrap_err();
         assert!(back.to_string().contains("empty"), "{back}");
     }
 
@@ -307,9 +368,9 @@ mod tests {
         w.u8(0);
         w.str("calamine");
         w.u32(u32::MAX);
-        assert!(decode_answer(&w.0, "a", "xls").is_err());
-        let whole = encode_answer(&Ok(FileContent::default()));
-        assert!(decode_answer(&whole[..whole.len() - 1], "a", "xls").is_err());
+        assert!(decode_answer(&w.0, "xls").is_err());
+        let whole = encode_answer(&Ok(SheetsRead::default()));
+        assert!(decode_answer(&whole[8..whole.len() - 1], "xls").is_err());
     }
 
     #[test]
@@ -322,6 +383,10 @@ mod tests {
             skip: vec!["Sheet2".into()],
             bytes: vec![1, 2, 3],
         };
-        assert_eq!(Request::decode(&req.encode()).unwrap(), req);
+        let mut message = req.encode_head();
+        message.extend_from_slice(&req.bytes);
+        let len = u64::from_le_bytes(message[..8].try_into().unwrap());
+        assert_eq!(len as usize, message.len() - 8);
+        assert_eq!(Request::decode(&message[8..]).unwrap(), req);
     }
 }

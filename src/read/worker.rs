@@ -18,12 +18,14 @@
 //! `…_KILL_ON_JOB_CLOSE` so a worker dies with jixiao); until that is
 //! written, Windows reads in-process (docs/SECURITY.md).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::wire::{decode_answer, encode_answer, Request};
-use super::{FileContent, ReadError};
+use super::calamine::{Cells, SheetsRead};
+use super::wire::{decode_answer, encode_answer, EncodedSheet, Request};
+use super::ReadError;
 
 /// The hidden subcommand a worker runs: `jixiao __read-worker`.
 pub const WORKER_COMMAND: &str = "__read-worker";
@@ -49,18 +51,42 @@ pub fn isolated() -> bool {
     cfg!(unix) && ISOLATION.get().is_some()
 }
 
-/// Reads `req` in a worker when isolation is on, else in-process.
-pub(super) fn read(req: Request) -> Result<FileContent, ReadError> {
+/// A read handed to a worker, or done here.
+pub(super) struct Pending(PendingInner);
+
+enum PendingInner {
+    Done(Result<SheetsRead, ReadError>),
     #[cfg(unix)]
-    if let Some(iso) = ISOLATION.get() {
-        return unix::read_isolated(iso, req);
-    }
-    in_process(&req)
+    Sent(unix::Sent),
 }
 
-/// What the worker does with a request: calamine, panics caught.
-fn in_process(req: &Request) -> Result<FileContent, ReadError> {
-    super::workbook::calamine_here(req)
+/// Begins reading `req`: sent to a worker when isolation is on (the
+/// worker reads while the caller goes on), else read here and now.
+pub(super) fn start(req: Request) -> Pending {
+    #[cfg(unix)]
+    if let Some(iso) = ISOLATION.get() {
+        return Pending(match unix::send(iso, req) {
+            Ok(sent) => PendingInner::Sent(sent),
+            Err(e) => PendingInner::Done(Err(e)),
+        });
+    }
+    Pending(PendingInner::Done(super::calamine::read::<Cells>(&req)))
+}
+
+impl Pending {
+    /// The sheets read, waiting for the worker's answer if need be.
+    pub fn finish(self) -> Result<SheetsRead, ReadError> {
+        match self.0 {
+            PendingInner::Done(read) => read,
+            #[cfg(unix)]
+            PendingInner::Sent(sent) => sent.receive(),
+        }
+    }
+}
+
+/// Ends the idle workers and waits for them (at the end of a run).
+pub fn shutdown() {
+    IDLE.lock().unwrap_or_else(|p| p.into_inner()).clear();
 }
 
 /// Idle workers, reused by the next read.
@@ -75,56 +101,78 @@ mod unix_or_none {
 use unix as unix_or_none;
 
 /// The worker's loop: requests on standard input, answers on standard
-/// output, each a `u64` length and its bytes; ends at the end of input.
+/// output, each a message ([`frame`]); ends at the end of input.
 /// `address_mib` is the address-space limit it sets on itself first.
 pub fn serve(address_mib: u64) -> std::process::ExitCode {
     #[cfg(unix)]
     unix::limit_self(address_mib);
     #[cfg(not(unix))]
     let _ = address_mib;
-    let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    // Unbuffered: a message is read into a buffer of its size and written
+    // at once (standard output's line buffering would write a binary
+    // answer in pieces).
+    let Some((mut input, mut output)) = raw_pipes() else {
+        return std::process::ExitCode::FAILURE;
+    };
+    let mut message = Vec::new();
     loop {
-        let Ok(Some(message)) = frame::read(&mut input) else {
+        let Ok(true) = frame::read(&mut input, &mut message) else {
             return std::process::ExitCode::SUCCESS;
         };
         let answer = match Request::decode(&message) {
             Ok(req) => {
                 #[cfg(unix)]
                 unix::allow_cpu(req.limits.cpu_seconds);
-                in_process(&req)
+                super::calamine::read::<EncodedSheet>(&req)
             }
             Err(e) => Err(ReadError::Workbook {
                 format: String::new(),
                 reason: format!("the worker could not read its request ({e})"),
             }),
         };
-        if frame::write(&mut output, &encode_answer(&answer)).is_err() {
+        if output.write_all(&encode_answer(&answer)).is_err() {
             return std::process::ExitCode::FAILURE;
         }
     }
 }
 
-/// Messages as a `u64` length and the bytes.
+/// Standard input and output as files, unbuffered.
+fn raw_pipes() -> Option<(std::fs::File, std::fs::File)> {
+    let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+    #[cfg(unix)]
+    let (input, output) = {
+        use std::os::fd::AsFd;
+        (
+            stdin.as_fd().try_clone_to_owned(),
+            stdout.as_fd().try_clone_to_owned(),
+        )
+    };
+    #[cfg(windows)]
+    let (input, output) = {
+        use std::os::windows::io::AsHandle;
+        (
+            stdin.as_handle().try_clone_to_owned(),
+            stdout.as_handle().try_clone_to_owned(),
+        )
+    };
+    Some((input.ok()?.into(), output.ok()?.into()))
+}
+
+/// Messages: a `u64` length, then the bytes.
 mod frame {
-    use std::io::{Read, Write};
+    use std::io::Read;
 
-    pub fn write(to: &mut impl Write, message: &[u8]) -> std::io::Result<()> {
-        to.write_all(&(message.len() as u64).to_le_bytes())?;
-        to.write_all(message)?;
-        to.flush()
-    }
-
-    /// The next message, `None` at the end of input.
-    pub fn read(from: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    /// The next message into `message` (its buffer reused), `false` at
+    /// the end of input.
+    pub fn read(from: &mut impl Read, message: &mut Vec<u8>) -> std::io::Result<bool> {
         let mut len = [0u8; 8];
         match from.read_exact(&mut len) {
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
             other => other?,
         }
-        let mut message = Vec::new();
-        from.take(u64::from_le_bytes(len))
-            .read_to_end(&mut message)?;
-        Ok(Some(message))
+        message.clear();
+        from.take(u64::from_le_bytes(len)).read_to_end(message)?;
+        Ok(true)
     }
 }
 
@@ -143,9 +191,12 @@ mod unix {
         stdin: ChildStdin,
         stdout: ChildStdout,
         address_mib: u64,
+        /// The last answer's buffer, kept for the next.
+        answer: Vec<u8>,
     }
 
     impl Drop for Worker {
+        /// Killed and waited for, idle (waiting for input) or not.
         fn drop(&mut self) {
             let _ = self.child.kill();
             let _ = self.child.wait();
@@ -214,12 +265,21 @@ mod unix {
             .stderr(Stdio::null())
             .spawn()?;
         let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
-        Ok(Worker {
+        let worker = Worker {
             child,
             stdin: stdin.ok_or_else(|| std::io::Error::other("no pipe"))?,
             stdout: stdout.ok_or_else(|| std::io::Error::other("no pipe"))?,
             address_mib,
-        })
+            answer: Vec::new(),
+        };
+        // Pipes of a megabyte: a file and its answer cross in a few
+        // writes, not in 64 KiB turns of both processes.
+        #[cfg(target_os = "linux")]
+        for fd in [worker.stdin.as_raw_fd(), worker.stdout.as_raw_fd()] {
+            // SAFETY: fcntl on a pipe this process owns.
+            unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, 1 << 20) };
+        }
+        Ok(worker)
     }
 
     /// An idle worker with this address-space limit, or a new one.
@@ -234,29 +294,61 @@ mod unix {
         }
     }
 
-    pub fn read_isolated(iso: &Isolation, req: Request) -> Result<FileContent, ReadError> {
-        let (display, ext, limits) = (req.display.clone(), req.ext.clone(), req.limits);
-        let failed = |reason: String| ReadError::Workbook {
+    /// A request sent to a worker, its answer still to come. Dropped
+    /// unanswered (the run stopped), the worker is killed.
+    pub struct Sent {
+        worker: Worker,
+        deadline: Instant,
+        ext: String,
+        limits: super::super::Limits,
+        sent: std::io::Result<()>,
+        stop: Option<Arc<AtomicBool>>,
+    }
+
+    /// Sends `req` to an idle worker (or a new one).
+    pub fn send(iso: &Isolation, req: Request) -> Result<Sent, ReadError> {
+        let (ext, limits) = (req.ext.clone(), req.limits);
+        let mut worker = take(iso, limits.worker_mib).map_err(|e| ReadError::Workbook {
             format: ext.clone(),
-            reason,
-        };
-        let mut worker = take(iso, limits.worker_mib)
-            .map_err(|e| failed(format!("the reader process could not start ({e})")))?;
+            reason: format!("the reader process could not start ({e})"),
+        })?;
         let deadline = Instant::now() + Duration::from_secs(limits.read_seconds);
-        let sent = super::frame::write(&mut worker.stdin, &req.encode());
-        drop(req);
-        let answer = match sent {
-            Ok(()) => receive(&mut worker, deadline, iso.stop.as_deref()),
-            Err(e) => Err(Ended::Broken(e.to_string())),
-        };
-        match answer {
-            Ok(bytes) => {
-                let content = decode_answer(&bytes, &display, &ext)
-                    .map_err(|e| failed(format!("the reader's answer was damaged ({e})")))?;
-                IDLE.lock().unwrap_or_else(|p| p.into_inner()).push(worker);
-                content
+        let sent = worker
+            .stdin
+            .write_all(&req.encode_head())
+            .and_then(|()| worker.stdin.write_all(&req.bytes));
+        Ok(Sent {
+            worker,
+            deadline,
+            ext,
+            limits,
+            sent,
+            stop: iso.stop.clone(),
+        })
+    }
+
+    impl Sent {
+        /// The worker's answer; the worker goes back to the idle ones.
+        pub fn receive(mut self) -> Result<SheetsRead, ReadError> {
+            let failed = |reason: String| ReadError::Workbook {
+                format: self.ext.clone(),
+                reason,
+            };
+            let answer = match std::mem::replace(&mut self.sent, Ok(())) {
+                Ok(()) => receive(&mut self.worker, self.deadline, self.stop.as_deref()),
+                Err(e) => Err(Ended::Broken(e.to_string())),
+            };
+            match answer {
+                Ok(()) => {
+                    let content = decode_answer(&self.worker.answer, &self.ext)
+                        .map_err(|e| failed(format!("the reader's answer was damaged ({e})")))?;
+                    IDLE.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(self.worker);
+                    content
+                }
+                Err(ended) => Err(failed(ended.explain(&mut self.worker, &self.limits))),
             }
-            Err(ended) => Err(failed(ended.explain(&mut worker, &limits))),
         }
     }
 
@@ -297,24 +389,23 @@ mod unix {
         }
     }
 
-    /// The worker's answer, waiting at most until `deadline` and never
-    /// past a `stop`.
+    /// The worker's answer into its buffer, waiting at most until
+    /// `deadline` and never past a `stop`.
     fn receive(
         worker: &mut Worker,
         deadline: Instant,
         stop: Option<&AtomicBool>,
-    ) -> Result<Vec<u8>, Ended> {
+    ) -> Result<(), Ended> {
+        let limit_bytes = worker.address_mib.saturating_mul(1 << 20);
         let mut len = [0u8; 8];
         read_until(&mut worker.stdout, &mut len, deadline, stop)?;
-        let n = u64::from_le_bytes(len);
-        let mut answer = Vec::new();
-        let mut chunk = vec![0u8; 1 << 16];
-        while (answer.len() as u64) < n {
-            let want = (n - answer.len() as u64).min(chunk.len() as u64) as usize;
-            read_until(&mut worker.stdout, &mut chunk[..want], deadline, stop)?;
-            answer.extend_from_slice(&chunk[..want]);
-        }
-        Ok(answer)
+        // The worker held the answer within its address space.
+        let n = usize::try_from(u64::from_le_bytes(len))
+            .ok()
+            .filter(|n| (*n as u64) <= limit_bytes)
+            .ok_or_else(|| Ended::Broken("an answer larger than the worker".into()))?;
+        worker.answer.resize(n, 0);
+        read_until(&mut worker.stdout, &mut worker.answer, deadline, stop)
     }
 
     /// Fills `buf` from the pipe, polling so that a deadline or a stop

@@ -314,3 +314,67 @@ pub fn compound_file(stream: &[u8]) -> Vec<u8> {
 pub fn xls(sheets: &[XlsSheet], extra: &Extra) -> Vec<u8> {
     compound_file(&workbook_stream(sheets, extra))
 }
+
+/// A sheet's cells as the form writer of `forms.rs` lays them out.
+#[derive(Default)]
+pub struct XlsSink {
+    pub sheet: XlsSheet,
+}
+
+impl super::forms::Sink for XlsSink {
+    type Error = std::convert::Infallible;
+    fn text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: &str,
+        _: super::forms::Style,
+    ) -> Result<(), Self::Error> {
+        self.sheet
+            .cells
+            .push((row as u16, col, XlsCell::Text(text.into())));
+        Ok(())
+    }
+    fn number(
+        &mut self,
+        row: u32,
+        col: u16,
+        n: f64,
+        _: super::forms::Style,
+    ) -> Result<(), Self::Error> {
+        self.sheet.cells.push((row as u16, col, XlsCell::Number(n)));
+        Ok(())
+    }
+    fn blank(&mut self, _: u32, _: u16, _: super::forms::Style) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn merge(
+        &mut self,
+        r1: u32,
+        c1: u16,
+        r2: u32,
+        c2: u16,
+        text: &str,
+        style: super::forms::Style,
+    ) -> Result<(), Self::Error> {
+        self.sheet.merges.push((r1 as u16, r2 as u16, c1, c2));
+        self.text(r1, c1, text, style)
+    }
+}
+
+/// `projects` stacked on one sheet of an `.xls` workbook at `path`, laid
+/// out as `layout` says (one sheet whatever `layout.per_sheet` says).
+pub fn write_xls_workbook(
+    path: &std::path::Path,
+    projects: &[&super::seed::SeedProject],
+    layout: &super::forms::Layout,
+) -> std::io::Result<()> {
+    let mut sink = XlsSink::default();
+    sink.sheet.name = "绩效目标表".into();
+    let mut row = layout.row;
+    for p in projects {
+        let Ok(end) = super::forms::write_form(&mut sink, row, layout.col, p, layout);
+        row = end + layout.gap;
+    }
+    std::fs::write(path, xls(&[sink.sheet], &Extra::default()))
+}
