@@ -110,6 +110,11 @@ enum Command {
         /// Take labels from this pipeline file (built-in defaults otherwise).
         #[arg(long, short)]
         pipeline: Option<PathBuf>,
+        /// Print, after the report, the `[labels]` lines of a pipeline file
+        /// that would teach jixiao this file's labels: those it read only
+        /// by their terms, and those it could not read.
+        #[arg(long)]
+        suggest: bool,
     },
     /// Write a starter pipeline file with every option present and
     /// commented (DIR/pipeline.toml), its reference tables (DIR/reference/)
@@ -272,7 +277,8 @@ fn run(cli: Cli, stop: Stop) -> anyhow::Result<ExitCode> {
             file,
             html,
             pipeline,
-        } => inspect(file, html, pipeline),
+            suggest,
+        } => inspect(file, html, pipeline, suggest),
         Command::Init { dir } => {
             for f in pipeline::init(&dir)? {
                 eprintln!("jixiao: wrote {}", f.display());
@@ -332,6 +338,7 @@ fn inspect(
     file: PathBuf,
     html: Option<PathBuf>,
     pipeline: Option<PathBuf>,
+    suggest: bool,
 ) -> anyhow::Result<ExitCode> {
     let p = match pipeline {
         Some(path) => Pipeline::load(&path)?,
@@ -340,6 +347,9 @@ fn inspect(
     let found = jixiao::inspect::inspect_file(&file, &p.labels, &p.limits, html.is_some())
         .with_context(|| format!("cannot read {}", file.display()))?;
     print_out(&found.text)?;
+    if suggest {
+        print_out(&format!("\n{}", found.suggest))?;
+    }
     if let (Some(out), Some(page)) = (html, found.html) {
         std::fs::write(&out, page).with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("jixiao: wrote {}", out.display());

@@ -4,11 +4,11 @@
 //!
 //! Imports only `read`, `locate`, `parse` and `grid`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use crate::grid::{Grid, Pos};
-use crate::locate::{find_labels, Field, Labels, Matcher};
+use crate::locate::{find_labels, Field, How, Labels, Matcher};
 use crate::parse::{parse_file, RawForm};
 use crate::read::{read_file, InputFile, Limits, ReadError};
 use crate::vocab::kind::FormKind;
@@ -183,19 +183,72 @@ fn form_skips(out: &mut String, f: &RawForm) {
     }
 }
 
-/// Each label the form was read by: its field, cell and the words written
-/// (the synonym that matched).
+/// Each label the form was read by: its field, cell, the words written,
+/// and what decided it: a listed word (the strongest evidence), or the
+/// terms it holds (kept because a value of the field's kind stands beside
+/// it, or it heads an indicator column).
 fn labels_read(out: &mut String, grid: &Grid, f: &RawForm) {
     let _ = writeln!(out, "      labels read:");
     for l in &f.labels {
         let text = one_line(&grid.text(l.pos));
+        let how = match l.how {
+            How::Listed => "listed word".to_string(),
+            How::Meaning(terms) => format!("by its terms: {terms}"),
+        };
         let _ = writeln!(
             out,
-            "        {:<22} {:<8} '{text}'",
+            "        {:<22} {:<8} '{text}'  ({how})",
             l.field.name(),
             l.pos.a1()
         );
     }
+}
+
+/// The `[labels]` lines that would teach jixiao the labels of a file that
+/// it read only by their terms, or read not at all (`inspect --suggest`):
+/// each field with its words, as a pipeline file writes them.
+pub fn suggest(sheets: &[SheetReport<'_>], matcher: &Matcher) -> String {
+    let mut words: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut add = |field: &'static str, text: &str| {
+        let list = words.entry(field).or_default();
+        let word = text.trim().trim_end_matches([':', '：']).to_string();
+        if !word.is_empty() && !list.contains(&word) {
+            list.push(word);
+        }
+    };
+    for s in sheets {
+        for f in &s.forms {
+            for l in f.labels.iter().filter(|l| matches!(l.how, How::Meaning(_))) {
+                add(l.field.name(), &s.grid.text(l.pos));
+            }
+        }
+        let used: Vec<Pos> = s
+            .forms
+            .iter()
+            .flat_map(|f| {
+                f.fields()
+                    .into_iter()
+                    .filter_map(|(_, v)| v.pos)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (pos, field) in
+            unread_labels(s.grid, s.grid.row_span().unwrap_or((0, 0)), &used, matcher)
+        {
+            add(field, &s.grid.text(pos));
+        }
+    }
+    if words.is_empty() {
+        return "# every label of this file is a listed word: nothing to teach\n".to_string();
+    }
+    let mut out = String::from(
+        "# Add to the pipeline file; each word is added to the built-in words of its field.\n[labels]\n",
+    );
+    for (field, list) in words {
+        let items: Vec<String> = list.iter().map(|w| format!("{w:?}")).collect();
+        let _ = writeln!(out, "{field} = [{}]", items.join(", "));
+    }
+    out
 }
 
 /// Words that name a field, and the field a cell holding them may label.
@@ -221,8 +274,35 @@ const FIELD_WORDS: &[(&str, &str)] = &[
 /// names a field) but matched none, and were not read as a value (`used`):
 /// the synonyms a pipeline file could add, with the field they may be.
 fn not_labels(out: &mut String, grid: &Grid, rows: (u32, u32), used: &[Pos], matcher: &Matcher) {
+    let unread = unread_labels(grid, rows, used, matcher);
+    if unread.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "      not read as labels (a synonym in [labels] teaches one; --suggest writes it):"
+    );
+    for (pos, field) in unread {
+        let text = grid.text(pos);
+        let _ = writeln!(
+            out,
+            "        {:<8} '{}'  (perhaps {field})",
+            pos.a1(),
+            one_line(&text)
+        );
+    }
+}
+
+/// The cells of [`not_labels`], with the field each may be.
+fn unread_labels(
+    grid: &Grid,
+    rows: (u32, u32),
+    used: &[Pos],
+    matcher: &Matcher,
+) -> Vec<(Pos, &'static str)> {
     let cols = grid.col_span().unwrap_or((0, 0));
-    let mut header = false;
+    let kinds = crate::locate::Kinds::new(grid, matcher);
+    let mut out = Vec::new();
     for (pos, _) in grid.cells_in(rows, cols) {
         let text = grid.text(pos);
         // Short texts only, told without reading a long one through.
@@ -233,22 +313,12 @@ fn not_labels(out: &mut String, grid: &Grid, rows: (u32, u32), used: &[Pos], mat
         let Some((_, field)) = FIELD_WORDS.iter().find(|(w, _)| text.contains(w)) else {
             continue;
         };
-        if grid.owner(pos) != pos || used.contains(&pos) || matcher.field(&text).is_some() {
+        if grid.owner(pos) != pos || used.contains(&pos) || kinds.field(pos).is_some() {
             continue;
         }
-        if !std::mem::replace(&mut header, true) {
-            let _ = writeln!(
-                out,
-                "      not read as labels (a synonym in [labels] teaches one):"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "        {:<8} '{}'  (perhaps {field})",
-            pos.a1(),
-            one_line(&text)
-        );
+        out.push((pos, *field));
     }
+    out
 }
 
 /// Field colours for the preview.
@@ -438,6 +508,8 @@ fn cell_html(out: &mut String, grid: &Grid, p: Pos, (r1, c1): (u32, u32), marks:
 pub struct Inspection {
     pub text: String,
     pub html: Option<String>,
+    /// The `[labels]` lines that would teach jixiao this file's labels.
+    pub suggest: String,
 }
 
 /// Reads `path` (shown as its file name) and inspects it with `labels`.
@@ -466,5 +538,10 @@ pub fn inspect_file(
         let _ = writeln!(report, "  error: {e}");
     }
     let html = with_html.then(|| html(&display, &sheets, &matcher));
-    Ok(Inspection { text: report, html })
+    let suggest = suggest(&sheets, &matcher);
+    Ok(Inspection {
+        text: report,
+        html,
+        suggest,
+    })
 }

@@ -1,7 +1,7 @@
 //! The fields a label can announce, each declared once: its name in the
 //! pipeline file's `[labels]` and in `inspect`, and its built-in synonyms
-//! (what the templates in use write). The pipeline file may replace any
-//! list.
+//! (what the templates in use write). The pipeline file adds words to any
+//! list, and may remove built-in ones (`[labels.remove]`).
 
 use serde::Deserialize;
 
@@ -34,10 +34,9 @@ macro_rules! fields {
             }
         }
 
-        /// The label synonyms of each field. Every list replaces the
-        /// default list of that field when given in the pipeline file.
-        #[derive(Debug, Clone, Deserialize, PartialEq)]
-        #[serde(deny_unknown_fields, default)]
+        /// The label words of each field in use: the built-in words, with
+        /// the pipeline file's added and removed ([`LabelsConfig`]).
+        #[derive(Debug, Clone, PartialEq)]
         pub struct Labels {
             $($(#[$doc])* pub $name: Vec<String>,)*
             /// A title cell ends with one of these (`…绩效目标表`).
@@ -60,8 +59,58 @@ macro_rules! fields {
                     $(Field::$variant => &self.$name,)*
                 }
             }
+
+            /// The built-in words with `config`'s removed and added.
+            pub fn from_config(config: &LabelsConfig) -> Labels {
+                let d = Labels::default();
+                Labels {
+                    $($name: merged(&d.$name, &config.remove.$name, &config.$name),)*
+                    title_suffix: merged(
+                        &d.title_suffix,
+                        &config.remove.title_suffix,
+                        &config.title_suffix,
+                    ),
+                }
+            }
+        }
+
+        /// Words of some fields, none by default: the pipeline file's
+        /// `[labels.remove]`.
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct LabelWords {
+            $(pub $name: Vec<String>,)*
+            pub title_suffix: Vec<String>,
+        }
+
+        /// The pipeline file's `[labels]`: words each field is found by
+        /// besides the built-in ones, and (`[labels.remove]`) built-in
+        /// words it is not.
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct LabelsConfig {
+            $($(#[$doc])* pub $name: Vec<String>,)*
+            /// A title cell ends with one of these (`…绩效目标表`).
+            pub title_suffix: Vec<String>,
+            /// Built-in words to drop.
+            pub remove: LabelWords,
         }
     };
+}
+
+/// `builtin` without `remove`, then `add`, each word once.
+fn merged(builtin: &[String], remove: &[String], add: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = builtin
+        .iter()
+        .filter(|w| !remove.contains(w))
+        .cloned()
+        .collect();
+    for w in add {
+        if !out.contains(w) {
+            out.push(w.clone());
+        }
+    }
+    out
 }
 
 fn list(items: &[&str]) -> Vec<String> {
@@ -171,6 +220,8 @@ fields! {
     FundCounty fund_county [
         "县级资金", "区级资金", "县级财政资金", "区级财政资金", "本级财政资金", "本级资金",
     ];
+    /// 财政拨款 from the levels above, their level not named (上级资金).
+    FundHigher fund_higher ["上级资金", "上级补助", "上级补助资金", "上级专项资金", "上级转移支付"];
     Carryover carryover ["上年结转", "上年结转资金"];
     /// Money held in a fiscal special account (财政专户管理资金).
     SpecialAccount special_account ["财政专户管理资金", "财政专户资金", "财政专户管理资金收入"];
@@ -211,6 +262,7 @@ impl Field {
             Field::FundProvincial => "fiscal_provincial",
             Field::FundCity => "fiscal_city",
             Field::FundCounty => "fiscal_county",
+            Field::FundHigher => "fiscal_higher",
             Field::Carryover => "carryover",
             Field::SpecialAccount => "special_account",
             Field::UnitOwn => "unit_own",
@@ -219,6 +271,27 @@ impl Field {
             Field::SpendProject => "project_expenditure",
             _ => return None,
         })
+    }
+
+    /// Fields whose value stands beside (or under) their label: a name,
+    /// code, unit, goal or amount, not a column or group header.
+    pub fn takes_value(self) -> bool {
+        self.money_line().is_some()
+            || matches!(
+                self,
+                Field::ProjectCode
+                    | Field::ProjectName
+                    | Field::Unit
+                    | Field::Dept
+                    | Field::DeptName
+                    | Field::Goals
+                    | Field::GoalsExpected
+                    | Field::GoalsAchieved
+                    | Field::FuncClass
+                    | Field::Purpose
+                    | Field::Duties
+                    | Field::Grade
+            )
     }
 
     /// Fields of the indicator table header.

@@ -6,8 +6,10 @@
 //! Imports only `vocab` and `grid`.
 
 mod fields;
+mod meaning;
 
-pub use fields::{Field, Labels, TITLE_SUFFIX};
+pub use fields::{Field, LabelWords, Labels, LabelsConfig, TITLE_SUFFIX};
+pub use meaning::{by_meaning, Terms, MULTI_YEAR};
 
 use crate::grid::{Grid, Pos};
 use crate::vocab::kind::FormKind;
@@ -87,8 +89,13 @@ impl Matcher {
         self.is_title_key(&fold_label(text))
     }
 
+    /// A title ends with one of the suffixes, a note after it aside
+    /// (`…绩效目标表(一级项目)`).
     fn is_title_key(&self, key: &str) -> bool {
-        self.title_suffix.iter().any(|s| key.ends_with(s.as_str()))
+        let bare = without_notes(key);
+        self.title_suffix
+            .iter()
+            .any(|s| key.ends_with(s.as_str()) || bare.ends_with(s.as_str()))
     }
 
     /// What a text cell is: a label, a form title or an amount-unit
@@ -98,22 +105,28 @@ impl Matcher {
         buf.clear();
         fold_label_into(head(text), buf);
         let key = buf.trim_end_matches(':');
-        if !text.is_empty() && text.chars().count() <= 40 {
+        if !text.is_empty() && text.chars().nth(40).is_none() {
             if let Some(f) = self.field_of_key(key) {
-                return Some(CellKind::Label(f));
+                return Some(CellKind::Label(f, How::Listed));
             }
         }
         if self.is_title_key(key) {
             let (dept, self_eval) = FormKind::title_says(key);
-            Some(CellKind::Title(TitleSays {
+            return Some(CellKind::Title(TitleSays {
                 dept: dept.is_some(),
                 self_eval: self_eval.is_some(),
-            }))
-        } else if buf.contains("单位:") {
-            Some(CellKind::UnitMarker)
-        } else {
-            None
+            }));
         }
+        if buf.contains("单位:") {
+            return Some(CellKind::UnitMarker);
+        }
+        if text.chars().nth(40).is_none() {
+            let bare = unit_stripped(without_notes(key));
+            if let Some((f, terms)) = by_meaning(bare) {
+                return Some(CellKind::Label(f, How::Meaning(terms)));
+            }
+        }
+        None
     }
 }
 
@@ -180,6 +193,16 @@ pub fn label_key(text: &str) -> String {
 pub struct Label {
     pub pos: Pos,
     pub field: Field,
+    pub how: How,
+}
+
+/// How a label was recognised: a word of the field's list (the pipeline's
+/// `[labels]` and the built-in words), or by its terms ([`by_meaning`]),
+/// kept because it stands where a label stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    Listed,
+    Meaning(Terms),
 }
 
 /// One form's place in a grid: the anchor label and the rows and columns it
@@ -198,7 +221,11 @@ pub struct Block {
 pub fn find_labels(grid: &Grid, matcher: &Matcher) -> Vec<Label> {
     grid.cells()
         .filter_map(|(pos, v)| match v {
-            crate::grid::CellValue::Text(t) => matcher.field(t).map(|field| Label { pos, field }),
+            crate::grid::CellValue::Text(t) => matcher.field(t).map(|field| Label {
+                pos,
+                field,
+                how: How::Listed,
+            }),
             _ => None,
         })
         .collect()
@@ -232,6 +259,9 @@ pub fn locate(grid: &Grid, labels: &[Label], dept_title: bool) -> Vec<Block> {
     if anchors.is_empty() {
         anchors = dept_anchors(labels, dept_title);
     }
+    if anchors.is_empty() {
+        anchors = structure_anchors(labels);
+    }
     anchors.sort();
     anchors
         .iter()
@@ -262,6 +292,46 @@ pub fn locate(grid: &Grid, labels: &[Label], dept_title: bool) -> Vec<Block> {
         .collect()
 }
 
+/// The anchors of forms whose name label is a word no rule knows: each
+/// indicator table's header row (two indicator columns, one a level, the
+/// indicator's name or its target) makes a form, anchored at the first
+/// label of a form's fields (money, goals, the unit) above it since the
+/// table before, else at the header.
+fn structure_anchors(labels: &[Label]) -> Vec<Pos> {
+    let mut headers: Vec<Pos> = Vec::new();
+    let mut row: Option<(Pos, usize, bool)> = None;
+    for l in labels.iter().filter(|l| l.field.is_indicator_column()) {
+        let key = matches!(
+            l.field,
+            Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
+        );
+        match &mut row {
+            Some((first, n, k)) if first.row == l.pos.row => {
+                *n += 1;
+                *k |= key;
+            }
+            _ => row = Some((l.pos, 1, key)),
+        }
+        if let Some((first, n, true)) = row {
+            if n >= 2 && headers.last().is_none_or(|h| h.row != first.row) {
+                headers.push(first);
+            }
+        }
+    }
+    let mut anchors = Vec::new();
+    let mut after = 0;
+    for h in headers {
+        let top = labels
+            .iter()
+            .filter(|l| l.pos.row >= after && l.pos.row < h.row)
+            .find(|l| l.field.takes_value() || l.field == Field::BudgetGroup)
+            .map_or(h, |l| l.pos);
+        anchors.push(top);
+        after = h.row + 1;
+    }
+    anchors
+}
+
 /// The anchors of department forms: each 部门(单位)名称 label, when the
 /// sheet says it holds a department's form.
 fn dept_anchors(labels: &[Label], dept_title: bool) -> Vec<Pos> {
@@ -278,6 +348,27 @@ fn dept_anchors(labels: &[Label], dept_title: bool) -> Vec<Pos> {
         }
     }
     anchors
+}
+
+/// True when `text`, the cell beside (or under) a label found by its
+/// terms, is a value of the kind the field takes: an amount for money, a
+/// sentence for goals, a name for a name.
+fn value_fits(f: Field, text: &str) -> bool {
+    let text = text.trim();
+    if text.is_empty() {
+        return false;
+    }
+    let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
+    if f.money_line().is_some() || matches!(f, Field::ExecutionRate) {
+        return digits > 0 && text.chars().count() <= 24;
+    }
+    match f {
+        Field::Goals | Field::GoalsExpected | Field::GoalsAchieved | Field::Purpose => {
+            text.chars().count() >= 5
+        }
+        Field::ProjectCode => digits > 0,
+        _ => digits * 2 < text.chars().count(),
+    }
 }
 
 /// True when the text states a money unit for the amounts (`单位：万元`).
@@ -406,7 +497,7 @@ pub struct TitleSays {
 /// cell's text is folded once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellKind {
-    Label(Field),
+    Label(Field, How),
     /// A form's title, and what it says of the form's kind (folded once,
     /// with the cell).
     Title(TitleSays),
@@ -441,7 +532,135 @@ impl Kinds {
                 kinds.push((pos, kind));
             }
         }
-        Kinds(kinds)
+        let mut kinds = Kinds(kinds);
+        kinds.confirm_guesses(grid);
+        kinds
+    }
+
+    /// Keeps a label found by its terms only where a label stands: in a
+    /// header row of the indicator table (an indicator column), or with a
+    /// value of its field's kind right of it or below it. A guess in the
+    /// rows under an indicator table's header is that table's content, and
+    /// one that is the value of a listed label (a project named …资金) is
+    /// that value.
+    fn confirm_guesses(&mut self, grid: &Grid) {
+        if !self
+            .0
+            .iter()
+            .any(|(_, k)| matches!(k, CellKind::Label(_, How::Meaning(_))))
+        {
+            return;
+        }
+        let headers = self.indicator_headers();
+        let keep: Vec<bool> = self
+            .0
+            .iter()
+            .map(|(pos, kind)| match kind {
+                CellKind::Label(f, How::Meaning(_)) => {
+                    self.stands_as_label(grid, *pos, *f, &headers)
+                }
+                _ => true,
+            })
+            .collect();
+        let mut k = keep.into_iter();
+        self.0.retain(|_| k.next().unwrap_or(true));
+    }
+
+    /// The header rows of indicator tables: each row holding two indicator
+    /// columns, one of them a level, the indicator's name or its target,
+    /// with the columns it spans and the last row of the table under it
+    /// (before the next title, amount-unit statement, listed label of
+    /// another part of a form, or header).
+    fn indicator_headers(&self) -> Vec<(u32, u32, u32, u32)> {
+        let heads = self.header_rows();
+        let barrier = |after: u32| {
+            self.0
+                .iter()
+                .filter(|(p, _)| p.row > after)
+                .find(|(p, k)| match k {
+                    CellKind::Title(_) | CellKind::UnitMarker => true,
+                    CellKind::Label(f, How::Listed) => {
+                        !f.is_indicator_column() && f.money_line().is_none()
+                    }
+                    _ => heads.iter().any(|h| h.0 == p.row),
+                })
+                .map_or(u32::MAX, |(p, _)| p.row - 1)
+        };
+        // The table's content runs to the sheet's right edge: a column
+        // without a header (a description written beside) is content too.
+        heads
+            .iter()
+            .map(|h| (h.0, h.1, u32::MAX, barrier(h.0)))
+            .collect()
+    }
+
+    fn header_rows(&self) -> Vec<(u32, u32, u32)> {
+        let mut rows: Vec<(u32, u32, u32, usize, bool)> = Vec::new();
+        for (pos, kind) in &self.0 {
+            let CellKind::Label(f, _) = kind else {
+                continue;
+            };
+            if !f.is_indicator_column() {
+                continue;
+            }
+            let key = matches!(
+                f,
+                Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
+            );
+            match rows.last_mut() {
+                Some(r) if r.0 == pos.row => {
+                    r.2 = pos.col;
+                    r.3 += 1;
+                    r.4 |= key;
+                }
+                _ => rows.push((pos.row, pos.col, pos.col, 1, key)),
+            }
+        }
+        rows.into_iter()
+            .filter(|r| r.3 >= 2 && r.4)
+            .map(|r| (r.0, r.1, r.2))
+            .collect()
+    }
+
+    fn stands_as_label(
+        &self,
+        grid: &Grid,
+        pos: Pos,
+        f: Field,
+        headers: &[(u32, u32, u32, u32)],
+    ) -> bool {
+        if f.is_indicator_column() {
+            return headers.iter().any(|h| h.0 == pos.row);
+        }
+        // Under an indicator header, within its columns: table content.
+        let under = headers
+            .iter()
+            .any(|h| pos.row > h.0 && pos.row <= h.3 && pos.col >= h.1 && pos.col <= h.2);
+        if under {
+            return false;
+        }
+        // The value of a listed label left of it or over it.
+        let left = pos
+            .col
+            .checked_sub(1)
+            .map(|c| grid.owner(Pos::new(pos.row, c)));
+        let above = pos
+            .row
+            .checked_sub(1)
+            .map(|r| grid.owner(Pos::new(r, pos.col)));
+        let of_listed = |p: Option<Pos>| {
+            p.is_some_and(|p| match self.get(p) {
+                Some(CellKind::Label(g, How::Listed)) => g.takes_value(),
+                _ => false,
+            })
+        };
+        if of_listed(left) {
+            return false;
+        }
+        let right = grid.owner(Pos::new(pos.row, grid.right_edge(pos) + 1));
+        let below = grid.owner(Pos::new(grid.bottom_edge(pos) + 1, pos.col));
+        let value_ok = |p: Pos| self.get(p).is_none() && value_fits(f, &grid.own_text(p));
+        value_ok(right) || (value_ok(below) && !of_listed(above))
     }
 
     fn get(&self, p: Pos) -> Option<CellKind> {
@@ -452,7 +671,7 @@ impl Kinds {
     /// The field the cell at `p` (a stored cell, not inside a merge) labels.
     pub fn field(&self, p: Pos) -> Option<Field> {
         match self.get(p) {
-            Some(CellKind::Label(f)) => Some(f),
+            Some(CellKind::Label(f, _)) => Some(f),
             _ => None,
         }
     }
@@ -486,9 +705,10 @@ impl Kinds {
         self.0
             .iter()
             .filter_map(|(pos, k)| match k {
-                CellKind::Label(field) => Some(Label {
+                CellKind::Label(field, how) => Some(Label {
                     pos: *pos,
                     field: *field,
+                    how: *how,
                 }),
                 _ => None,
             })

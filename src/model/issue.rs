@@ -129,6 +129,9 @@ issue_codes! {
     /// 财政资金 + 其他资金 ≠ 预算数.
     BudgetSumMismatch = "budget_sum_mismatch", Error,
         "财政资金 + 其他资金 ≠ 预算数.";
+    /// The form writes its money by source but no total: the total is computed.
+    BudgetTotalComputed = "budget_total_computed", Warning,
+        "The form writes its money by source (财政拨款, its lines by level, 上年结转, 其他资金) but no total: `budget_total` is their sum, and `budget_total_raw` is empty. Check the form.";
     /// The project code's department part differs from the department of the unit the form belongs to.
     DeptMismatch = "dept_mismatch", Warning,
         "The project code's department part differs from the department of the unit the form belongs to.";
@@ -223,6 +226,10 @@ impl IssueCode {
                 "请核对中央、省、市、县各级资金及合计",
             ),
             BudgetSumMismatch => ("财政资金与其他资金之和不等于预算数", "请核对预算数及其构成"),
+            BudgetTotalComputed => (
+                "表中未填写资金总额，已按各项资金来源合计",
+                "请填写项目资金总额（年度预算数）",
+            ),
             DeptMismatch => (
                 "项目编码所属部门与填报单位不一致",
                 "请核对项目编码或填报单位",

@@ -420,7 +420,7 @@ pub const FUNDING: Table = Table {
             "line",
             Vocab,
             "资金项目",
-            "`total`, `fiscal`, `fiscal_central`, `fiscal_provincial`, `fiscal_city`, `fiscal_county`, `carryover`, `special_account`, `unit_own`, `other`; a department's `basic_expenditure`, `project_expenditure`",
+            "`total`, `fiscal`, `fiscal_central`, `fiscal_provincial`, `fiscal_city`, `fiscal_county`, `fiscal_higher` (上级资金, its level not named), `carryover`, `special_account`, `unit_own`, `other`; a department's `basic_expenditure`, `project_expenditure`",
         ),
         col("line_raw", Text, "资金项目（原文）", "the line's label as written"),
         col(

@@ -34,6 +34,8 @@ pub fn normalise_form(mut raw: RawForm, settings: &Settings) -> Records {
     let amounts = budget(&raw, settings, &mut sink);
     let [budget_total, _, budget_other, executed] = amounts;
     let (funding, budget_fiscal) = funding_rows(&mut raw, amounts, settings, &mut sink);
+    let budget_total = budget_total
+        .or_else(|| computed_total(&funding, budget_fiscal, budget_other, &raw, &mut sink));
     let category = category(&ids, &raw, settings, &mut sink);
     let class = classification(&raw, category, settings, &mut sink);
     let mut project = Project {
@@ -398,6 +400,42 @@ fn funding_rows(
             (rows, Some(total))
         }
     }
+}
+
+/// The total of a form that writes its money by source and no total: 财政拨款
+/// (written, or its lines by level), other money, and the lines beside
+/// them (上年结转, 财政专户, 单位资金) at the stage the budget is read at;
+/// reported, so the form can be checked.
+fn computed_total(
+    rows: &[FundingLine],
+    fiscal: Option<Decimal>,
+    other: Option<Decimal>,
+    raw: &RawForm,
+    sink: &mut Sink,
+) -> Option<Decimal> {
+    if raw.budget_total.as_ref().is_some_and(|t| !t.is_blank()) {
+        return None;
+    }
+    let stage = primary_stage(rows);
+    let beside: Vec<Decimal> = rows
+        .iter()
+        .filter(|r| {
+            r.stage == stage && matches!(r.line, "carryover" | "special_account" | "unit_own")
+        })
+        .filter_map(|r| r.amount)
+        .collect();
+    if fiscal.is_none() && other.is_none() && beside.is_empty() {
+        return None;
+    }
+    let total =
+        fiscal.unwrap_or_default() + other.unwrap_or_default() + beside.iter().sum::<Decimal>();
+    let at = raw.budget_fiscal.as_ref().or(raw.budget_other.as_ref());
+    sink.push(
+        IssueCode::BudgetTotalComputed,
+        format!("the form writes no total of its money: {total}, the sum of its lines, was taken"),
+        cell(at),
+    );
+    Some(total)
 }
 
 /// The stage a form's budget is read at: `budget` on a target form; on a

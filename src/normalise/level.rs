@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::vocab::level::{level_word, LevelWord};
 use crate::vocab::text::fold_label;
 
 /// Canonical level-1 names: the three every form has, and 成本指标 of the
@@ -121,9 +122,13 @@ impl Levels {
     }
 
     /// The canonical level 1 for a written one, if known; a note after it
-    /// (`产出指标(50分)`) or a required mark before it (`*产出指标`) aside.
+    /// (`产出指标(50分)`) or a required mark before it (`*产出指标`) aside;
+    /// else the one its terms name (`项目完成指标` → 产出指标).
     pub fn level1(&self, raw: &str) -> Option<&Arc<str>> {
-        lookup(&self.level1, raw)
+        lookup(&self.level1, raw).or_else(|| match level_word(raw)? {
+            LevelWord::One(name) => self.level1.get(name),
+            LevelWord::Two(_) => None,
+        })
     }
 
     /// The level 1 a standard level 2 belongs to (成本指标 under 产出指标
@@ -134,9 +139,13 @@ impl Levels {
     }
 
     /// The canonical level 2 for a written one, if known (notes aside as
-    /// for level 1: `数量指标(必填硬性指标)`).
+    /// for level 1: `数量指标(必填硬性指标)`); else the one its terms name
+    /// (`进度指标` → 时效指标).
     pub fn level2(&self, raw: &str) -> Option<&Arc<str>> {
-        lookup(&self.level2, raw)
+        lookup(&self.level2, raw).or_else(|| match level_word(raw)? {
+            LevelWord::Two(name) => self.level2.get(name),
+            LevelWord::One(_) => None,
+        })
     }
 }
 
@@ -177,5 +186,9 @@ mod tests {
         assert_eq!(l.level1("产出目标").map(|s| &**s), Some("产出指标"));
         assert_eq!(l.level2("数量目标").map(|s| &**s), Some("数量指标"));
         assert_eq!(l.level1("其他目标").map(|s| &**s), None);
+        // Words no list holds, by their terms.
+        assert_eq!(l.level1("项目完成指标").map(|s| &**s), Some("产出指标"));
+        assert_eq!(l.level1("实施效果指标").map(|s| &**s), Some("效益指标"));
+        assert_eq!(l.level2("进度指标").map(|s| &**s), Some("时效指标"));
     }
 }

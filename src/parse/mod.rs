@@ -5,12 +5,13 @@
 //!
 //! Imports only `locate`, `vocab` and `grid`.
 
+mod export;
 mod family;
 
 pub use family::{is_instruction, RawTask};
 
 use crate::grid::{Grid, Pos};
-use crate::locate::{is_unit_marker, locate, Block, Field, Kinds, Label, Matcher, TitleSays};
+use crate::locate::{is_unit_marker, locate, Block, Field, How, Kinds, Label, Matcher, TitleSays};
 use crate::vocab::kind::{FormKind, Stage};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::unit::looks_like_unit;
@@ -171,6 +172,9 @@ pub fn parse_file(grids: &[Grid], matcher: &Matcher) -> Vec<RawForm> {
 fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<RawForm> {
     let kinds = Kinds::new(grid, matcher);
     let labels = kinds.labels();
+    if let Some(header) = export::header(grid, &labels) {
+        return export_forms(grid, &kinds, &header, context);
+    }
     let blocks = locate(grid, &labels, says_dept(grid, &kinds, matcher));
     let Some((first_row, _)) = grid.row_span() else {
         // A sheet without cells still states nothing; a cover sheet with
@@ -231,6 +235,42 @@ fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<R
         forms.push(form);
     }
     forms
+}
+
+/// The forms of a budget system's export ([`export`]): what the rows above
+/// its header state (title, year, unit, amount unit) applies to each.
+fn export_forms(
+    grid: &Grid,
+    kinds: &Kinds,
+    header: &export::Header,
+    context: &mut Context,
+) -> Vec<RawForm> {
+    let first_row = grid.row_span().map_or(0, |r| r.0);
+    let above = Block {
+        anchor: Pos::new(header.row, 0),
+        last_row: header.row,
+        first_col: 0,
+        last_col: grid.col_span().map_or(0, |c| c.1),
+    };
+    let title = read_preamble(grid, kinds, &above, first_row, context);
+    let says = title
+        .as_ref()
+        .map(|t| match t.pos {
+            Some(p) => kinds.title(p).unwrap_or_default(),
+            None => title_says(&t.text),
+        })
+        .unwrap_or_default();
+    let template = RawForm {
+        file: grid.file.clone(),
+        sheet: grid.sheet.clone(),
+        title,
+        year: context.year.clone(),
+        unit: context.unit.clone(),
+        amount_unit: amount_unit(grid, &header.labels).or_else(|| context.amount_unit.clone()),
+        kind: family::kind_of(says, &header.labels, false),
+        ..RawForm::default()
+    };
+    export::forms(grid, kinds, header, &template)
 }
 
 /// True when a title of the sheet (a cell, or a Word table's caption) names
@@ -341,11 +381,12 @@ fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
 }
 
 /// The label's value: the cell just right of the label (after its merged
-/// range). A cell that is itself a label means the value is blank.
+/// range). A cell that is itself a label, a form's title or an amount-unit
+/// statement means the value is blank: a value is never a label.
 fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
     let pos = Pos::new(label.row, grid.right_edge(label) + 1);
     let owner = grid.owner(pos);
-    if kinds.field(owner).is_some() {
+    if kinds.field(owner).is_some() || kinds.is_title(owner) || kinds.is_unit_marker(owner) {
         return RawField {
             text: String::new(),
             pos: Some(pos),
@@ -400,7 +441,7 @@ fn parse_block(
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, kinds, p, block.last_col);
     }
-    if let Some(header) = first(Field::Level1) {
+    if let Some(header) = indicator_header(&labels) {
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
     read_family(grid, kinds, block, &labels, &mut form);
@@ -419,9 +460,11 @@ fn parse_block(
 
 /// The first label of the field with a value beside it, else the first
 /// (a column header such as 年初安排金额 above the money rows has none).
+/// A listed label goes before one found by its terms, and the year's
+/// before a multi-year one (`中期资金总额` beside `年度资金总额`).
 fn value_of(grid: &Grid, kinds: &Kinds, labels: &[Label], f: Field) -> Option<RawField> {
     let mut blank = None;
-    for l in labels.iter().filter(|l| l.field == f) {
+    for l in by_preference(grid, labels, f) {
         let v = adjacent(grid, kinds, l.pos);
         if !v.is_blank() {
             return Some(v);
@@ -429,6 +472,21 @@ fn value_of(grid: &Grid, kinds: &Kinds, labels: &[Label], f: Field) -> Option<Ra
         blank.get_or_insert(v);
     }
     blank
+}
+
+/// The labels of field `f`, the most telling first: listed before found by
+/// terms, the year's before a multi-year one, then in sheet order.
+fn by_preference<'a>(grid: &Grid, labels: &'a [Label], f: Field) -> Vec<&'a Label> {
+    let mut of: Vec<&Label> = labels.iter().filter(|l| l.field == f).collect();
+    if of.len() > 1 {
+        let multi_year = |l: &Label| {
+            let text = grid.text(l.pos);
+            crate::locate::MULTI_YEAR.iter().any(|w| text.contains(w))
+        };
+        // A stable sort: sheet order within each rank.
+        of.sort_by_key(|l| (multi_year(l), l.how != How::Listed));
+    }
+    of
 }
 
 /// A department form's unit: the department itself, its code
@@ -458,11 +516,8 @@ fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form
     let mut taken: Vec<(u32, u32)> = Vec::new();
     // Money words in the indicator table (基本支出 as an indicator) are
     // no money lines.
-    if let (Some(h), Some(last)) = (
-        labels.iter().find(|l| l.field == Field::Level1),
-        form.indicators.last(),
-    ) {
-        taken.push((h.pos.row, last.row.row));
+    if let (Some(h), Some(last)) = (indicator_header(labels), form.indicators.last()) {
+        taken.push((h.row, last.row.row));
     }
     if present.has(Field::Tasks) {
         if let Some((rows, at)) = family::tasks(grid, labels, block.last_row) {
@@ -551,8 +606,8 @@ fn indicator_columns_of(
     labels: &[Label],
     block: &Block,
 ) -> Vec<(Field, u32)> {
-    match labels.iter().find(|l| l.field == Field::Level1) {
-        Some(h) => indicator_columns(grid, kinds, h.pos, block),
+    match indicator_header(labels) {
+        Some(h) => indicator_columns(grid, kinds, h, block),
         None => Vec::new(),
     }
 }
@@ -624,7 +679,7 @@ fn money_lines(
 /// indicator table) gives way to the next goals label.
 fn goals(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Option<RawField> {
     let mut first = None;
-    for l in labels.iter().filter(|l| l.field == Field::Goals) {
+    for l in by_preference(grid, labels, Field::Goals) {
         let right = adjacent(grid, kinds, l.pos);
         if !right.is_blank() {
             return Some(right);
@@ -726,6 +781,33 @@ fn plan(grid: &Grid, kinds: &Kinds, label: Pos, last_col: u32) -> Vec<RawCheckpo
     out
 }
 
+/// The indicator table's header: the first row of labels holding two
+/// indicator columns, one of them a level, the indicator's name or its
+/// target — 一级指标 in most templates; 指标名称 and 指标值 in one without
+/// level columns. Its first such label.
+fn indicator_header(labels: &[Label]) -> Option<Pos> {
+    let mut row: Option<(Pos, usize, bool)> = None;
+    for l in labels.iter().filter(|l| l.field.is_indicator_column()) {
+        let key = matches!(
+            l.field,
+            Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
+        );
+        match &mut row {
+            Some((first, n, has_key)) if first.row == l.pos.row => {
+                *n += 1;
+                *has_key |= key;
+            }
+            _ => row = Some((l.pos, 1, key)),
+        }
+        if let Some((first, n, true)) = row {
+            if n >= 2 {
+                return Some(first);
+            }
+        }
+    }
+    None
+}
+
 /// The indicator table under its header row. Columns are found by their
 /// header labels; merged cells (level 1 over several rows) give each row
 /// their value, and a blank level 1 or 2 repeats the one above. The table
@@ -740,9 +822,13 @@ fn indicators(
     skipped: &mut Vec<Skipped>,
 ) -> Vec<RawIndicator> {
     let columns = indicator_columns(grid, kinds, header, block);
+    let has_levels = columns
+        .iter()
+        .any(|(f, _)| matches!(f, Field::Level1 | Field::Level2));
     let mut out: Vec<RawIndicator> = Vec::new();
     // The last row read as an indicator or passed over as a placeholder.
     let mut last_taken: Option<u32> = None;
+    let mut carry = Carry::default();
     let start = grid.bottom_edge(header) + 1;
     for row in grid.content_rows((start, block.last_row)) {
         if ends_table(grid, kinds, row, block, &columns) {
@@ -761,25 +847,63 @@ fn indicators(
             continue;
         }
         // A footer such as 填报人：张三 ends the table.
-        if ind.level1.text.contains([':', '：']) {
+        if ind.level1.text.contains([':', '：']) || ind.level3.text.contains([':', '：']) {
             break;
         }
-        // Right under an indicator row, a row continues the table when it
-        // has a level, or both its indicator and target; after a blank row
-        // (or as the first row) its level 1 must look like one. A note
-        // merged across the table's columns is not an indicator either.
+        if carry.node(&ind, has_levels) {
+            last_taken = Some(row);
+            continue;
+        }
         let right_under = last_taken.is_some_and(|r| r + 1 == row);
-        let continues = if right_under {
-            !ind.level1.is_blank()
-                || !ind.level2.is_blank()
-                || (!ind.level3.is_blank() && !ind.target.is_blank())
-        } else {
-            looks_like_level1(&ind.level1.text)
-        };
-        if !continues || one_note(grid, &ind) {
+        if !continues(&ind, has_levels, right_under) || one_note(grid, &ind) {
             break;
         }
-        if let Some(prev) = out.last() {
+        carry.fill(&mut ind, out.last(), has_levels);
+        last_taken = Some(row);
+        out.push(ind);
+    }
+    out
+}
+
+/// Right under an indicator row, a row continues the table when it has a
+/// level, or both its indicator and target; after a blank row (or as the
+/// first row) its level 1 must look like one. In a table without level
+/// columns, a row continues it when it names an indicator and says
+/// something of its target.
+fn continues(ind: &RawIndicator, has_levels: bool, right_under: bool) -> bool {
+    if !has_levels {
+        !ind.level3.is_blank() && says_target(ind)
+    } else if right_under {
+        !ind.level1.is_blank()
+            || !ind.level2.is_blank()
+            || (!ind.level3.is_blank() && !ind.target.is_blank())
+    } else {
+        looks_like_level1(&ind.level1.text)
+    }
+}
+
+/// The levels an indicator row leaves blank: the row above's in a table
+/// with level columns (level 1 merged over its rows, written once), or
+/// those of an indented tree (产出指标, then 数量指标, then the indicators,
+/// each level a row of its own in the indicator column).
+#[derive(Default)]
+struct Carry {
+    tree: (RawField, RawField),
+}
+
+impl Carry {
+    /// Takes a row that only names a level as a node of the tree.
+    fn node(&mut self, ind: &RawIndicator, has_levels: bool) -> bool {
+        match level_row(ind, has_levels) {
+            Some((true, f)) => self.tree = (f, RawField::default()),
+            Some((false, f)) => self.tree.1 = f,
+            None => return false,
+        }
+        true
+    }
+
+    fn fill(&self, ind: &mut RawIndicator, prev: Option<&RawIndicator>, has_levels: bool) {
+        if let (Some(prev), true) = (prev, has_levels) {
             if ind.level1.is_blank() {
                 ind.level1 = prev.level1.clone();
                 if ind.level2.is_blank() {
@@ -787,10 +911,32 @@ fn indicators(
                 }
             }
         }
-        last_taken = Some(row);
-        out.push(ind);
+        if ind.level1.is_blank() && ind.level2.is_blank() {
+            (ind.level1, ind.level2) = self.tree.clone();
+        }
     }
-    out
+}
+
+/// A row that only names a level (产出指标, 数量指标) in the indicator
+/// column, nothing of a target: a node of an indented tree of levels, not
+/// an indicator. `true` for a level 1.
+fn level_row(ind: &RawIndicator, has_levels: bool) -> Option<(bool, RawField)> {
+    if has_levels || says_target(ind) || !ind.description.is_blank() {
+        return None;
+    }
+    use crate::vocab::level::{level_word, LevelWord};
+    match level_word(&ind.level3.text)? {
+        LevelWord::One(_) => Some((true, ind.level3.clone())),
+        LevelWord::Two(_) => Some((false, ind.level3.clone())),
+    }
+}
+
+/// True when the row says something of its indicator's target: a value,
+/// an operator (`定性` too), a unit or a weight.
+fn says_target(ind: &RawIndicator) -> bool {
+    [&ind.target, &ind.op, &ind.unit, &ind.weight, &ind.direction]
+        .iter()
+        .any(|f| !f.is_blank())
 }
 
 /// One row of the indicator table, each cell under its column's header.
@@ -824,20 +970,66 @@ fn indicator_row(grid: &Grid, row: u32, block: &Block, columns: &[(Field, u32)])
     }
 }
 
-/// The indicator table's columns: each indicator field's first header cell.
+/// The indicator table's columns: each indicator field's header cell. A
+/// table of two halves side by side (long-term and annual: each field
+/// twice) is read from the half whose indicators are filled in, the later
+/// when both are. A table with no 三级指标 column names its indicators in
+/// the header cell that says 指标 alone (`指标`, `绩效指标`), else in its
+/// 指标内容 column.
 fn indicator_columns(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<(Field, u32)> {
-    let mut columns: Vec<(Field, u32)> = Vec::new();
+    let mut halves: Vec<Vec<(Field, u32)>> = vec![Vec::new()];
+    let mut bare_indicator: Option<u32> = None;
     for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
         if grid.owner(pos) != pos {
             continue;
         }
-        if let Some(f) = kinds.field(pos) {
-            if f.is_indicator_column() && !columns.iter().any(|(g, _)| *g == f) {
-                columns.push((f, pos.col));
+        let half = halves.last_mut().expect("one half");
+        match kinds.field(pos) {
+            Some(f) if f.is_indicator_column() => {
+                if half.iter().any(|(g, _)| *g == f) {
+                    halves.push(vec![(f, pos.col)]);
+                } else {
+                    half.push((f, pos.col));
+                }
             }
+            None if half.is_empty() && says_indicator(&grid.own_text(pos)) => {
+                bare_indicator = Some(pos.col);
+            }
+            _ => {}
         }
     }
+    let filled = |cols: &[(Field, u32)]| {
+        let rows = (header.row + 1, block.last_row.min(header.row + 60));
+        cols.iter()
+            .filter(|(f, _)| matches!(f, Field::Level3 | Field::Target))
+            .map(|(_, c)| {
+                grid.cells_in(rows, (*c, *c))
+                    .filter(|(_, v)| !v.is_blank())
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    // The last of the most filled halves.
+    let mut columns = halves
+        .into_iter()
+        .max_by_key(|h| filled(h))
+        .unwrap_or_default();
+    let has = |f: Field| columns.iter().any(|(g, _)| *g == f);
+    if !has(Field::Level3) {
+        if let Some(col) = bare_indicator {
+            columns.push((Field::Level3, col));
+        } else if let Some(d) = columns.iter_mut().find(|(f, _)| *f == Field::Description) {
+            d.0 = Field::Level3;
+        }
+        columns.sort_by_key(|(_, c)| *c);
+    }
     columns
+}
+
+/// A header cell naming the indicators without a level (`指标`, `绩效指标`).
+fn says_indicator(text: &str) -> bool {
+    let key = crate::vocab::text::fold_label(text);
+    key.ends_with("指标") && !key.contains("级") && key.chars().count() <= 6
 }
 
 /// A row a blank template left as it was: its indicator is `指标1`,

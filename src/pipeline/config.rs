@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{reference, PipelineError};
 use crate::aggregate::Aggregation;
-use crate::locate::Labels;
+use crate::locate::{Labels, LabelsConfig};
 use crate::model::IssueCode;
 use crate::normalise::Settings;
 use crate::read::Limits;
@@ -30,7 +30,8 @@ pub struct PipelineFile {
     pub run: RunConfig,
     /// Budgets per file, each refused before memory is spent.
     pub limits: Limits,
-    pub labels: Labels,
+    /// Label words added to the built-in ones, and removed.
+    pub labels: LabelsConfig,
     /// Summaries, run in order after the tables are built.
     pub aggregate: Vec<Aggregation>,
 }
@@ -265,7 +266,7 @@ impl Pipeline {
                 parquet_partition_by: file.output.parquet_partition_by.clone(),
             },
             settings,
-            labels: file.labels,
+            labels: Labels::from_config(&file.labels),
             rules,
             aggregations: file.aggregate,
             jobs: file.run.jobs,
@@ -467,7 +468,14 @@ mod tests {
             crate::pipeline::init::STARTER,
             "some defaults are commented"
         );
-        let enabled: PipelineFile = toml::from_str(&enabled_text).unwrap();
+        let mut enabled: PipelineFile = toml::from_str(&enabled_text).unwrap();
+        // The label words shown are the built-in ones: adding them again
+        // changes no list in use.
+        assert_eq!(
+            Labels::from_config(&enabled.labels),
+            Labels::from_config(&as_written.labels)
+        );
+        enabled.labels = as_written.labels.clone();
         assert_eq!(enabled, as_written);
     }
 

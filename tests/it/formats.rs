@@ -108,6 +108,7 @@ fn ministry_of_finance_layout_in_yuan() {
         };
         write_mof_workbook(&wd.path(&format!("mof/{unit}.xlsx")), &projects, &layout).unwrap();
     }
+    wd.keep_if_asked(&["mof"]);
     // The 申报表 has its own title, and no 绩效指标描述 / 依据 columns.
     assert_like_sample_but("MoF", &wd.path("mof"), &["title", "description", "basis"]);
     extract(&wd, &wd.path("mof"), "out");

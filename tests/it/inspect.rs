@@ -101,36 +101,69 @@ fn html_preview_colours_fields_and_marks_labels() {
 }
 
 /// A new template: inspect names the label each field was read by, and
-/// the label-like cells that matched nothing, with the field they may be,
-/// so the user sees what to add to `[labels]`.
+/// what decided it (a listed word, or the terms of a label no list
+/// holds); `--suggest` prints the `[labels]` lines that teach the rest.
 #[test]
-fn inspect_says_which_labels_were_read_and_which_were_not() {
+fn inspect_says_which_labels_were_read_and_how() {
     use crate::common::templates::{write_template, XIANGTAN};
     let wd = Workdir::new();
     write_template(&wd.path("xt.xlsx"), &XIANGTAN).unwrap();
     let report = inspect(&wd.path("xt.xlsx"), &wd, None);
     let read = &report[report.find("labels read:").expect("labels read")..];
     assert!(
-        read.contains("project_name           A3       '项目支出名称'"),
+        read.contains("project_name           A3       '项目支出名称'  (listed word)"),
         "{report}"
     );
     assert!(
-        read.contains("target                 E8       '指标值及单位'"),
+        read.contains("target                 E8       '指标值及单位'  (listed word)"),
         "{report}"
     );
-    let unread = &report[report.find("not read as labels").expect("unread")..];
+    // A label no list holds, read by what it says.
     assert!(
-        unread.contains("A6       '实施期绩效目标'  (perhaps goals)"),
+        read.contains("goals                  A6       '实施期绩效目标'  (by its terms: …目标)"),
         "{report}"
     );
-    // With the seed's labels only, the template's own label is named.
-    wd.write("p.toml", "[labels]\nproject_name = [\"项目名称\"]\n");
-    let out = wd.run(&["inspect", "xt.xlsx", "--pipeline", "p.toml"]);
+    // Without the template's own word for the name, its terms read it,
+    // and --suggest writes the line that teaches it.
+    wd.write(
+        "p.toml",
+        "[labels.remove]\nproject_name = [\"项目支出名称\"]\n",
+    );
+    let out = wd.run(&["inspect", "xt.xlsx", "--pipeline", "p.toml", "--suggest"]);
+    assert_exit(&out, 0);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.contains("'项目支出名称'  (perhaps project_name)"),
+        report.contains(
+            "project_name           A3       '项目支出名称'  (by its terms: 项目/资金 + 名称)"
+        ),
         "{report}"
     );
+    assert!(report.contains("[labels]\n"), "{report}");
+    assert!(
+        report.contains("project_name = [\"项目支出名称\"]"),
+        "{report}"
+    );
+}
+
+/// `[labels]` adds to the built-in words (a user who adds one keeps the
+/// rest), and `[labels.remove]` drops one.
+#[test]
+fn labels_in_a_pipeline_add_to_the_built_in_words() {
+    let wd = Workdir::new();
+    wd.sample_into("input");
+    wd.write(
+        "p.toml",
+        "[labels]\nproject_name = [\"项目（子项）名称\"]\n[output]\nformats = [\"csv\"]\n",
+    );
+    let out = wd.run(&["run", "p.toml"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let projects = wd.csv("output/projects.csv");
+    assert_eq!(
+        projects.len(),
+        10,
+        "the built-in 项目名称 still reads the seed"
+    );
+    assert!(projects.iter().all(|p| !p.get("project_name").is_empty()));
 }
 
 /// Issue 23: `inspect` of a workbook whose one long shared string (1 MB)

@@ -8,6 +8,7 @@ mod aggregate;
 mod architecture;
 mod bad_input;
 mod cli;
+mod corpus;
 mod docs;
 mod family;
 mod formats;
