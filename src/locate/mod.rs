@@ -117,7 +117,8 @@ impl Matcher {
                 self_eval: self_eval.is_some(),
             }));
         }
-        if buf.contains("单位:") {
+        // `单位：万元`, not `编制单位：`: a unit statement names a money unit.
+        if buf.contains("单位:") && crate::vocab::money::find_money_unit(text).is_some() {
             return Some(CellKind::UnitMarker);
         }
         if text.chars().nth(40).is_none() {
@@ -367,6 +368,8 @@ fn value_fits(f: Field, text: &str) -> bool {
             text.chars().count() >= 5
         }
         Field::ProjectCode => digits > 0,
+        // A unit or department by its name or its code (单位代码).
+        Field::Unit | Field::Dept | Field::DeptName => true,
         _ => digits * 2 < text.chars().count(),
     }
 }
@@ -658,9 +661,13 @@ impl Kinds {
             return false;
         }
         let right = grid.owner(Pos::new(pos.row, grid.right_edge(pos) + 1));
-        let below = grid.owner(Pos::new(grid.bottom_edge(pos) + 1, pos.col));
+        // Under a column header, the first cell with a value (a
+        // sub-header row of another group may stand between).
+        let below = (1..=3)
+            .map(|k| grid.owner(Pos::new(grid.bottom_edge(pos) + k, pos.col)))
+            .find(|p| !grid.own_text(*p).is_empty());
         let value_ok = |p: Pos| self.get(p).is_none() && value_fits(f, &grid.own_text(p));
-        value_ok(right) || (value_ok(below) && !of_listed(above))
+        value_ok(right) || (below.is_some_and(value_ok) && !of_listed(above))
     }
 
     fn get(&self, p: Pos) -> Option<CellKind> {

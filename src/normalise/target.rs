@@ -191,14 +191,25 @@ pub fn compose(
         _ => None,
     });
     match op {
-        Some("text") if !t.op.is_empty() => t = text_target(),
+        // 定性 with its value left blank is still a text target.
+        Some("text") => t = text_target(),
         Some(o) if t.op == "=" => t.op = o.to_string(),
         _ => {}
     }
+    // A template's hint in the name (`苗木成活率(≥**%)`) says the operator
+    // and the unit of a bare number.
+    let hint = mask_in_name(level3);
+    if let (Some((op, _)), "=") = (&hint, t.op.as_str()) {
+        if t.value.is_some() && signs.iter().all(Option::is_none) {
+            t.op = op.to_string();
+        }
+    }
     if t.value.is_some() && t.unit.is_none() {
-        let unit = unit.trim();
+        let unit = unit
+            .trim()
+            .trim_matches(|c| matches!(c, '-' | '—' | '/' | '－'));
         t.unit = if unit.is_empty() {
-            unit_in_name(level3)
+            unit_in_name(level3).or_else(|| hint.and_then(|(_, u)| u))
         } else {
             Some(fold_width(unit).into_owned())
         };
@@ -206,10 +217,29 @@ pub fn compose(
     (t, direction)
 }
 
+/// A blank template's hint left in an indicator's name, its figure masked:
+/// `(≥**%)`, `(≥**万元)`, `≤**元/人·月`: the operator, and the unit.
+fn mask_in_name(name: &str) -> Option<(&'static str, Option<String>)> {
+    let folded = fold_width(name.trim());
+    let at = folded.find("**")?;
+    let before = folded[..at].trim_end();
+    let (op, _) = PREFIX_OPS.iter().find(|(word, _)| before.ends_with(word))?;
+    let after = &folded[at + 2..];
+    let unit: String = after
+        .chars()
+        .take_while(|c| !matches!(c, ')' | '(' | '—' | '-' | ',' | ';'))
+        .collect();
+    let unit = unit.trim();
+    Some((
+        op,
+        (!unit.is_empty() && unit.chars().count() <= 6).then(|| unit.to_string()),
+    ))
+}
+
 /// A unit in brackets at the end of an indicator's name:
 /// `保障在职职工人数(人)` → `人`, `完成率（%）` → `%`.
 fn unit_in_name(name: &str) -> Option<String> {
-    if !name.trim_end().ends_with([')', '）']) {
+    if !name.trim_end().ends_with([')', '）']) || name.contains("**") {
         return None;
     }
     let folded = fold_width(name.trim());

@@ -1,12 +1,14 @@
 //! Flat exports of a budget-management system (and the summary tables
-//! departments publish from them): one row per indicator under one header
-//! row that names both the project's fields (unit, project, budget, goal)
-//! and the indicator's (levels, indicator, target, unit of measure,
-//! weight, direction), the project's fields repeated on each row or merged
-//! over its rows, several projects on one sheet. Each project's rows make
-//! one form.
+//! departments publish from them): one row per indicator under a header
+//! that names both the project's fields (unit, project, budget, goal) and
+//! the indicator's (levels, indicator, target, unit of measure, weight,
+//! direction) — in one row, or the indicator's in a row under a merged
+//! 绩效指标 — the project's fields repeated on each row or merged over its
+//! rows, several projects on one sheet. Each project's rows make one form.
+//! A row that names a unit and no indicator heads the projects under it
+//! (a unit's row, then its projects).
 
-use super::{indicator_row, money_fields, says_target, Carry, RawForm, RawMoneyLine};
+use super::{indicator_row, money_fields, says_target, Carry, RawField, RawForm, RawMoneyLine};
 use crate::grid::{Grid, Pos};
 use crate::locate::{Block, Field, Kinds, Label};
 use crate::vocab::kind::Stage;
@@ -32,44 +34,63 @@ const PROJECT_FIELDS: &[Field] = &[
     Field::UnitOwn,
 ];
 
-/// An export's header: the row of labels that holds a project's name (or
-/// code) and two indicator columns, one a level, the indicator or its
-/// target; with the row under it when that row is labels too (a money
-/// group over 总额 · 财政 · 其他).
+/// An export's header: its first and last row, its columns, its labels.
 pub(super) struct Header {
     pub row: u32,
-    /// The last row of the header.
     pub last: u32,
     pub columns: Vec<(Field, u32)>,
     pub labels: Vec<Label>,
 }
 
-/// The export header of a grid, if it has one.
-pub(super) fn header(grid: &Grid, labels: &[Label]) -> Option<Header> {
+/// Two indicator columns, one a level, the indicator or its target.
+fn indicator_header(labels: &[&Label]) -> bool {
+    let columns = labels.iter().filter(|l| l.field.is_indicator_column());
+    let key = |l: &&&Label| {
+        matches!(
+            l.field,
+            Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
+        )
+    };
+    columns.clone().count() >= 2 && columns.clone().any(|l| key(&l))
+}
+
+/// The export header of a grid, if it has one: a row of labels naming a
+/// project, its code or its unit, with the indicator's columns in the same
+/// row or the row under it. The name is a column's header, not a form's
+/// label: right of it stands another header (a label, or a group merged
+/// over the labels under it), never its value.
+pub(super) fn header(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Option<Header> {
     let mut rows: Vec<u32> = labels.iter().map(|l| l.pos.row).collect();
     rows.dedup();
+    let heads_a_column = |l: &Label| {
+        let right = grid.owner(Pos::new(l.pos.row, grid.right_edge(l.pos) + 1));
+        let group = grid.right_edge(right) > right.col
+            && grid
+                .cells_in(
+                    (l.pos.row + 1, l.pos.row + 1),
+                    (right.col, grid.right_edge(right)),
+                )
+                .any(|(p, _)| kinds.field(p).is_some());
+        kinds.field(right).is_some() || group || grid.own_text(right).is_empty()
+    };
     rows.into_iter().find_map(|row| {
-        let in_row = |r: u32| labels.iter().filter(move |l| l.pos.row == r);
-        let names = in_row(row).any(|l| matches!(l.field, Field::ProjectName | Field::ProjectCode));
-        let indicator: Vec<&Label> = in_row(row)
-            .filter(|l| l.field.is_indicator_column())
-            .collect();
-        let key = indicator.iter().any(|l| {
+        let in_row = |r: u32| -> Vec<&Label> { labels.iter().filter(|l| l.pos.row == r).collect() };
+        let names = in_row(row).iter().any(|l| {
             matches!(
                 l.field,
-                Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
-            )
+                Field::ProjectName | Field::ProjectCode | Field::Unit | Field::DeptName
+            ) && heads_a_column(l)
         });
-        if !names || indicator.len() < 2 || !key {
+        let last = match (
+            indicator_header(&in_row(row)),
+            indicator_header(&in_row(row + 1)),
+        ) {
+            (true, _) => row,
+            (false, true) => row + 1,
+            _ => return None,
+        };
+        if !names {
             return None;
-        }
-        // A second header row: labels under merged group cells.
-        let mut last = row;
-        let under: Vec<&Label> = in_row(row + 1).collect();
-        if !under.is_empty()
-            && grid.cells_in((row + 1, row + 1), (0, u32::MAX)).count() <= under.len() + 1
-        {
-            last = row + 1;
         }
         let mut columns: Vec<(Field, u32)> = Vec::new();
         let mut header_labels = Vec::new();
@@ -78,7 +99,7 @@ pub(super) fn header(grid: &Grid, labels: &[Label]) -> Option<Header> {
             .filter(|l| l.pos.row >= row && l.pos.row <= last)
         {
             let wanted = PROJECT_FIELDS.contains(&l.field) || l.field.is_indicator_column();
-            if wanted && !columns.iter().any(|(f, _)| *f == l.field) {
+            if wanted && !columns.iter().any(|(_, c)| *c == l.pos.col) {
                 columns.push((l.field, l.pos.col));
                 header_labels.push(*l);
             }
@@ -103,12 +124,12 @@ fn is_total(text: &str) -> bool {
 }
 
 /// One form per project of the export under `h`: rows taken until a
-/// footer, a form's title, or a row naming no project and no indicator;
-/// a total or subtotal row ends the project before it.
+/// footer, a form's title, or a row naming no project and no indicator; a
+/// total or subtotal row ends the project before it.
 pub(super) fn forms(grid: &Grid, kinds: &Kinds, h: &Header, template: &RawForm) -> Vec<RawForm> {
     let t = Table::of(grid, h);
     let mut out: Vec<RawForm> = Vec::new();
-    let mut current: Option<String> = None;
+    let (mut current, mut unit): (Option<String>, Option<RawField>) = (None, None);
     let mut carry = Carry::default();
     for row in grid.content_rows((h.last + 1, t.block.last_row)) {
         let first = grid.owner(Pos::new(row, t.block.first_col));
@@ -122,12 +143,19 @@ pub(super) fn forms(grid: &Grid, kinds: &Kinds, h: &Header, template: &RawForm) 
         }
         let mut ind = indicator_row(grid, row, &t.block, &t.indicators);
         let named = !ind.level3.is_blank() || !ind.description.is_blank();
-        match (&key, named) {
+        let content = named || !ind.level1.is_blank() || !ind.level2.is_blank();
+        match (&key, content) {
             (None, false) if current.is_some() => continue,
             (None, false) => break,
-            (Some(_), _) if key != current => {
+            // A unit's row: it heads the projects under it.
+            (Some(_), false) => {
+                unit = t.unit_row(grid, row);
+                current = None;
+                continue;
+            }
+            (Some(_), true) if key != current => {
                 current = key.clone();
-                out.push(project(grid, h, row, template));
+                out.push(project(grid, h, &t, row, unit.clone(), template));
                 carry = Carry::default();
             }
             _ => {}
@@ -144,18 +172,29 @@ pub(super) fn forms(grid: &Grid, kinds: &Kinds, h: &Header, template: &RawForm) 
     out
 }
 
-/// An export's table: its columns of indicators, the block they span.
+/// An export's table: its columns of indicators, the block they span, and
+/// the columns that name a project (or, where the export has no project
+/// column, the unit-or-project name column of an export that lists units
+/// and their projects in one column).
 struct Table {
     block: Block,
     indicators: Vec<(Field, u32)>,
     has_levels: bool,
     /// The columns naming the project: its code, its name.
     keys: Vec<u32>,
+    /// The column of names when it holds units' rows and projects' rows.
+    shared_name: Option<u32>,
+    /// A column of codes under a header naming a unit's (单位代码).
+    unit_code: Option<u32>,
 }
 
 impl Table {
     fn of(grid: &Grid, h: &Header) -> Table {
         let col = |f: Field| h.columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
+        let header_says = |c: u32, words: &[&str]| {
+            let text = grid.text(Pos::new(h.row, c));
+            words.iter().any(|w| text.contains(w))
+        };
         let (first_col, last_col) = (
             h.columns.first().map_or(0, |c| c.1),
             h.columns.last().map_or(0, |c| c.1),
@@ -166,6 +205,32 @@ impl Table {
             .copied()
             .filter(|(f, _)| f.is_indicator_column())
             .collect();
+        let unit_cols: Vec<u32> = h
+            .labels
+            .iter()
+            .filter(|l| matches!(l.field, Field::Unit | Field::DeptName))
+            .map(|l| l.pos.col)
+            .collect();
+        let shared_name = col(Field::ProjectName)
+            .is_none()
+            .then(|| {
+                unit_cols
+                    .iter()
+                    .copied()
+                    .find(|c| header_says(*c, &["名称"]))
+            })
+            .flatten();
+        let unit_code = unit_cols
+            .iter()
+            .copied()
+            .find(|c| header_says(*c, &["代码", "编码"]));
+        let keys = [
+            col(Field::ProjectCode),
+            col(Field::ProjectName).or(shared_name),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         Table {
             block: Block {
                 anchor: Pos::new(h.row, first_col),
@@ -177,10 +242,9 @@ impl Table {
                 .iter()
                 .any(|(f, _)| matches!(f, Field::Level1 | Field::Level2)),
             indicators,
-            keys: [Field::ProjectCode, Field::ProjectName]
-                .iter()
-                .filter_map(|f| col(*f))
-                .collect(),
+            keys,
+            shared_name,
+            unit_code,
         }
     }
 
@@ -191,27 +255,58 @@ impl Table {
             .map(|c| grid.text(Pos::new(row, *c)).trim().to_string())
             .find(|t| !t.is_empty())
     }
+
+    /// The unit a unit's row names: its code and name.
+    fn unit_row(&self, grid: &Grid, row: u32) -> Option<RawField> {
+        let at = |c: Option<u32>| c.map(|c| super::RawField::at(grid, Pos::new(row, c)));
+        let name = at(self.shared_name).filter(|f| !f.is_blank())?;
+        Some(match at(self.unit_code).filter(|f| !f.is_blank()) {
+            Some(code) => RawField {
+                text: format!(
+                    "{} {}",
+                    code.text.trim().trim_start_matches('\''),
+                    name.text.trim()
+                ),
+                pos: name.pos,
+            },
+            None => name,
+        })
+    }
 }
 
 /// The form of the project whose first row is `row`: its fields from that
-/// row, under the header's columns.
-fn project(grid: &Grid, h: &Header, row: u32, template: &RawForm) -> RawForm {
+/// row, under the header's columns; its unit the unit's row above it, else
+/// its unit column, else what the sheet states.
+fn project(
+    grid: &Grid,
+    h: &Header,
+    t: &Table,
+    row: u32,
+    unit: Option<RawField>,
+    template: &RawForm,
+) -> RawForm {
     let col = |f: Field| h.columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
-    let at = |f: Field| col(f).map(|c| super::RawField::at(grid, Pos::new(row, c)));
-    let anchor = col(Field::ProjectName)
+    let at = |c: Option<u32>| c.map(|c| super::RawField::at(grid, Pos::new(row, c)));
+    let name_col = col(Field::ProjectName).or(t.shared_name);
+    let anchor = name_col
         .or_else(|| col(Field::ProjectCode))
         .map_or(Pos::new(row, 0), |c| grid.owner(Pos::new(row, c)));
+    let own_unit = || {
+        let c = h.columns.iter().find(|(f, c)| {
+            matches!(f, Field::Unit | Field::DeptName)
+                && Some(*c) != t.shared_name
+                && Some(*c) != t.unit_code
+        });
+        at(c.map(|(_, c)| *c)).filter(|f| !f.is_blank())
+    };
     let mut form = RawForm {
         anchor,
-        code: at(Field::ProjectCode),
-        name: at(Field::ProjectName),
-        unit: at(Field::Unit)
-            .filter(|f| !f.is_blank())
-            .or_else(|| at(Field::DeptName))
-            .or_else(|| template.unit.clone()),
-        dept: at(Field::Dept),
-        func_class: at(Field::FuncClass),
-        goals: at(Field::Goals),
+        code: at(col(Field::ProjectCode)),
+        name: at(name_col),
+        unit: unit.or_else(own_unit).or_else(|| template.unit.clone()),
+        dept: at(col(Field::Dept)),
+        func_class: at(col(Field::FuncClass)),
+        goals: at(col(Field::Goals)),
         labels: h.labels.clone(),
         ..template.clone()
     };

@@ -172,7 +172,7 @@ pub fn parse_file(grids: &[Grid], matcher: &Matcher) -> Vec<RawForm> {
 fn parse_grid_in(grid: &Grid, matcher: &Matcher, context: &mut Context) -> Vec<RawForm> {
     let kinds = Kinds::new(grid, matcher);
     let labels = kinds.labels();
-    if let Some(header) = export::header(grid, &labels) {
+    if let Some(header) = export::header(grid, &kinds, &labels) {
         return export_forms(grid, &kinds, &header, context);
     }
     let blocks = locate(grid, &labels, says_dept(grid, &kinds, matcher));
@@ -432,11 +432,14 @@ fn parse_block(
             .map(|f| with_name(grid, kinds, f)),
         ..RawForm::default()
     };
+    // A form with no unit of its own is its department's (主管部门
+    // submitting its own project).
     form.unit = value(Field::Unit)
         .map(|f| with_name(grid, kinds, f))
         .filter(|f| !f.is_blank())
         .or_else(|| dept_unit(grid, kinds, block, &labels))
-        .or_else(|| ctx.unit.clone());
+        .or_else(|| ctx.unit.clone())
+        .or_else(|| form.dept.clone().filter(|d| !d.is_blank()));
     form.amount_unit = amount_unit(grid, &labels).or_else(|| ctx.amount_unit.clone());
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, kinds, p, block.last_col);
@@ -607,7 +610,7 @@ fn indicator_columns_of(
     block: &Block,
 ) -> Vec<(Field, u32)> {
     match indicator_header(labels) {
-        Some(h) => indicator_columns(grid, kinds, h, block),
+        Some(h) => indicator_columns(grid, kinds, h, block).0,
         None => Vec::new(),
     }
 }
@@ -821,7 +824,7 @@ fn indicators(
     block: &Block,
     skipped: &mut Vec<Skipped>,
 ) -> Vec<RawIndicator> {
-    let columns = indicator_columns(grid, kinds, header, block);
+    let (columns, header_last) = indicator_columns(grid, kinds, header, block);
     let has_levels = columns
         .iter()
         .any(|(f, _)| matches!(f, Field::Level1 | Field::Level2));
@@ -829,7 +832,7 @@ fn indicators(
     // The last row read as an indicator or passed over as a placeholder.
     let mut last_taken: Option<u32> = None;
     let mut carry = Carry::default();
-    let start = grid.bottom_edge(header) + 1;
+    let start = header_last + 1;
     for row in grid.content_rows((start, block.last_row)) {
         if ends_table(grid, kinds, row, block, &columns) {
             break;
@@ -847,7 +850,7 @@ fn indicators(
             continue;
         }
         // A footer such as 填报人：张三 ends the table.
-        if ind.level1.text.contains([':', '：']) || ind.level3.text.contains([':', '：']) {
+        if ind.level1.text.contains([':', '：']) || is_footer(&ind.level3.text) {
             break;
         }
         if carry.node(&ind, has_levels) {
@@ -863,6 +866,25 @@ fn indicators(
         out.push(ind);
     }
     out
+}
+
+/// A form's footer (`填报人：张三`, `联系电话：…`, `审核人：…`) in the
+/// indicator column of a table without level columns.
+fn is_footer(text: &str) -> bool {
+    let key = crate::vocab::text::fold_label(text);
+    key.contains(':')
+        && [
+            "填报",
+            "填表",
+            "联系",
+            "审核",
+            "负责人",
+            "经办",
+            "日期",
+            "制表",
+        ]
+        .iter()
+        .any(|w| key.starts_with(w))
 }
 
 /// Right under an indicator row, a row continues the table when it has a
@@ -970,36 +992,139 @@ fn indicator_row(grid: &Grid, row: u32, block: &Block, columns: &[(Field, u32)])
     }
 }
 
-/// The indicator table's columns: each indicator field's header cell. A
-/// table of two halves side by side (long-term and annual: each field
-/// twice) is read from the half whose indicators are filled in, the later
-/// when both are. A table with no 三级指标 column names its indicators in
-/// the header cell that says 指标 alone (`指标`, `绩效指标`), else in its
-/// 指标内容 column.
-fn indicator_columns(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> Vec<(Field, u32)> {
-    let mut halves: Vec<Vec<(Field, u32)>> = vec![Vec::new()];
-    let mut bare_indicator: Option<u32> = None;
-    for (pos, _) in grid.cells_in((header.row, header.row), (block.first_col, block.last_col)) {
-        if grid.owner(pos) != pos {
-            continue;
+/// The indicator table's columns: each indicator field's header cell, and
+/// the header's last row. A header of two rows (a group such as 年度指标值
+/// merged over 指标性质 · 指标值 · 度量单位, or 绩效指标 over 一级 · 二级 ·
+/// 三级) takes each column's own label from the lower row, else the label
+/// merged over it from the upper; a group's first column without a label
+/// of its own takes the group's field. A table of two halves side by side
+/// (long-term and annual: each field twice) is read from the half whose
+/// indicators are filled in, the later when both are. A table with no
+/// 三级指标 column names its indicators in the header cell that says 指标
+/// alone (`指标`, `绩效指标`), else in its 指标内容 column.
+fn indicator_columns(
+    grid: &Grid,
+    kinds: &Kinds,
+    header: Pos,
+    block: &Block,
+) -> (Vec<(Field, u32)>, u32) {
+    let r = header.row;
+    let span = (block.first_col, block.last_col);
+    let lower_labels = grid
+        .cells_in((r + 1, r + 1), span)
+        .any(|(p, _)| kinds.field(p).is_some_and(Field::is_indicator_column));
+    let (all, bare, last) = match lower_labels {
+        false => (
+            header_row(grid, kinds, r, span),
+            bare_indicator(grid, kinds, r, span),
+            r,
+        ),
+        true => (two_row_header(grid, kinds, r, span), None, r + 1),
+    };
+    let mut columns = filled_half(grid, split_halves(all), (last, block.last_row));
+    let has = |f: Field| columns.iter().any(|(g, _)| *g == f);
+    if !has(Field::Level3) {
+        if let Some(col) = bare {
+            columns.push((Field::Level3, col));
+        } else if let Some(d) = columns.iter_mut().find(|(f, _)| *f == Field::Description) {
+            d.0 = Field::Level3;
         }
-        let half = halves.last_mut().expect("one half");
-        match kinds.field(pos) {
-            Some(f) if f.is_indicator_column() => {
-                if half.iter().any(|(g, _)| *g == f) {
-                    halves.push(vec![(f, pos.col)]);
-                } else {
-                    half.push((f, pos.col));
-                }
-            }
-            None if half.is_empty() && says_indicator(&grid.own_text(pos)) => {
-                bare_indicator = Some(pos.col);
-            }
+        columns.sort_by_key(|(_, c)| *c);
+    }
+    (columns, last.max(grid.bottom_edge(header)))
+}
+
+/// The indicator columns of one header row, in column order.
+fn header_row(grid: &Grid, kinds: &Kinds, row: u32, span: (u32, u32)) -> Vec<(Field, u32)> {
+    grid.cells_in((row, row), span)
+        .filter(|(p, _)| grid.owner(*p) == *p)
+        .filter_map(|(p, _)| {
+            kinds
+                .field(p)
+                .filter(|f| f.is_indicator_column())
+                .map(|f| (f, p.col))
+        })
+        .collect()
+}
+
+/// The header cell left of every labelled indicator column that says 指标
+/// alone: the column of indicators' names in a table without levels.
+fn bare_indicator(grid: &Grid, kinds: &Kinds, row: u32, span: (u32, u32)) -> Option<u32> {
+    let mut found = None;
+    for (p, _) in grid.cells_in((row, row), span) {
+        match kinds.field(p) {
+            Some(f) if f.is_indicator_column() => break,
+            None if grid.owner(p) == p && says_indicator(&grid.own_text(p)) => found = Some(p.col),
             _ => {}
         }
     }
+    found
+}
+
+/// The columns of a header of two rows (see [`indicator_columns`]).
+fn two_row_header(grid: &Grid, kinds: &Kinds, r: u32, span: (u32, u32)) -> Vec<(Field, u32)> {
+    let mut out: Vec<(Field, u32)> = Vec::new();
+    let mut groups_used: Vec<Pos> = Vec::new();
+    let last = grid.col_span().map_or(span.1, |c| c.1).min(span.1);
+    for c in span.0..=last {
+        let lower = grid.owner(Pos::new(r + 1, c));
+        let upper = grid.owner(Pos::new(r, c));
+        let field = if lower == Pos::new(r + 1, c) {
+            let own = kinds
+                .field(lower)
+                .filter(|f| f.is_indicator_column())
+                .or_else(|| {
+                    let text = grid.own_text(lower);
+                    crate::vocab::text::fold_label(&text)
+                        .starts_with("单位")
+                        .then_some(Field::TargetUnit)
+                });
+            // A group's first column without a label of its own.
+            own.or_else(|| {
+                let group = kinds.field(upper).filter(|f| f.is_indicator_column())?;
+                (!groups_used.contains(&upper) && !out.iter().any(|(f, _)| *f == group)).then(
+                    || {
+                        groups_used.push(upper);
+                        group
+                    },
+                )
+            })
+        } else if lower.row == r && lower.col == c {
+            kinds.field(lower).filter(|f| f.is_indicator_column())
+        } else {
+            None
+        };
+        if let Some(f) = field {
+            out.push((f, c));
+        }
+    }
+    out
+}
+
+/// The columns split where a field comes again: the halves of a table of
+/// two side by side.
+fn split_halves(all: Vec<(Field, u32)>) -> Vec<Vec<(Field, u32)>> {
+    let mut halves: Vec<Vec<(Field, u32)>> = vec![Vec::new()];
+    for (f, c) in all {
+        let half = halves.last_mut().expect("one half");
+        if half.iter().any(|(g, _)| *g == f) {
+            halves.push(vec![(f, c)]);
+        } else {
+            half.push((f, c));
+        }
+    }
+    halves
+}
+
+/// The half whose indicators' names and targets are filled in most (the
+/// later of equals).
+fn filled_half(
+    grid: &Grid,
+    halves: Vec<Vec<(Field, u32)>>,
+    (header, last): (u32, u32),
+) -> Vec<(Field, u32)> {
     let filled = |cols: &[(Field, u32)]| {
-        let rows = (header.row + 1, block.last_row.min(header.row + 60));
+        let rows = (header + 1, last.min(header + 60));
         cols.iter()
             .filter(|(f, _)| matches!(f, Field::Level3 | Field::Target))
             .map(|(_, c)| {
@@ -1009,21 +1134,10 @@ fn indicator_columns(grid: &Grid, kinds: &Kinds, header: Pos, block: &Block) -> 
             })
             .sum::<usize>()
     };
-    // The last of the most filled halves.
-    let mut columns = halves
+    halves
         .into_iter()
         .max_by_key(|h| filled(h))
-        .unwrap_or_default();
-    let has = |f: Field| columns.iter().any(|(g, _)| *g == f);
-    if !has(Field::Level3) {
-        if let Some(col) = bare_indicator {
-            columns.push((Field::Level3, col));
-        } else if let Some(d) = columns.iter_mut().find(|(f, _)| *f == Field::Description) {
-            d.0 = Field::Level3;
-        }
-        columns.sort_by_key(|(_, c)| *c);
-    }
-    columns
+        .unwrap_or_default()
 }
 
 /// A header cell naming the indicators without a level (`指标`, `绩效指标`).
@@ -1067,8 +1181,11 @@ fn looks_like_level1(text: &str) -> bool {
 }
 
 /// True when the row's indicator, description and target cells are all one
-/// merged range: a note written across the table, not an indicator.
+/// merged range and the row names no level 2 of its own: a note written
+/// across the table, not an indicator (a level 2 beside it makes it an
+/// indicator whose name is its target, as a qualitative one is written).
 fn one_note(grid: &Grid, ind: &RawIndicator) -> bool {
+    let own_level2 = ind.level2.pos.is_some_and(|p| p.row == ind.row.row) && !ind.level2.is_blank();
     let cells = [&ind.level3, &ind.description, &ind.target];
     let merges: Vec<_> = cells
         .iter()
@@ -1076,7 +1193,7 @@ fn one_note(grid: &Grid, ind: &RawIndicator) -> bool {
         .filter_map(|f| f.pos)
         .map(|p| grid.merge_at(p).map(|m| m.first))
         .collect();
-    merges.len() > 1 && merges.iter().all(|m| m.is_some() && *m == merges[0])
+    !own_level2 && merges.len() > 1 && merges.iter().all(|m| m.is_some() && *m == merges[0])
 }
 
 /// A row that cannot belong to the indicator table: it holds a form label,
