@@ -145,8 +145,8 @@ pub(super) fn forms(grid: &Grid, kinds: &Kinds, h: &Header, template: &RawForm) 
         let named = !ind.level3.is_blank() || !ind.description.is_blank();
         let content = named || !ind.level1.is_blank() || !ind.level2.is_blank();
         match (&key, content) {
-            (None, false) if current.is_some() => continue,
-            (None, false) => break,
+            // A department's subtotal row, a blank row: nothing to read.
+            (None, false) => continue,
             // A unit's row: it heads the projects under it.
             (Some(_), false) => {
                 unit = t.unit_row(grid, row);

@@ -865,7 +865,21 @@ fn indicators(
         last_taken = Some(row);
         out.push(ind);
     }
+    level1_from_below(&mut out);
     out
+}
+
+/// The first rows of a table with no level 1 take the first one written
+/// below them: a level 1 written once in the middle of its rows (a cell
+/// centred by hand, not merged).
+fn level1_from_below(rows: &mut [RawIndicator]) {
+    let Some(first) = rows.iter().position(|i| !i.level1.is_blank()) else {
+        return;
+    };
+    let level1 = rows[first].level1.clone();
+    for ind in &mut rows[..first] {
+        ind.level1 = level1.clone();
+    }
 }
 
 /// A form's footer (`填报人：张三`, `联系电话：…`, `审核人：…`) in the
@@ -900,7 +914,10 @@ fn continues(ind: &RawIndicator, has_levels: bool, right_under: bool) -> bool {
             || !ind.level2.is_blank()
             || (!ind.level3.is_blank() && !ind.target.is_blank())
     } else {
+        // A level 1 written once in the middle of its rows leaves the
+        // first rows with a level 2 alone.
         looks_like_level1(&ind.level1.text)
+            || (ind.level1.is_blank() && looks_like_level1(&ind.level2.text))
     }
 }
 
@@ -1010,9 +1027,9 @@ fn indicator_columns(
 ) -> (Vec<(Field, u32)>, u32) {
     let r = header.row;
     let span = (block.first_col, block.last_col);
-    let lower_labels = grid
-        .cells_in((r + 1, r + 1), span)
-        .any(|(p, _)| kinds.field(p).is_some_and(Field::is_indicator_column));
+    let lower_labels = grid.cells_in((r + 1, r + 1), span).any(|(p, _)| {
+        kinds.field(p).is_some_and(Field::is_indicator_column) || under_a_group(grid, kinds, p)
+    });
     let (all, bare, last) = match lower_labels {
         false => (
             header_row(grid, kinds, r, span),
@@ -1061,6 +1078,36 @@ fn bare_indicator(grid: &Grid, kinds: &Kinds, row: u32, span: (u32, u32)) -> Opt
     found
 }
 
+/// True when `p`, in the row under a header, holds text under an indicator
+/// label merged over several columns: a sub-header (`2021年实际实现值`,
+/// `预期2022年实现值` under 指标值).
+fn under_a_group(grid: &Grid, kinds: &Kinds, p: Pos) -> bool {
+    let Some(row) = p.row.checked_sub(1) else {
+        return false;
+    };
+    let upper = grid.owner(Pos::new(row, p.col));
+    // The sub-cells split the group (a value row merged as the group is
+    // is no sub-header).
+    grid.right_edge(upper) > upper.col
+        && grid.right_edge(p) < grid.right_edge(upper)
+        && kinds.field(upper).is_some_and(Field::is_indicator_column)
+        && !grid.own_text(p).is_empty()
+}
+
+/// Of a group's sub-columns without labels of their own (values by year),
+/// the one a target is read from: one that says it is expected or planned
+/// (预期, 目标, 计划, 预计), else one that is not what was achieved (实际).
+fn year_column(grid: &Grid, row: u32, cols: &[u32]) -> Option<u32> {
+    let says = |c: &u32, words: &[&str]| {
+        let text = grid.own_text(Pos::new(row, *c));
+        words.iter().any(|w| text.contains(w))
+    };
+    cols.iter()
+        .find(|c| says(c, &["预期", "目标", "计划", "预计"]))
+        .or_else(|| cols.iter().find(|c| !says(c, &["实际", "完成"])))
+        .copied()
+}
+
 /// The columns of a header of two rows (see [`indicator_columns`]).
 fn two_row_header(grid: &Grid, kinds: &Kinds, r: u32, span: (u32, u32)) -> Vec<(Field, u32)> {
     let mut out: Vec<(Field, u32)> = Vec::new();
@@ -1079,15 +1126,20 @@ fn two_row_header(grid: &Grid, kinds: &Kinds, r: u32, span: (u32, u32)) -> Vec<(
                         .starts_with("单位")
                         .then_some(Field::TargetUnit)
                 });
-            // A group's first column without a label of its own.
+            // A group's column without a label of its own: the one of its
+            // unlabelled sub-columns a target is read from.
             own.or_else(|| {
                 let group = kinds.field(upper).filter(|f| f.is_indicator_column())?;
-                (!groups_used.contains(&upper) && !out.iter().any(|(f, _)| *f == group)).then(
-                    || {
-                        groups_used.push(upper);
-                        group
-                    },
-                )
+                if groups_used.contains(&upper) || out.iter().any(|(f, _)| *f == group) {
+                    return None;
+                }
+                let unlabelled: Vec<u32> = (upper.col..=grid.right_edge(upper))
+                    .filter(|k| kinds.field(grid.owner(Pos::new(r + 1, *k))).is_none())
+                    .collect();
+                (year_column(grid, r + 1, &unlabelled) == Some(c)).then(|| {
+                    groups_used.push(upper);
+                    group
+                })
             })
         } else if lower.row == r && lower.col == c {
             kinds.field(lower).filter(|f| f.is_indicator_column())
@@ -1102,7 +1154,8 @@ fn two_row_header(grid: &Grid, kinds: &Kinds, r: u32, span: (u32, u32)) -> Vec<(
 }
 
 /// The columns split where a field comes again: the halves of a table of
-/// two side by side.
+/// two side by side. A later half that does not repeat a column of the
+/// first (一级指标 written once, left of both halves) shares it.
 fn split_halves(all: Vec<(Field, u32)>) -> Vec<Vec<(Field, u32)>> {
     let mut halves: Vec<Vec<(Field, u32)>> = vec![Vec::new()];
     for (f, c) in all {
@@ -1112,6 +1165,16 @@ fn split_halves(all: Vec<(Field, u32)>) -> Vec<Vec<(Field, u32)>> {
         } else {
             half.push((f, c));
         }
+    }
+    let first = halves[0].clone();
+    for half in halves.iter_mut().skip(1) {
+        let start = half.first().map_or(0, |(_, c)| *c);
+        for (f, c) in &first {
+            if *c < start && !half.iter().any(|(g, _)| g == f) {
+                half.push((*f, *c));
+            }
+        }
+        half.sort_by_key(|(_, c)| *c);
     }
     halves
 }
