@@ -84,7 +84,7 @@ const RULES: &[Rule] = &[
     rule(
         Field::Target,
         &["值"],
-        &["指标", "目标", "标准", "预期", "计划"],
+        &["指标", "目标", "标准", "预期", "计划", "数值", "年度"],
         &["实际", "完成"],
         "指标/目标/标准 + 值",
     ),
@@ -287,7 +287,7 @@ const RULES: &[Rule] = &[
     rule(
         Field::GoalsAchieved,
         &["完成情况"],
-        &["总体", "年度", "目标"],
+        &["总体", "年度", "目标", "具体"],
         &["值", "指标"],
         "年度/总体 + 完成情况",
     ),
@@ -391,6 +391,7 @@ mod tests {
         assert_eq!(field("自筹资金"), Some(Field::BudgetOther));
         assert_eq!(field("一般公共预算拨款"), Some(Field::BudgetFiscal));
         assert_eq!(field("项目代码"), Some(Field::ProjectCode));
+        assert_eq!(field("年度数值"), Some(Field::Target));
     }
 
     #[test]

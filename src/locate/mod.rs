@@ -657,7 +657,18 @@ impl Kinds {
                 _ => false,
             })
         };
-        if of_listed(left) {
+        // The value of a listed label left of it, unless that label is a
+        // group merged down over the row under it too (总体目标 over 中期目标
+        // · 年度目标, their goals below them).
+        // A listed label with a value under it heads a column: the text
+        // beside it may head the next (年度预期目标 · 具体完成情况).
+        let value_under = |l: Pos| {
+            let below = grid.owner(Pos::new(grid.bottom_edge(l) + 1, l.col));
+            self.get(below).is_none() && !grid.own_text(below).is_empty()
+        };
+        if of_listed(left)
+            && left.is_some_and(|l| grid.bottom_edge(l) <= pos.row && !value_under(l))
+        {
             return false;
         }
         let right = grid.owner(Pos::new(pos.row, grid.right_edge(pos) + 1));
@@ -667,7 +678,14 @@ impl Kinds {
             .map(|k| grid.owner(Pos::new(grid.bottom_edge(pos) + k, pos.col)))
             .find(|p| !grid.own_text(*p).is_empty());
         let value_ok = |p: Pos| self.get(p).is_none() && value_fits(f, &grid.own_text(p));
-        value_ok(right) || (below.is_some_and(value_ok) && !of_listed(above))
+        // A listed label over it whose value is not beside it heads it.
+        let heads_it = above.is_some_and(|a| {
+            of_listed(Some(a))
+                && grid
+                    .own_text(grid.owner(Pos::new(a.row, grid.right_edge(a) + 1)))
+                    .is_empty()
+        });
+        value_ok(right) || (below.is_some_and(value_ok) && !heads_it)
     }
 
     fn get(&self, p: Pos) -> Option<CellKind> {

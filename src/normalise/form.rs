@@ -17,7 +17,7 @@ use crate::parse::{RawCheckpoint, RawField, RawForm, RawIndicator};
 use crate::vocab::money::{amount_and_unit, find_money_unit, MoneyUnit};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::text::clean_text;
-use crate::vocab::year::{spreadsheet_date, year_of};
+use crate::vocab::year::{spreadsheet_date, year_in_title};
 
 /// Turns one parsed form into records, with an issue for every value that
 /// could not be read. The raw texts move into the records.
@@ -170,7 +170,7 @@ impl Identity {
         };
         let year = settings
             .year
-            .or_else(|| raw.year.as_ref().and_then(|y| year_of(&y.text)));
+            .or_else(|| raw.year.as_ref().and_then(|y| year_in_title(&y.text)));
         Identity {
             key: Key {
                 year,

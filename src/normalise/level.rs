@@ -150,7 +150,8 @@ impl Levels {
 }
 
 /// A written level in `map`, else the same without its notes and marks,
-/// else written as a goal (`产出目标`, `数量目标`: 目标 for 指标).
+/// else written as a goal or a value (`产出目标`, `数量目标`, `数量值`: 目标
+/// or 值 for 指标).
 fn lookup<'m>(map: &'m HashMap<String, Arc<str>>, raw: &str) -> Option<&'m Arc<str>> {
     let key = fold_label(raw);
     if let Some(found) = map.get(key.as_ref()) {
@@ -160,7 +161,9 @@ fn lookup<'m>(map: &'m HashMap<String, Arc<str>>, raw: &str) -> Option<&'m Arc<s
     if let Some(found) = (bare.len() != key.len()).then(|| map.get(bare)).flatten() {
         return Some(found);
     }
-    let stem = bare.strip_suffix("目标")?;
+    let stem = bare
+        .strip_suffix("目标")
+        .or_else(|| bare.strip_suffix('值'))?;
     map.get(stem)
 }
 
@@ -186,6 +189,7 @@ mod tests {
         assert_eq!(l.level1("产出目标").map(|s| &**s), Some("产出指标"));
         assert_eq!(l.level2("数量目标").map(|s| &**s), Some("数量指标"));
         assert_eq!(l.level1("其他目标").map(|s| &**s), None);
+        assert_eq!(l.level2("成本值").map(|s| &**s), Some("成本指标"));
         // Words no list holds, by their terms.
         assert_eq!(l.level1("项目完成指标").map(|s| &**s), Some("产出指标"));
         assert_eq!(l.level1("实施效果指标").map(|s| &**s), Some("效益指标"));

@@ -223,7 +223,7 @@ fn mask_in_name(name: &str) -> Option<(&'static str, Option<String>)> {
     let folded = fold_width(name.trim());
     let at = folded.find("**")?;
     let before = folded[..at].trim_end();
-    let (op, _) = PREFIX_OPS.iter().find(|(word, _)| before.ends_with(word))?;
+    let (_, op) = PREFIX_OPS.iter().find(|(word, _)| before.ends_with(word))?;
     let after = &folded[at + 2..];
     let unit: String = after
         .chars()

@@ -26,6 +26,11 @@ pub(super) struct MoneyTable {
 /// in the rows below.
 pub(super) fn money_table(grid: &Grid, labels: &[Label]) -> Option<MoneyTable> {
     let first = labels.iter().find(|l| l.field.stage().is_some())?;
+    // A stage label with its amount beside it (`执行数 | 6.84`) labels a
+    // value, it heads no column: no table of stages.
+    if is_amount(&grid.text(Pos::new(first.pos.row, grid.right_edge(first.pos) + 1))) {
+        return None;
+    }
     let columns = money_columns(grid, labels, first.pos.row);
     let first_col = columns.iter().map(|(_, c)| *c).min()?;
     let header_end = columns
@@ -54,6 +59,15 @@ pub(super) fn money_table(grid: &Grid, labels: &[Label]) -> Option<MoneyTable> {
         money_row(grid, l.pos, line, &columns, &mut table);
     }
     (!table.lines.is_empty() || table.rate.is_some()).then_some(table)
+}
+
+/// True for a cell that holds an amount (digits, a decimal point,
+/// thousands separators, a unit after them).
+pub(super) fn is_amount(text: &str) -> bool {
+    let t = text.trim();
+    t.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '万' | '元' | '%'))
 }
 
 /// The money table's columns: each money-column label of the header row

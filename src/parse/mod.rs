@@ -322,7 +322,11 @@ fn read_preamble(
         if is_title {
             title = Some(field());
         }
-        if year_of(&text).is_some() {
+        let year = match is_title {
+            true => crate::vocab::year::year_in_title(&text),
+            false => year_of(&text),
+        };
+        if year.is_some() {
             ctx.year = Some(field());
         } else if is_title {
             continue;
@@ -380,13 +384,44 @@ fn joined_unit(grid: &Grid, pos: Pos, last_col: u32) -> RawField {
     }
 }
 
+/// A text that reads as a label by its terms, kept as a label or not.
+fn label_like(text: &str) -> bool {
+    let key = crate::vocab::text::fold_label(text);
+    crate::locate::by_meaning(crate::vocab::text::without_notes(&key)).is_some()
+}
+
+/// A section heading (`绩效指标`, `产出指标`): the start of the indicator
+/// table under a goals label, never the goals.
+fn is_heading(text: &str) -> bool {
+    let key = crate::vocab::text::fold_label(text);
+    key.chars().count() <= 10
+        && (key.ends_with("指标") || key.ends_with("目标") || key.ends_with('表'))
+}
+
+/// A column header carrying its unit (`总体完成率(%)`, `金额(万元)`): a
+/// header, never a value.
+fn is_unit_header(text: &str) -> bool {
+    let key = crate::vocab::text::fold_label(text);
+    let Some(inner) = key.strip_suffix(')').and_then(|k| k.rsplit_once('(')) else {
+        return false;
+    };
+    let unit = inner.1;
+    !inner.0.is_empty()
+        && inner.0.chars().count() <= 12
+        && (unit == "%" || crate::vocab::money::MoneyUnit::parse(unit).is_some())
+}
+
 /// The label's value: the cell just right of the label (after its merged
 /// range). A cell that is itself a label, a form's title or an amount-unit
 /// statement means the value is blank: a value is never a label.
 fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
     let pos = Pos::new(label.row, grid.right_edge(label) + 1);
     let owner = grid.owner(pos);
-    if kinds.field(owner).is_some() || kinds.is_title(owner) || kinds.is_unit_marker(owner) {
+    if kinds.field(owner).is_some()
+        || kinds.is_title(owner)
+        || kinds.is_unit_marker(owner)
+        || is_unit_header(&grid.own_text(owner))
+    {
         return RawField {
             text: String::new(),
             pos: Some(pos),
@@ -477,8 +512,9 @@ fn value_of(grid: &Grid, kinds: &Kinds, labels: &[Label], f: Field) -> Option<Ra
     blank
 }
 
-/// The labels of field `f`, the most telling first: listed before found by
-/// terms, the year's before a multi-year one, then in sheet order.
+/// The labels of field `f`, the most telling first: the year's before a
+/// multi-year one, listed before found by terms, one naming the year
+/// (年度, 当年) before one that does not, then in sheet order.
 fn by_preference<'a>(grid: &Grid, labels: &'a [Label], f: Field) -> Vec<&'a Label> {
     let mut of: Vec<&Label> = labels.iter().filter(|l| l.field == f).collect();
     if of.len() > 1 {
@@ -486,8 +522,12 @@ fn by_preference<'a>(grid: &Grid, labels: &'a [Label], f: Field) -> Vec<&'a Labe
             let text = grid.text(l.pos);
             crate::locate::MULTI_YEAR.iter().any(|w| text.contains(w))
         };
+        let annual = |l: &Label| {
+            let text = grid.text(l.pos);
+            ["年度", "当年", "本年"].iter().any(|w| text.contains(w))
+        };
         // A stable sort: sheet order within each rank.
-        of.sort_by_key(|l| (multi_year(l), l.how != How::Listed));
+        of.sort_by_key(|l| (multi_year(l), l.how != How::Listed, !annual(l)));
     }
     of
 }
@@ -550,8 +590,31 @@ fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form
     };
     form.funding
         .extend(money_lines(grid, kinds, labels, outside));
+    if !form.funding.iter().any(|m| m.stage == Stage::Executed) {
+        form.funding.extend(executed_beside(grid, kinds, labels));
+    }
     read_results(grid, kinds, block, labels, present, money_rows, form);
     money_fields(form);
+}
+
+/// A form without a table of stages that writes what was spent as a label
+/// and its amount (`执行数 | 6.84`, `全年执行数：89.97`): the executed
+/// total.
+fn executed_beside(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Option<RawMoneyLine> {
+    labels
+        .iter()
+        .filter(|l| l.field == Field::StageExecuted)
+        .find_map(|l| {
+            let value = adjacent(grid, kinds, l.pos);
+            family::is_amount(&value.text).then(|| RawMoneyLine {
+                field: Field::BudgetTotal,
+                label: label_text(grid, l.pos),
+                stage: Stage::Executed,
+                value,
+                weight: None,
+                score: None,
+            })
+        })
 }
 
 /// The goals (as set, or set out and achieved), the total score and the
@@ -620,18 +683,36 @@ fn indicator_columns_of(
 /// self-evaluation, for the full year, else at its start), and the total
 /// executed.
 fn money_fields(form: &mut RawForm) {
-    let line = |f: Field, stages: &[Stage]| {
+    // The year's line before a multi-year one (`年度资金总额` beside
+    // `中期资金总额`).
+    let multi_year = |m: &RawMoneyLine| {
+        crate::locate::MULTI_YEAR
+            .iter()
+            .any(|w| m.label.contains(w))
+    };
+    let pick = |f: Field, stages: &[Stage], col: Option<u32>| {
         stages.iter().find_map(|s| {
-            form.funding
-                .iter()
-                .find(|m| m.field == f && m.stage == *s)
+            let of = || {
+                form.funding
+                    .iter()
+                    .filter(|m| m.field == f && m.stage == *s)
+            };
+            // In the total's column (the year's half of a form that writes
+            // the money twice), else the year's, else the first.
+            let in_col = |m: &&RawMoneyLine| col.is_some() && m.value.pos.map(|p| p.col) == col;
+            of().find(in_col)
+                .or_else(|| of().find(|m| !multi_year(m)))
+                .or_else(|| of().next())
                 .map(|m| m.value.clone())
         })
     };
+    let line = |f: Field, stages: &[Stage]| pick(f, stages, None);
     let budget = [Stage::Budget, Stage::FullYear, Stage::YearStart];
-    form.budget_total = line(Field::BudgetTotal, &budget);
-    form.budget_fiscal = line(Field::BudgetFiscal, &budget);
-    form.budget_other = line(Field::BudgetOther, &budget);
+    let total = line(Field::BudgetTotal, &budget);
+    let col = total.as_ref().and_then(|t| t.pos).map(|p| p.col);
+    form.budget_fiscal = pick(Field::BudgetFiscal, &budget, col);
+    form.budget_other = pick(Field::BudgetOther, &budget, col);
+    form.budget_total = total;
     form.executed_total = line(Field::BudgetTotal, &[Stage::Executed]);
 }
 
@@ -684,13 +765,15 @@ fn goals(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Option<RawField> {
     let mut first = None;
     for l in by_preference(grid, labels, Field::Goals) {
         let right = adjacent(grid, kinds, l.pos);
-        if !right.is_blank() {
+        // Goals are sentences: a header beside the label (`年度总体目标完成情况`
+        // over a column of its own) is none.
+        if !right.is_blank() && !label_like(&right.text) {
             return Some(right);
         }
         let below = grid.owner(Pos::new(grid.bottom_edge(l.pos) + 1, l.pos.col));
         if kinds.field(below).is_none() && !kinds.is_title(below) {
             let value = RawField::of_owner(grid, below);
-            if !value.is_blank() {
+            if !value.is_blank() && !is_heading(&value.text) {
                 return Some(value);
             }
         }

@@ -58,12 +58,14 @@ pub fn level_word(text: &str) -> Option<LevelWord> {
         return None;
     }
     let shaped = t.ends_with("指标") || t.ends_with("目标") || t.ends_with('度');
-    if let Some((_, name)) = LEVEL2_TERMS
-        .iter()
-        .find(|(terms, _)| terms.iter().any(|w| t.contains(w)))
-    {
-        // 成本指标 alone is the 2021 framework's level 1.
-        if shaped || t.chars().count() <= 4 {
+    let level2 = LEVEL2_TERMS.iter().find_map(|(terms, name)| {
+        let term = terms.iter().find(|w| t.contains(*w))?;
+        Some((*term, *name))
+    });
+    if let Some((term, name)) = level2 {
+        // 成本指标 alone is the 2021 framework's level 1; a term of four
+        // characters (社会公众, 服务对象满意) decides a level cut short.
+        if shaped || t.chars().count() <= 4 || term.chars().count() >= 4 {
             return Some(LevelWord::Two(name));
         }
     }
@@ -94,6 +96,10 @@ mod tests {
         assert_eq!(level_word("经济成本指标"), Some(Two("经济成本指标")));
         assert_eq!(level_word("环境效益"), Some(Two("生态效益指标")));
         assert_eq!(level_word("产出指标(50分)"), Some(One("产出指标")));
+        assert_eq!(
+            level_word("社会公众或服务"),
+            Some(Two("服务对象满意度指标"))
+        );
     }
 
     #[test]

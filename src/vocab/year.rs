@@ -24,6 +24,22 @@ pub fn year_of(text: &str) -> Option<i32> {
     })
 }
 
+/// The budget year a form's title names anywhere in it
+/// (`成安县民政局2020年度预算项目绩效自评表`), else as [`year_of`] finds it.
+pub fn year_in_title(text: &str) -> Option<i32> {
+    year_of(text).or_else(|| {
+        let folded = fold_width(super::text::head(text));
+        let compact: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+        compact
+            .char_indices()
+            .filter(|(i, c)| {
+                c.is_ascii_digit()
+                    && (*i == 0 || !compact[..*i].ends_with(|p: char| p.is_ascii_digit()))
+            })
+            .find_map(|(i, _)| leading_year(&compact[i..]))
+    })
+}
+
 /// A year of four digits followed by 年, at the start of `s`.
 fn leading_year(s: &str) -> Option<i32> {
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
@@ -60,6 +76,17 @@ pub fn spreadsheet_date(v: Decimal) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_names_its_year_anywhere() {
+        assert_eq!(
+            year_in_title("成安县民政局2020年度预算项目绩效自评表"),
+            Some(2020)
+        );
+        assert_eq!(year_in_title("项目支出绩效自评表(2023年度)"), Some(2023));
+        assert_eq!(year_in_title("绩效目标表"), None);
+        assert_eq!(year_in_title("编号12020年"), None);
+    }
 
     #[test]
     fn spreadsheet_day_numbers_are_dates() {
