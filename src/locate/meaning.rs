@@ -255,6 +255,15 @@ const RULES: &[Rule] = &[
         &[],
         "其他/自筹 + 资金",
     ),
+    // 其他 alone under a money group (`其他`, `三、其他：3683万元`), kept
+    // only with an amount beside it.
+    rule(
+        Field::BudgetOther,
+        &[],
+        &["其他", "其它"],
+        &["说明", "事项", "问题", "指标", "目标", "情况", "支出"],
+        "其他",
+    ),
     rule(
         Field::BudgetFiscal,
         &[],
@@ -392,6 +401,8 @@ mod tests {
         assert_eq!(field("一般公共预算拨款"), Some(Field::BudgetFiscal));
         assert_eq!(field("项目代码"), Some(Field::ProjectCode));
         assert_eq!(field("年度数值"), Some(Field::Target));
+        assert_eq!(field("其他"), Some(Field::BudgetOther));
+        assert_eq!(field("其他需要说明事项"), None);
     }
 
     #[test]

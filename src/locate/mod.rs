@@ -127,7 +127,21 @@ impl Matcher {
                 return Some(CellKind::Label(f, How::Meaning(terms)));
             }
         }
-        None
+        self.inline(key)
+    }
+
+    /// A label and its value in one cell (`资金总额：100万元`, `主管部门:[762]…`):
+    /// the words before the first colon name the field.
+    fn inline(&self, key: &str) -> Option<CellKind> {
+        let (head, rest) = key.split_once(':')?;
+        if head.is_empty() || rest.trim().is_empty() || head.chars().nth(16).is_some() {
+            return None;
+        }
+        if let Some(f) = self.field_of_key(head) {
+            return Some(CellKind::Inline(f, How::Listed));
+        }
+        let bare = unit_stripped(without_notes(head));
+        by_meaning(bare).map(|(f, terms)| CellKind::Inline(f, How::Meaning(terms)))
     }
 }
 
@@ -506,6 +520,8 @@ pub enum CellKind {
     Title(TitleSays),
     /// An amount-unit statement such as `单位：万元`.
     UnitMarker,
+    /// A label and its value in one cell (`财政拨款：6923.3552万元`).
+    Inline(Field, How),
 }
 
 /// The kinds of a grid's text cells, by position: the classified cells,
@@ -725,12 +741,19 @@ impl Kinds {
         self.get(p) == Some(CellKind::UnitMarker)
     }
 
-    /// Every label, in row-major order.
+    /// True when the cell at `p` holds a label and its value
+    /// (`资金总额：100万元`).
+    pub fn is_inline(&self, p: Pos) -> bool {
+        matches!(self.get(p), Some(CellKind::Inline(..)))
+    }
+
+    /// Every label, in row-major order, a label with its value in its own
+    /// cell among them.
     pub fn labels(&self) -> Vec<Label> {
         self.0
             .iter()
             .filter_map(|(pos, k)| match k {
-                CellKind::Label(field, how) => Some(Label {
+                CellKind::Label(field, how) | CellKind::Inline(field, how) => Some(Label {
                     pos: *pos,
                     field: *field,
                     how: *how,

@@ -398,6 +398,17 @@ fn is_heading(text: &str) -> bool {
         && (key.ends_with("指标") || key.ends_with("目标") || key.ends_with('表'))
 }
 
+/// The value of a cell holding its label too: what follows the first
+/// colon (`财政拨款：6923.3552万元(其中…)` → `6923.3552万元(其中…)`).
+fn inline_value(grid: &Grid, at: Pos) -> RawField {
+    let text = grid.own_text(at);
+    let value = text.split_once([':', '：']).map_or("", |(_, v)| v).trim();
+    RawField {
+        text: value.to_string(),
+        pos: Some(at),
+    }
+}
+
 /// A column header carrying its unit (`总体完成率(%)`, `金额(万元)`): a
 /// header, never a value.
 fn is_unit_header(text: &str) -> bool {
@@ -415,6 +426,9 @@ fn is_unit_header(text: &str) -> bool {
 /// range). A cell that is itself a label, a form's title or an amount-unit
 /// statement means the value is blank: a value is never a label.
 fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
+    if kinds.is_inline(label) {
+        return inline_value(grid, label);
+    }
     let pos = Pos::new(label.row, grid.right_edge(label) + 1);
     let owner = grid.owner(pos);
     if kinds.field(owner).is_some()
@@ -479,7 +493,7 @@ fn parse_block(
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, kinds, p, block.last_col);
     }
-    if let Some(header) = indicator_header(&labels) {
+    if let Some(header) = indicator_header(grid, &labels) {
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
     read_family(grid, kinds, block, &labels, &mut form);
@@ -559,7 +573,7 @@ fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form
     let mut taken: Vec<(u32, u32)> = Vec::new();
     // Money words in the indicator table (基本支出 as an indicator) are
     // no money lines.
-    if let (Some(h), Some(last)) = (indicator_header(labels), form.indicators.last()) {
+    if let (Some(h), Some(last)) = (indicator_header(grid, labels), form.indicators.last()) {
         taken.push((h.row, last.row.row));
     }
     if present.has(Field::Tasks) {
@@ -672,7 +686,7 @@ fn indicator_columns_of(
     labels: &[Label],
     block: &Block,
 ) -> Vec<(Field, u32)> {
-    match indicator_header(labels) {
+    match indicator_header(grid, labels) {
         Some(h) => indicator_columns(grid, kinds, h, block).0,
         None => Vec::new(),
     }
@@ -871,7 +885,20 @@ fn plan(grid: &Grid, kinds: &Kinds, label: Pos, last_col: u32) -> Vec<RawCheckpo
 /// indicator columns, one of them a level, the indicator's name or its
 /// target — 一级指标 in most templates; 指标名称 and 指标值 in one without
 /// level columns. Its first such label.
-fn indicator_header(labels: &[Label]) -> Option<Pos> {
+fn indicator_header(grid: &Grid, labels: &[Label]) -> Option<Pos> {
+    let headers = indicator_headers(labels);
+    // Tables stacked one under the other (长期绩效指标, then 年度绩效指标):
+    // the year's, the one whose row is headed by 年度.
+    let annual = |h: &&Pos| {
+        grid.cells_in((h.row, h.row), (0, h.col.saturating_sub(1)))
+            .any(|(p, _)| grid.own_text(grid.owner(p)).contains("年度"))
+    };
+    headers.iter().find(annual).or(headers.first()).copied()
+}
+
+/// The first label of each row of labels holding two indicator columns.
+fn indicator_headers(labels: &[Label]) -> Vec<Pos> {
+    let mut out = Vec::new();
     let mut row: Option<(Pos, usize, bool)> = None;
     for l in labels.iter().filter(|l| l.field.is_indicator_column()) {
         let key = matches!(
@@ -886,12 +913,12 @@ fn indicator_header(labels: &[Label]) -> Option<Pos> {
             _ => row = Some((l.pos, 1, key)),
         }
         if let Some((first, n, true)) = row {
-            if n >= 2 {
-                return Some(first);
+            if n >= 2 && out.last().is_none_or(|p: &Pos| p.row != first.row) {
+                out.push(first);
             }
         }
     }
-    None
+    out
 }
 
 /// The indicator table under its header row. Columns are found by their
@@ -1154,7 +1181,13 @@ fn bare_indicator(grid: &Grid, kinds: &Kinds, row: u32, span: (u32, u32)) -> Opt
     for (p, _) in grid.cells_in((row, row), span) {
         match kinds.field(p) {
             Some(f) if f.is_indicator_column() => break,
-            None if grid.owner(p) == p && says_indicator(&grid.own_text(p)) => found = Some(p.col),
+            // Not a heading merged down over the table's rows (长期绩效指标).
+            None if grid.owner(p) == p
+                && grid.bottom_edge(p) == row
+                && says_indicator(&grid.own_text(p)) =>
+            {
+                found = Some(p.col)
+            }
             _ => {}
         }
     }
@@ -1374,6 +1407,18 @@ fn ends_table(
         {
             return true;
         }
+    }
+    // The header of another table (长期 then 年度 stacked): its level or
+    // indicator labels where this table has values.
+    let headers = columns
+        .iter()
+        .filter(|(f, c)| {
+            matches!(f, Field::Level1 | Field::Level2 | Field::Level3)
+                && kinds.field(grid.owner(Pos::new(row, *c))) == Some(*f)
+        })
+        .count();
+    if headers >= 2 {
+        return true;
     }
     if columns.len() > 1 {
         let merges: Vec<_> = columns
