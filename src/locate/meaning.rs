@@ -362,13 +362,98 @@ pub fn by_meaning(key: &str) -> Option<(Field, Terms)> {
     {
         return None;
     }
-    RULES.iter().find_map(|r| {
-        let holds = r.all.iter().all(|t| key.contains(t))
-            && (r.any.is_empty() || r.any.iter().any(|t| key.contains(t)))
-            && !r.none.iter().any(|t| key.contains(t))
-            && (r.field != Field::BudgetTotal || TOTAL_WORDS.iter().any(|t| key.contains(t)))
-            && (r.field != Field::ProjectCode || key.contains("项目") || key.contains("专项"));
-        holds.then_some((r.field, r.terms))
+    let t = compiled();
+    let present = t.terms_in(key);
+    t.rules
+        .iter()
+        .zip(RULES)
+        .find_map(|(m, r)| m.holds(&present).then_some((r.field, r.terms)))
+}
+
+/// A set of terms, by their number in [`Compiled::terms`].
+#[derive(Clone, Copy, Default, PartialEq)]
+struct TermSet([u64; 4]);
+
+impl TermSet {
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn all_of(&self, of: &TermSet) -> bool {
+        self.0.iter().zip(of.0).all(|(a, b)| a & b == b)
+    }
+    fn any_of(&self, of: &TermSet) -> bool {
+        self.0.iter().zip(of.0).any(|(a, b)| a & b != 0)
+    }
+}
+
+/// A rule as sets of terms.
+struct RuleSets {
+    all: TermSet,
+    any: Option<TermSet>,
+    none: TermSet,
+    /// A further set one of whose terms must be there (a total's word; a
+    /// code's 项目 or 专项).
+    also: Option<TermSet>,
+}
+
+impl RuleSets {
+    fn holds(&self, present: &TermSet) -> bool {
+        present.all_of(&self.all)
+            && self.any.is_none_or(|a| present.any_of(&a))
+            && !present.any_of(&self.none)
+            && self.also.is_none_or(|a| present.any_of(&a))
+    }
+}
+
+/// Every term of the rules in one automaton: a label's terms are found in
+/// one pass over it, and the rules are tested on them as sets (every text
+/// cell of a form goes through this).
+struct Compiled {
+    finder: aho_corasick::AhoCorasick,
+    rules: Vec<RuleSets>,
+}
+
+impl Compiled {
+    fn terms_in(&self, key: &str) -> TermSet {
+        let mut set = TermSet::default();
+        for m in self.finder.find_overlapping_iter(key) {
+            set.insert(m.pattern().as_usize());
+        }
+        set
+    }
+}
+
+fn compiled() -> &'static Compiled {
+    static COMPILED: std::sync::OnceLock<Compiled> = std::sync::OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let mut terms: Vec<&'static str> = Vec::new();
+        let mut set_of = |words: &[&'static str]| {
+            let mut set = TermSet::default();
+            for w in words {
+                let i = terms.iter().position(|t| t == w).unwrap_or_else(|| {
+                    terms.push(w);
+                    terms.len() - 1
+                });
+                set.insert(i);
+            }
+            set
+        };
+        let rules = RULES
+            .iter()
+            .map(|r| RuleSets {
+                all: set_of(r.all),
+                any: (!r.any.is_empty()).then(|| set_of(r.any)),
+                none: set_of(r.none),
+                also: match r.field {
+                    Field::BudgetTotal => Some(set_of(TOTAL_WORDS)),
+                    Field::ProjectCode => Some(set_of(&["项目", "专项"])),
+                    _ => None,
+                },
+            })
+            .collect();
+        assert!(terms.len() <= 256, "the rules' terms fit a TermSet");
+        let finder = aho_corasick::AhoCorasick::new(&terms).expect("the rules' terms");
+        Compiled { finder, rules }
     })
 }
 

@@ -23,6 +23,23 @@ use crate::vocab::text::{fold_label, fold_label_into, fold_width, head, without_
 pub struct Matcher {
     fields: FxHashMap<String, Field>,
     title_suffix: Vec<String>,
+    /// Which matcher this is, so a thread's memo of texts
+    /// ([`Kinds::new`]) never answers for another pipeline's labels.
+    id: usize,
+}
+
+/// Texts a thread has classified lately, for the matcher of `.0`: the
+/// forms of one template repeat their labels file after file. Bounded: it
+/// is emptied when full.
+type Memo = (usize, FxHashMap<Box<str>, Option<CellKind>>);
+
+/// Texts up to this many bytes are memoised; longer ones (goals, notes)
+/// rarely repeat.
+const MEMO_TEXT: usize = 96;
+const MEMO_ENTRIES: usize = 16_384;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new((0, FxHashMap::default()));
 }
 
 impl Matcher {
@@ -33,8 +50,10 @@ impl Matcher {
                 fields.entry(label_key(s)).or_insert(*field);
             }
         }
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         Matcher {
             fields,
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             title_suffix: labels
                 .title_suffix
                 .iter()
@@ -533,24 +552,36 @@ impl Kinds {
     pub fn new(grid: &Grid, matcher: &Matcher) -> Kinds {
         let mut kinds = Vec::new();
         let mut buf = String::new();
-        // A text held by several cells (a workbook's shared string: the
-        // labels of every form on the sheet) is classified once.
+        // A long text held by several cells (one shared string) is
+        // classified once.
         let mut shared: FxHashMap<*const u8, Option<CellKind>> = FxHashMap::default();
-        for (pos, v) in grid.cells() {
-            let crate::grid::CellValue::Text(t) = v else {
-                continue;
-            };
-            let kind = if std::sync::Arc::strong_count(t) > 1 {
-                *shared
-                    .entry(t.as_ptr())
-                    .or_insert_with(|| matcher.kind(t, &mut buf))
-            } else {
-                matcher.kind(t, &mut buf)
-            };
-            if let Some(kind) = kind {
-                kinds.push((pos, kind));
+        MEMO.with_borrow_mut(|memo| {
+            if memo.0 != matcher.id || memo.1.len() >= MEMO_ENTRIES {
+                *memo = (matcher.id, FxHashMap::default());
             }
-        }
+            for (pos, v) in grid.cells() {
+                let crate::grid::CellValue::Text(t) = v else {
+                    continue;
+                };
+                let kind = if t.len() <= MEMO_TEXT {
+                    match memo.1.get(&**t) {
+                        Some(k) => *k,
+                        None => {
+                            let k = matcher.kind(t, &mut buf);
+                            memo.1.insert(Box::from(&**t), k);
+                            k
+                        }
+                    }
+                } else {
+                    *shared
+                        .entry(t.as_ptr())
+                        .or_insert_with(|| matcher.kind(t, &mut buf))
+                };
+                if let Some(kind) = kind {
+                    kinds.push((pos, kind));
+                }
+            }
+        });
         let mut kinds = Kinds(kinds);
         kinds.confirm_guesses(grid);
         kinds
@@ -704,7 +735,8 @@ impl Kinds {
         value_ok(right) || (below.is_some_and(value_ok) && !heads_it)
     }
 
-    fn get(&self, p: Pos) -> Option<CellKind> {
+    /// What the cell at `p` (a stored cell, not inside a merge) is, if any.
+    pub fn get(&self, p: Pos) -> Option<CellKind> {
         let i = self.0.binary_search_by_key(&p, |(pos, _)| *pos).ok()?;
         Some(self.0[i].1)
     }

@@ -73,8 +73,24 @@ pub(super) fn header(grid: &Grid, kinds: &Kinds, labels: &[Label]) -> Option<Hea
                 .any(|(p, _)| kinds.field(p).is_some());
         kinds.field(right).is_some() || group || grid.own_text(right).is_empty()
     };
+    // The labels by row, in one pass (labels are in row order).
+    let by_row: Vec<&[Label]> = labels.chunk_by(|a, b| a.pos.row == b.pos.row).collect();
+    let in_row = |r: u32| -> Vec<&Label> {
+        by_row
+            .binary_search_by_key(&r, |g| g[0].pos.row)
+            .map_or_else(|_| Vec::new(), |i| by_row[i].iter().collect())
+    };
     rows.into_iter().find_map(|row| {
-        let in_row = |r: u32| -> Vec<&Label> { labels.iter().filter(|l| l.pos.row == r).collect() };
+        // Cheap first: a name, a code or a unit in the row at all.
+        let named = |l: &&Label| {
+            matches!(
+                l.field,
+                Field::ProjectName | Field::ProjectCode | Field::Unit | Field::DeptName
+            )
+        };
+        if !in_row(row).iter().any(named) {
+            return None;
+        }
         let names = in_row(row).iter().any(|l| {
             matches!(
                 l.field,

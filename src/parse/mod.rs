@@ -11,7 +11,9 @@ mod family;
 pub use family::{is_instruction, RawTask};
 
 use crate::grid::{Grid, Pos};
-use crate::locate::{is_unit_marker, locate, Block, Field, How, Kinds, Label, Matcher, TitleSays};
+use crate::locate::{
+    is_unit_marker, locate, Block, CellKind, Field, How, Kinds, Label, Matcher, TitleSays,
+};
 use crate::vocab::kind::{FormKind, Stage};
 use crate::vocab::month::checkpoint_month;
 use crate::vocab::unit::looks_like_unit;
@@ -412,6 +414,10 @@ fn inline_value(grid: &Grid, at: Pos) -> RawField {
 /// A column header carrying its unit (`总体完成率(%)`, `金额(万元)`): a
 /// header, never a value.
 fn is_unit_header(text: &str) -> bool {
+    // Most cells are values: no closing bracket, no folding.
+    if !text.trim_end().ends_with([')', '）']) {
+        return false;
+    }
     let key = crate::vocab::text::fold_label(text);
     let Some(inner) = key.strip_suffix(')').and_then(|k| k.rsplit_once('(')) else {
         return false;
@@ -431,10 +437,14 @@ fn adjacent(grid: &Grid, kinds: &Kinds, label: Pos) -> RawField {
     }
     let pos = Pos::new(label.row, grid.right_edge(label) + 1);
     let owner = grid.owner(pos);
-    if kinds.field(owner).is_some()
-        || kinds.is_title(owner)
-        || kinds.is_unit_marker(owner)
-        || is_unit_header(&grid.own_text(owner))
+    let unit_header = || match grid.own_value(owner) {
+        crate::grid::CellValue::Text(t) => is_unit_header(t),
+        _ => false,
+    };
+    if matches!(
+        kinds.get(owner),
+        Some(CellKind::Label(..) | CellKind::Title(_) | CellKind::UnitMarker)
+    ) || unit_header()
     {
         return RawField {
             text: String::new(),
@@ -493,10 +503,11 @@ fn parse_block(
     if let Some(p) = first(Field::Plan) {
         form.plan = plan(grid, kinds, p, block.last_col);
     }
-    if let Some(header) = indicator_header(grid, &labels) {
+    let header = indicator_header(grid, &labels);
+    if let Some(header) = header {
         form.indicators = indicators(grid, kinds, header, block, &mut form.skipped);
     }
-    read_family(grid, kinds, block, &labels, &mut form);
+    read_family(grid, kinds, block, &labels, header, &mut form);
     // The purpose under a money group label, unless the group heads a
     // self-evaluation's money table (its stage columns are no purpose).
     let staged = form.funding.iter().any(|m| m.stage != Stage::Budget);
@@ -566,14 +577,21 @@ fn dept_unit(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label]) -> Opt
 /// The parts of a form that belong to the family beyond the project target
 /// form: money (by stage in a self-evaluation's table), goals as set and
 /// as achieved, total score and grade, a department's tasks.
-fn read_family(grid: &Grid, kinds: &Kinds, block: &Block, labels: &[Label], form: &mut RawForm) {
+fn read_family(
+    grid: &Grid,
+    kinds: &Kinds,
+    block: &Block,
+    labels: &[Label],
+    header: Option<Pos>,
+    form: &mut RawForm,
+) {
     // Most forms are target forms: each part is looked for only when one
     // of its labels is there.
     let present = FieldSet::of(labels);
     let mut taken: Vec<(u32, u32)> = Vec::new();
     // Money words in the indicator table (基本支出 as an indicator) are
     // no money lines.
-    if let (Some(h), Some(last)) = (indicator_header(grid, labels), form.indicators.last()) {
+    if let (Some(h), Some(last)) = (header, form.indicators.last()) {
         taken.push((h.row, last.row.row));
     }
     if present.has(Field::Tasks) {

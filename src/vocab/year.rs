@@ -28,15 +28,24 @@ pub fn year_of(text: &str) -> Option<i32> {
 /// (`成安县民政局2020年度预算项目绩效自评表`), else as [`year_of`] finds it.
 pub fn year_in_title(text: &str) -> Option<i32> {
     year_of(text).or_else(|| {
-        let folded = fold_width(super::text::head(text));
-        let compact: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
-        compact
-            .char_indices()
-            .filter(|(i, c)| {
-                c.is_ascii_digit()
-                    && (*i == 0 || !compact[..*i].ends_with(|p: char| p.is_ascii_digit()))
-            })
-            .find_map(|(i, _)| leading_year(&compact[i..]))
+        // One pass, no allocation: a run of exactly four digits (white
+        // space inside ignored, full-width folded) followed by 年.
+        let (mut digits, mut year) = (0u32, 0i32);
+        for c in super::text::head(text).chars().map(super::text::fold_char) {
+            if c.is_whitespace() {
+                continue;
+            }
+            if let Some(d) = c.to_digit(10).filter(|_| c.is_ascii_digit()) {
+                digits += 1;
+                year = year.saturating_mul(10).saturating_add(d as i32);
+                continue;
+            }
+            if c == '年' && digits == 4 && (1990..=2100).contains(&year) {
+                return Some(year);
+            }
+            (digits, year) = (0, 0);
+        }
+        None
     })
 }
 
@@ -86,6 +95,8 @@ mod tests {
         assert_eq!(year_in_title("项目支出绩效自评表(2023年度)"), Some(2023));
         assert_eq!(year_in_title("绩效目标表"), None);
         assert_eq!(year_in_title("编号12020年"), None);
+        assert_eq!(year_in_title("某某局 ２０２１ 年预算项目"), Some(2021));
+        assert_eq!(year_in_title("某某局1989年"), None);
     }
 
     #[test]
