@@ -326,13 +326,11 @@ pub fn locate(grid: &Grid, labels: &[Label], dept_title: bool) -> Vec<Block> {
         .collect()
 }
 
-/// The anchors of forms whose name label is a word no rule knows: each
-/// indicator table's header row (two indicator columns, one a level, the
-/// indicator's name or its target) makes a form, anchored at the first
-/// label of a form's fields (money, goals, the unit) above it since the
-/// table before, else at the header.
-fn structure_anchors(labels: &[Label]) -> Vec<Pos> {
-    let mut headers: Vec<Pos> = Vec::new();
+/// The first label of each row of labels that holds two indicator columns,
+/// one of them a level, the indicator's name or its target: the header
+/// rows of a sheet's indicator tables, in order.
+pub fn indicator_header_rows(labels: &[Label]) -> Vec<Pos> {
+    let mut out: Vec<Pos> = Vec::new();
     let mut row: Option<(Pos, usize, bool)> = None;
     for l in labels.iter().filter(|l| l.field.is_indicator_column()) {
         let key = matches!(
@@ -340,18 +338,28 @@ fn structure_anchors(labels: &[Label]) -> Vec<Pos> {
             Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
         );
         match &mut row {
-            Some((first, n, k)) if first.row == l.pos.row => {
+            Some((first, n, has_key)) if first.row == l.pos.row => {
                 *n += 1;
-                *k |= key;
+                *has_key |= key;
             }
             _ => row = Some((l.pos, 1, key)),
         }
         if let Some((first, n, true)) = row {
-            if n >= 2 && headers.last().is_none_or(|h| h.row != first.row) {
-                headers.push(first);
+            if n >= 2 && out.last().is_none_or(|p| p.row != first.row) {
+                out.push(first);
             }
         }
     }
+    out
+}
+
+/// The anchors of forms whose name label is a word no rule knows: each
+/// indicator table's header row (two indicator columns, one a level, the
+/// indicator's name or its target) makes a form, anchored at the first
+/// label of a form's fields (money, goals, the unit) above it since the
+/// table before, else at the header.
+fn structure_anchors(labels: &[Label]) -> Vec<Pos> {
+    let headers = indicator_header_rows(labels);
     let mut anchors = Vec::new();
     let mut after = 0;
     for h in headers {

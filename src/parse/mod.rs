@@ -904,7 +904,7 @@ fn plan(grid: &Grid, kinds: &Kinds, label: Pos, last_col: u32) -> Vec<RawCheckpo
 /// target — 一级指标 in most templates; 指标名称 and 指标值 in one without
 /// level columns. Its first such label.
 fn indicator_header(grid: &Grid, labels: &[Label]) -> Option<Pos> {
-    let headers = indicator_headers(labels);
+    let headers = crate::locate::indicator_header_rows(labels);
     // Tables stacked one under the other (长期绩效指标, then 年度绩效指标):
     // the year's, the one whose row is headed by 年度.
     let annual = |h: &&Pos| {
@@ -912,31 +912,6 @@ fn indicator_header(grid: &Grid, labels: &[Label]) -> Option<Pos> {
             .any(|(p, _)| grid.own_text(grid.owner(p)).contains("年度"))
     };
     headers.iter().find(annual).or(headers.first()).copied()
-}
-
-/// The first label of each row of labels holding two indicator columns.
-fn indicator_headers(labels: &[Label]) -> Vec<Pos> {
-    let mut out = Vec::new();
-    let mut row: Option<(Pos, usize, bool)> = None;
-    for l in labels.iter().filter(|l| l.field.is_indicator_column()) {
-        let key = matches!(
-            l.field,
-            Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
-        );
-        match &mut row {
-            Some((first, n, has_key)) if first.row == l.pos.row => {
-                *n += 1;
-                *has_key |= key;
-            }
-            _ => row = Some((l.pos, 1, key)),
-        }
-        if let Some((first, n, true)) = row {
-            if n >= 2 && out.last().is_none_or(|p: &Pos| p.row != first.row) {
-                out.push(first);
-            }
-        }
-    }
-    out
 }
 
 /// The indicator table under its header row. Columns are found by their
