@@ -69,9 +69,10 @@ enum Command {
         /// Which files to write.
         #[arg(long, value_enum, default_value_t = FormatArg::Both)]
         format: FormatArg,
-        /// Also write the funding table (every money line of every form).
+        /// Do not write the funding table (every money line of every form,
+        /// a self-evaluation's money by stage among them).
         #[arg(long)]
-        funding: bool,
+        no_funding: bool,
         /// Do not write report.html (the run on one page).
         #[arg(long)]
         no_report: bool,
@@ -231,14 +232,14 @@ fn run(cli: Cli, stop: Stop) -> anyhow::Result<ExitCode> {
             inputs,
             out,
             format,
-            funding,
+            no_funding,
             no_report,
             no_feedback,
             batch,
         } => {
             let mut p = default_pipeline(inputs)?;
             p.output_dir = out;
-            p.settings.funding = funding;
+            p.settings.funding = !no_funding;
             p.report = !no_report;
             p.feedback = !no_feedback;
             p.formats = match format {

@@ -77,7 +77,8 @@ pub struct OutputConfig {
     /// Start CSV files with a UTF-8 byte order mark, so Excel on Chinese
     /// Windows opens them as UTF-8.
     pub csv_bom: bool,
-    /// Write the `funding` table: every money line of every form.
+    /// Write the `funding` table: every money line of every form (on
+    /// unless turned off, like every table a run can fill).
     pub funding: bool,
     /// The XLSX workbook's Chinese captions: `"row"` (a caption row above
     /// the column names), `"header"` (captions instead of column names) or
@@ -100,7 +101,7 @@ impl Default for OutputConfig {
             formats: vec![Format::Csv, Format::Parquet],
             csv_formula_guard: true,
             csv_bom: false,
-            funding: false,
+            funding: true,
             xlsx_captions: Captions::Row,
             parquet_partition_by: Vec::new(),
             report: true,

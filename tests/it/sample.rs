@@ -336,10 +336,11 @@ fn funding_keeps_every_money_line_of_the_sample_and_they_match_projects() {
         assert_eq!(line("fiscal").get("line_raw"), "其中：财政资金");
         assert_eq!(line("total").get("stage"), "budget");
     }
-    // Off by default: extract writes it only when asked.
+    // Issue 25: on by default (a self-evaluation's money by stage is only
+    // there); extract writes it unless told not to.
     let out = wd.run(&["extract", "sample_data", "--out", "x", "--format", "csv"]);
     assert!(out.status.success(), "{out:?}");
-    assert!(!wd.path("x/funding.csv").exists());
+    assert_eq!(wd.csv("x/funding.csv").len(), 30);
     let out = wd.run(&[
         "extract",
         "sample_data",
@@ -347,8 +348,8 @@ fn funding_keeps_every_money_line_of_the_sample_and_they_match_projects() {
         "y",
         "--format",
         "csv",
-        "--funding",
+        "--no-funding",
     ]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(wd.csv("y/funding.csv").len(), 30);
+    assert!(!wd.path("y/funding.csv").exists());
 }

@@ -156,3 +156,30 @@ fn committed_self_evaluations_are_what_the_generator_writes() {
         }
     }
 }
+
+/// Issue 25: `extract` wrote no `funding` table unless asked, so a user
+/// extracting self-evaluations lost their money by stage without a word.
+#[test]
+fn extract_writes_a_self_evaluations_money_by_stage_with_no_flag() {
+    let wd = Workdir::with_committed_sample();
+    let out = wd.run(&["extract", "sample_data", "--out", "x", "--format", "csv"]);
+    assert!(out.status.success(), "{out:?}");
+    let funding = wd.csv("x/funding.csv");
+    let executed: Vec<&Row> = funding
+        .iter()
+        .filter(|r| r.get("form_kind") == "project_self_eval" && r.get("stage") == "executed")
+        .collect();
+    assert!(!executed.is_empty(), "{funding:?}");
+    let spent: Decimal = SEED
+        .iter()
+        .enumerate()
+        .map(|(i, p)| result_of(i + 1, p).executed)
+        .sum();
+    let totals: Vec<&Row> = executed
+        .iter()
+        .copied()
+        .filter(|r| r.get("line") == "total")
+        .collect();
+    assert_eq!(totals.len(), 10);
+    assert_eq!(sum(&totals, "amount"), spent);
+}
