@@ -169,6 +169,17 @@ pub fn discover_except(inputs: &[PathBuf], exclude: &[PathBuf]) -> std::io::Resu
             });
             continue;
         }
+        // A pipe, a device or a socket named as an input would read as an
+        // empty folder and replace the tables with empty ones.
+        if !meta.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "input '{}' is not a file or a folder (a pipe, a device or a socket); name the workbooks or their folder",
+                    input.display()
+                ),
+            ));
+        }
         walk(input, &exclude, &mut found);
     }
     found.files.sort_by(|a, b| a.display.cmp(&b.display));

@@ -20,7 +20,9 @@ const MANIFEST: &str = ".jixiao-manifest";
 pub(super) struct Staging {
     dir: PathBuf,
     /// `.<name>.jixiao-lock` beside `dir`: one run at a time writes it.
-    lock: PathBuf,
+    /// Released after the staging folder is removed (fields drop after
+    /// [`Staging`]'s own `drop`).
+    _lock: Lock,
     /// The staging folder: `.<name>.jixiao-new-<pid>` beside `dir`.
     pub(super) path: PathBuf,
     /// Working files, removed before the swap.
@@ -48,7 +50,7 @@ impl Staging {
         // From here on the lock is released on every way out (Drop).
         let mut staging = Staging {
             dir: dir.to_path_buf(),
-            lock,
+            _lock: lock,
             path: PathBuf::new(),
             work: PathBuf::new(),
         };
@@ -99,15 +101,89 @@ impl Drop for Staging {
         if !self.path.as_os_str().is_empty() {
             let _ = std::fs::remove_dir_all(&self.path);
         }
-        let _ = std::fs::remove_file(&self.lock);
     }
 }
 
-/// Takes the lock of the output folder `name` in `parent`: a file holding
-/// this process's id, created only if none exists. A lock of a process
-/// that is gone is taken over; one of a running process is an error, so
-/// two runs never write one folder at once.
-fn lock(parent: &Path, name: &str) -> Result<PathBuf, WriteError> {
+/// The lock of an output folder, held while a run writes it.
+struct Lock {
+    path: PathBuf,
+    /// The open lock file: on Unix the `flock` lives as long as it does,
+    /// and the kernel releases it when the process dies however it dies.
+    _file: std::fs::File,
+}
+
+impl Drop for Lock {
+    /// Removes the lock file while still holding it, so a run waiting on
+    /// this file finds it replaced and takes the new one ([`lock`]).
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn held_by_another(parent: &Path, name: &str, lock: &Path) -> WriteError {
+    let holder = std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .map_or_else(
+            || "another jixiao run".to_string(),
+            |pid| format!("another jixiao run (process {pid})"),
+        );
+    WriteError::Io {
+        path: parent.join(name),
+        cause: std::io::Error::other(format!(
+            "{holder} is writing this output folder; wait for it, or write elsewhere"
+        )),
+    }
+}
+
+/// Takes the lock of the output folder `name` in `parent`: an exclusive
+/// `flock` on `.<name>.jixiao-lock`, which holds the process id for the
+/// message of a run that finds it taken. Taking it is one system call, so
+/// two runs started together never both pass; a lock file whose holder
+/// died is free (the kernel released it); a lock file removed and created
+/// again between opening and locking it is opened again.
+#[cfg(unix)]
+fn lock(parent: &Path, name: &str) -> Result<Lock, WriteError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::MetadataExt as _;
+    use std::os::unix::io::AsRawFd as _;
+    let path = parent.join(format!(".{name}.jixiao-lock"));
+    for _ in 0..8 {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path))?;
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                return Err(held_by_another(parent, name, &path));
+            }
+            return Err(io(&path)(e));
+        }
+        let opened = file.metadata().map_err(io(&path))?;
+        let same = std::fs::metadata(&path)
+            .is_ok_and(|now| (now.dev(), now.ino()) == (opened.dev(), opened.ino()));
+        if !same {
+            continue; // released and removed by its holder meanwhile
+        }
+        file.set_len(0).map_err(io(&path))?;
+        file.write_all(std::process::id().to_string().as_bytes())
+            .map_err(io(&path))?;
+        return Ok(Lock { path, _file: file });
+    }
+    Err(io(&path)(std::io::Error::other(
+        "the lock could not be taken",
+    )))
+}
+
+/// Elsewhere: a lock file created only if none exists, holding this
+/// process's id; a lock of a process that is gone is taken over.
+#[cfg(not(unix))]
+fn lock(parent: &Path, name: &str) -> Result<Lock, WriteError> {
     use std::io::Write as _;
     let path = parent.join(format!(".{name}.jixiao-lock"));
     for _ in 0..2 {
@@ -119,21 +195,15 @@ fn lock(parent: &Path, name: &str) -> Result<PathBuf, WriteError> {
             Ok(mut f) => {
                 f.write_all(std::process::id().to_string().as_bytes())
                     .map_err(io(&path))?;
-                return Ok(path);
+                return Ok(Lock { path, _file: f });
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let holder = std::fs::read_to_string(&path)
                     .ok()
                     .and_then(|t| t.trim().parse().ok());
-                if let Some(pid) = holder.filter(|p| *p != std::process::id() && alive(*p)) {
-                    return Err(WriteError::Io {
-                        path: parent.join(name),
-                        cause: std::io::Error::other(format!(
-                            "another jixiao run (process {pid}) is writing this output folder; wait for it, or write elsewhere"
-                        )),
-                    });
+                if holder.is_some_and(|p: u32| p != std::process::id() && alive(p)) {
+                    return Err(held_by_another(parent, name, &path));
                 }
-                // Left by a run that is gone (or unreadable): taken over.
                 let _ = std::fs::remove_file(&path);
             }
             Err(e) => return Err(io(&path)(e)),
@@ -323,6 +393,23 @@ mod tests {
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
+    }
+
+    /// Issue 25: a lock file just created, its process id not yet written,
+    /// was taken for a dead run's and removed, and both runs wrote.
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_taken_but_not_yet_written_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path(), "out").unwrap();
+        std::fs::write(&first.path, "").unwrap();
+        let second = lock(dir.path(), "out");
+        assert!(second.is_err(), "both hold the lock");
+        assert!(first.path.exists(), "the loser left the winner's lock");
+        drop(first);
+        assert!(!dir.path().join(".out.jixiao-lock").exists());
+        let again = lock(dir.path(), "out").unwrap();
+        assert!(again.path.exists());
     }
 
     #[test]

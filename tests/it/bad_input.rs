@@ -524,6 +524,33 @@ fn symlinked_workbooks_are_read_and_a_symlink_loop_is_an_issue() {
     assert_eq!(looped.get("source_file"), "in/loop", "{looped:?}");
 }
 
+/// Issue 25: a pipe or a device named as an input was walked as an empty
+/// folder: exit 0, and the tables of the run before replaced by empty ones.
+#[cfg(unix)]
+#[test]
+fn a_pipe_or_device_named_as_an_input_is_an_error_and_the_tables_stay() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    assert_exit(
+        &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
+        0,
+    );
+    let before = wd.csv("out/projects.csv").len();
+    let fifo = wd.path("pipe.xlsx");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for input in [fifo.to_str().unwrap(), "/dev/null"] {
+        let out = wd.run(&["extract", input, "--out", "out", "--format", "csv"]);
+        assert_exit(&out, 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is not a file or a folder"), "{stderr}");
+        assert_eq!(wd.csv("out/projects.csv").len(), before);
+    }
+}
+
 #[test]
 fn a_pipe_is_noted_in_a_folder_and_refused_by_inspect_without_hanging() {
     let wd = Workdir::new();
@@ -545,12 +572,17 @@ fn a_pipe_is_noted_in_a_folder_and_refused_by_inspect_without_hanging() {
 
 /// Two runs at once into one folder: the second stops at once (exit 2),
 /// naming the first, and the folder is as the first leaves it.
+#[cfg(unix)]
 #[test]
 fn a_second_run_into_a_busy_output_folder_stops_at_once() {
     let wd = Workdir::new();
     wd.sample_into("in");
     // A lock held by a running process: this test's.
     wd.write(".out.jixiao-lock", std::process::id().to_string());
+    let held = std::fs::File::open(wd.path(".out.jixiao-lock")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    let r = unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) };
+    assert_eq!(r, 0);
     let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
     assert_exit(&out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -561,6 +593,7 @@ fn a_second_run_into_a_busy_output_folder_stops_at_once() {
         "the other run's lock left alone"
     );
     // A lock left by a run that is gone is taken over, and released.
+    drop(held);
     wd.write(".out.jixiao-lock", "4194300");
     assert_exit(
         &wd.run(&["extract", "in", "--out", "out", "--format", "csv"]),
@@ -765,4 +798,42 @@ fn an_ods_with_its_mimetype_anywhere_is_read_and_an_encrypted_one_is_said_so() {
         issues[0].get("message").contains("password-protected"),
         "{issues:?}"
     );
+}
+
+/// Issue 25: the lock was a file created and then written, so a run that
+/// read it in between took it for a dead run's and removed it, and both
+/// ran. Eight runs started together into one folder: each either wrote it
+/// or stopped naming another run, and the folder is whole.
+#[test]
+fn runs_started_together_never_both_write_one_folder() {
+    let wd = Workdir::new();
+    wd.sample_into("in");
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            wd.command(&["extract", "in", "--out", "out", "--format", "csv", "-q"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut wrote = 0;
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => wrote += 1,
+            Some(2) => assert!(stderr.contains("another jixiao run"), "{stderr}"),
+            other => panic!("exit {other:?}: {stderr}"),
+        }
+    }
+    assert!(wrote >= 1);
+    assert_eq!(wd.csv("out/projects.csv").len(), 10);
+    assert!(!wd.path(".out.jixiao-lock").exists());
+    let left: Vec<_> = std::fs::read_dir(wd.path("."))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("jixiao-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
