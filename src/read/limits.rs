@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 /// zeros a thousand times).
 const RATIO_FROM_BYTES: u64 = 8 << 20;
 
+/// What the refusal of a ZIP container whose entries overlap says
+/// ([`super::xml::overlap_refused`]): a refusal, not a damage another
+/// reader might get past.
+pub const OVERLAP: &str = "share their bytes";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -90,7 +95,7 @@ impl Limits {
     /// key): the file must not then be handed to another reader, which
     /// would spend what the budget saved.
     pub fn is_refusal(reason: &str) -> bool {
-        reason.contains("limits.")
+        reason.contains("limits.") || reason.contains(OVERLAP)
     }
 
     pub fn part_bytes(&self) -> u64 {

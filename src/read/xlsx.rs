@@ -235,6 +235,9 @@ fn resolve(dir: &str, target: &str) -> String {
 pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileContent, NotRead> {
     let fail = NotRead;
     let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(e.to_string()))?;
+    if let Some(pair) = super::xml::overlapping_entries(&zip) {
+        return Err(fail(super::xml::overlap_refused(pair)));
+    }
     let mut pkg = Package {
         bytes,
         zip,

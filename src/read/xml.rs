@@ -111,12 +111,61 @@ fn push_text(nodes: &mut Vec<Node>, text: &str) {
     }
 }
 
+/// The first two entries of a ZIP container whose stored data overlap,
+/// if any: a package written by an office suite never shares bytes
+/// between parts, and overlapping entries are how a small zip bomb
+/// inflates one stream many times (entries pointing into each other).
+/// Told from the central directory alone: each entry spans at least its
+/// local header (30 bytes and its name) and its compressed data.
+pub fn overlapping_entries<R: std::io::Read + std::io::Seek>(
+    zip: &zip::ZipArchive<R>,
+) -> Option<(String, String)> {
+    let mut spans: Vec<(u64, u64, usize)> = (0..zip.len())
+        .filter_map(|i| {
+            let e = zip.by_index_data(i).ok()?;
+            let start = e.header_start();
+            let end = start
+                .saturating_add(30 + e.name_raw().len() as u64)
+                .saturating_add(e.compressed_size());
+            Some((start, end, i))
+        })
+        .collect();
+    spans.sort_unstable();
+    let name = |i: usize| {
+        zip.by_index_data(i).map_or_else(
+            |_| format!("entry {i}"),
+            |e| String::from_utf8_lossy(e.name_raw()).into_owned(),
+        )
+    };
+    spans
+        .windows(2)
+        .find(|w| w[0].1 > w[1].0)
+        .map(|w| (name(w[0].2), name(w[1].2)))
+}
+
+/// The refusal of a container whose entries overlap.
+pub fn overlap_refused((a, b): (String, String)) -> String {
+    format!(
+        "the file's ZIP entries {a} and {b} {} (a zip bomb's trick; no office suite writes this); not read",
+        super::limits::OVERLAP
+    )
+}
+
+/// Opens a ZIP container, refusing one whose entries overlap.
+pub fn open_zip<R: std::io::Read + std::io::Seek>(reader: R) -> Result<zip::ZipArchive<R>, String> {
+    let zip = zip::ZipArchive::new(reader).map_err(|e| {
+        format!("the file is damaged: its ZIP container is truncated or corrupt ({e})")
+    })?;
+    match overlapping_entries(&zip) {
+        Some(pair) => Err(overlap_refused(pair)),
+        None => Ok(zip),
+    }
+}
+
 /// Reads one part of a ZIP container as UTF-8 text.
 pub fn zip_part(bytes: &[u8], part: &str, limits: &Limits) -> Result<String, String> {
     use std::io::Read;
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
-        format!("the file is damaged: its ZIP container is truncated or corrupt ({e})")
-    })?;
+    let mut archive = open_zip(std::io::Cursor::new(bytes))?;
     let entry = archive
         .by_name(part)
         .map_err(|_| format!("the archive has no {part}"))?;

@@ -360,7 +360,33 @@ pub fn calamine_hostiles() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ("huge-sst.xlsb", huge_sst, "limits."),
         ("far.xlsb", far_xlsb, "column 70001"),
         ("fallback-long-sst.xlsx", fallback, "limits.text_mib"),
+        (
+            "overlap.xlsx",
+            overlapping(bare_xlsx("", &[], 1)),
+            "share their bytes",
+        ),
     ]
+}
+
+/// `package` with its last central-directory entry pointing at the first
+/// entry's local header: two entries sharing their bytes, the trick of
+/// the small zip bombs that inflate one stream many times.
+fn overlapping(mut package: Vec<u8>) -> Vec<u8> {
+    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]) as usize;
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+    let eocd = (0..package.len() - 21)
+        .rev()
+        .find(|&i| package[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .expect("an end of central directory");
+    let entries = u16_at(&package, eocd + 10);
+    let mut at = u32_at(&package, eocd + 16);
+    let first = u32_at(&package, at + 42) as u32;
+    for _ in 0..entries - 1 {
+        at +=
+            46 + u16_at(&package, at + 28) + u16_at(&package, at + 30) + u16_at(&package, at + 32);
+    }
+    package[at + 42..at + 46].copy_from_slice(&first.to_le_bytes());
+    package
 }
 
 /// An `.xlsx` that jixiao's own reader fails and calamine reads: both
