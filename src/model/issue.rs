@@ -114,6 +114,9 @@ issue_codes! {
     /// A value has more decimals than its output column holds (an amount finer than one 分 in the pipeline's `amount_unit`; a percentage or target with more than 6 decimals). It is rounded half away from zero (四舍五入); the `_raw` column keeps the text.
     ValueRounded = "value_rounded", Warning,
         "A value has more decimals than its output column holds (an amount finer than one 分 in the pipeline's `amount_unit`; a percentage or target with more than 6 decimals). It is rounded half away from zero (四舍五入); the `_raw` column keeps the text.";
+    /// A text longer than an xlsx cell holds (32,767 characters): `tables.xlsx` and the feedback workbooks cut it; CSV and Parquet keep it whole.
+    ValueCutInXlsx = "value_cut_in_xlsx", Warning,
+        "A text longer than an xlsx cell holds (32,767 characters): `tables.xlsx` and the feedback workbooks cut it to that length; the CSV and Parquet tables keep it whole.";
     /// The form states no unit for its amounts.
     AmountUnitAssumed = "amount_unit_assumed", Warning,
         "The form states no unit for its amounts (no `单位：元`, no `(万元)` in a money label or the header above it, none on a cover sheet): they were read in the pipeline's `default_source_unit`. Check the form and state the unit.";
@@ -215,6 +218,7 @@ impl IssueCode {
             ),
             AmountNotNumber => ("金额不是数字", "请填写数字金额，如 20.00"),
             ValueRounded => ("数值小数位过多，已四舍五入", "请核对该数值的精度"),
+            ValueCutInXlsx => ("文字超过 Excel 单元格上限，已截断", "请精简该单元格的内容"),
             AmountUnitAssumed => ("表中未注明金额单位", "请注明金额单位（如“单位：万元”）"),
             AmountImplausible => (
                 "预算数与金额单位不相称（疑似元与万元混淆）",

@@ -10,6 +10,11 @@ use crate::grid::Pos;
 pub use crate::vocab::kind::{FormKind, Stage};
 
 mod facts;
+
+/// The most characters an xlsx cell holds (Excel's limit): a longer text
+/// is cut to this in `tables.xlsx` and the feedback workbooks, and the
+/// cut is a `value_cut_in_xlsx` warning.
+pub const XLSX_CELL_CHARS: usize = 32_767;
 pub mod issue;
 pub mod report;
 pub mod schema;

@@ -82,6 +82,7 @@ pub fn validate_form(form: &Records, code_groups: &[String]) -> Vec<Issue> {
         duplicate_goals(p, form, &mut out);
         garbled_targets(p, form, &mut out);
         results::check(p, form, &mut out);
+        cut_in_xlsx(p, form, &mut out);
     }
     out
 }
@@ -282,6 +283,69 @@ fn duplicate_goals(p: &Project, form: &Records, out: &mut Vec<Issue>) {
 
 /// A percentage-like target over 100, or a value that reads as two numbers
 /// run together (`85100`, `90100`).
+/// Texts longer than an xlsx cell holds, each with its row's cell and
+/// column: `tables.xlsx` and the feedback workbooks cut them.
+fn cut_in_xlsx(p: &Project, form: &Records, out: &mut Vec<Issue>) {
+    let max = crate::model::XLSX_CELL_CHARS;
+    // Bytes first: a text of at most `max` bytes has at most `max` chars.
+    let long = |t: &str| t.len() > max && t.chars().nth(max).is_some();
+    let mut say = |column: &str, text: &str, source: &Source| {
+        if long(text) {
+            let message = format!(
+                "{}: {column} holds {} characters, more than an xlsx cell holds ({max}); tables.xlsx and the feedback workbooks cut it, the CSV and Parquet tables keep it whole",
+                name_of(p),
+                text.chars().count()
+            );
+            out.push(issue(p, IssueCode::ValueCutInXlsx, message, source.clone()));
+        }
+    };
+    for (column, text) in [
+        ("unit", p.unit_raw.as_str()),
+        ("project_code", p.project_code_raw.as_str()),
+        (
+            "project_name",
+            p.project_name.as_deref().unwrap_or_default(),
+        ),
+        ("title", p.title.as_deref().unwrap_or_default()),
+        ("purpose", p.purpose.as_deref().unwrap_or_default()),
+        ("func_class", p.func_class_raw.as_str()),
+    ] {
+        say(column, text, &p.source);
+    }
+    for i in &form.indicators {
+        let result = i.result.as_ref();
+        for (column, text) in [
+            ("level1", i.level1_raw.as_str()),
+            ("level2", i.level2_raw.as_str()),
+            ("level3", i.level3.as_deref().unwrap_or_default()),
+            ("description", i.description.as_deref().unwrap_or_default()),
+            ("target", i.target_raw.as_str()),
+            ("basis", i.basis.as_deref().unwrap_or_default()),
+            ("actual", result.map_or("", |r| r.actual_raw.as_str())),
+            (
+                "deviation_note",
+                result
+                    .and_then(|r| r.deviation_note.as_deref())
+                    .unwrap_or_default(),
+            ),
+        ] {
+            say(column, text, &i.source);
+        }
+    }
+    for g in &form.goals {
+        say("goal", &g.goal, &g.source);
+    }
+    for t in &form.tasks {
+        for (column, text) in [
+            ("task", &t.task),
+            ("content", &t.content),
+            ("duty", &t.duty),
+        ] {
+            say(column, text.as_deref().unwrap_or_default(), &t.source);
+        }
+    }
+}
+
 fn garbled_targets(p: &Project, form: &Records, out: &mut Vec<Issue>) {
     for i in &form.indicators {
         let Some(v) = i.target_value else { continue };

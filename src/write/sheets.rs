@@ -53,7 +53,7 @@ pub struct Sheet<'a> {
 }
 
 /// The longest text a cell holds (Excel's limit).
-const MAX_CELL: usize = 32_767;
+const MAX_CELL: usize = crate::model::XLSX_CELL_CHARS;
 
 /// The size from which a sheet's XML is deflated.
 const DEFLATE_FROM: usize = 64 * 1024;

@@ -837,3 +837,39 @@ fn runs_started_together_never_both_write_one_folder() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Issue 25: a text longer than an xlsx cell holds was cut in
+/// `tables.xlsx` without a word. Now it is a warning naming its cell and
+/// column, and the CSV keeps it whole.
+#[test]
+fn a_value_cut_to_fit_an_xlsx_cell_is_a_warning_naming_the_cell() {
+    let wd = Workdir::new();
+    let path = wd.path("in/long.xlsx");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    crate::common::hostile::one_project(&path);
+    let purpose = SEED[0].purpose;
+    let long = format!("{purpose}{}", "长".repeat(40_000));
+    patch_xlsx(&path, "xl/sharedStrings.xml", |xml| {
+        assert!(xml.contains(purpose), "the purpose is a shared string");
+        xml.replacen(purpose, &long, 1)
+    });
+    let out = wd.run(&["extract", "in", "--out", "out", "--format", "csv"]);
+    assert_exit(&out, 0);
+    let issues = wd.csv("out/issues.csv");
+    let cut: Vec<_> = issues
+        .iter()
+        .filter(|r| r.get("code") == "value_cut_in_xlsx")
+        .collect();
+    assert_eq!(cut.len(), 1, "{issues:?}");
+    assert!(
+        cut[0].get("message").contains("purpose holds 40"),
+        "{cut:?}"
+    );
+    assert_eq!(cut[0].get("source_file"), "in/long.xlsx");
+    assert!(!cut[0].get("source_cell").is_empty());
+    let projects = wd.csv("out/projects.csv");
+    assert_eq!(
+        projects[0].get("purpose").chars().count(),
+        long.chars().count()
+    );
+}
