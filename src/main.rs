@@ -304,8 +304,14 @@ fn batch_run(mut p: Pipeline, batch: &Batch, stop: Stop) -> anyhow::Result<ExitC
     } else {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {per_sec}  ETA {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {rate}  ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&files_per_second(s.per_sec()));
+                    },
+                ),
         );
         bar
     };
@@ -325,6 +331,15 @@ fn batch_run(mut p: Pipeline, batch: &Batch, stop: Stop) -> anyhow::Result<ExitC
         eprint!("{}", pipeline::status_table(&summary, colours()));
     }
     Ok(exit_code(summary.errors))
+}
+
+/// A rate as a person reads it: `462 files/s`, `3.5 files/s`.
+fn files_per_second(rate: f64) -> String {
+    match rate {
+        r if !r.is_finite() || r <= 0.0 => "– files/s".to_string(),
+        r if r < 10.0 => format!("{r:.1} files/s"),
+        r => format!("{r:.0} files/s"),
+    }
 }
 
 /// Whether standard error shows colours: a terminal, not `TERM=dumb`, no
@@ -365,5 +380,19 @@ fn print_out(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::files_per_second;
+
+    /// Issue 25: the bar showed `462.2547/s`.
+    #[test]
+    fn the_progress_rate_reads_as_a_person_says_it() {
+        assert_eq!(files_per_second(462.2547), "462 files/s");
+        assert_eq!(files_per_second(3.46), "3.5 files/s");
+        assert_eq!(files_per_second(f64::NAN), "– files/s");
+        assert_eq!(files_per_second(0.0), "– files/s");
     }
 }
