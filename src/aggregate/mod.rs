@@ -495,9 +495,9 @@ fn finish_means(table: &mut Table, a: &Aggregation, min_scale: &dyn Fn(&str) -> 
             .iter()
             .zip(&counts)
             .map(|(s, n)| match (s, n) {
-                (Some(s), Some(n)) if *n > 0 => {
-                    Some((*s / Decimal::from(*n)).round_dp(scale).normalize())
-                }
+                (Some(s), Some(n)) if *n > 0 => Some(
+                    crate::vocab::money::round_half_up(*s / Decimal::from(*n), scale).normalize(),
+                ),
                 _ => None,
             })
             .collect();

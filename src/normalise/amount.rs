@@ -60,8 +60,7 @@ pub fn fit_scale(v: Decimal, scale: u32) -> (Decimal, bool) {
         return (n, false);
     }
     (
-        n.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-            .normalize(),
+        crate::vocab::money::round_half_up(n, scale).normalize(),
         true,
     )
 }

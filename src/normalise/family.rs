@@ -3,7 +3,7 @@
 //! rate recomputed and held against the one written, a project code
 //! written in front of the project's name, a score as written.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use super::amount::{fit_scale, parse_decimal};
 use super::target::Target;
@@ -72,7 +72,7 @@ pub fn rate_agrees(written: &str, rate: Decimal) -> Option<bool> {
     let percent = text.ends_with('%');
     let number = parse_decimal(text.trim_end_matches('%')).ok()??;
     let agrees = |shown: Decimal, value: Decimal| {
-        value.round_dp_with_strategy(shown.scale(), RoundingStrategy::MidpointAwayFromZero) == shown
+        crate::vocab::money::round_half_up(value, shown.scale()) == shown
     };
     let as_fraction = !percent && number <= Decimal::new(15, 1) && rate > Decimal::new(15, 1);
     Some(if as_fraction {

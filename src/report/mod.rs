@@ -9,7 +9,7 @@ pub mod chart;
 pub mod feedback;
 pub mod page;
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 /// Text made safe in HTML text and in a quoted attribute value (line
 /// breaks kept as `<br>`).
@@ -39,7 +39,7 @@ pub fn escape(s: &str) -> String {
 /// An amount as people read it: two decimals (half away from zero),
 /// thousands separated (`1,234.56`).
 pub fn money(d: Decimal) -> String {
-    let d = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let d = crate::vocab::money::round_half_up(d, 2);
     let text = format!("{:.2}", d);
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),

@@ -317,7 +317,7 @@ fn percent_bar(label: String, v: Decimal) -> Bar {
     Bar {
         label,
         value: float(v),
-        shown: format!("{}%", v.round_dp(2)),
+        shown: format!("{}%", crate::vocab::money::round_half_up(v, 2)),
     }
 }
 

@@ -25,7 +25,7 @@ pub(super) fn check(p: &Project, form: &Records, out: &mut Vec<Issue>) {
                     "{}: the execution rate written is '{}', but 全年执行数 ÷ 全年预算数 is {}% — check the amounts or the rate",
                     name_of(p),
                     written.trim(),
-                    rate.round_dp(2)
+                    crate::vocab::money::round_half_up(rate, 2)
                 ),
                 p.source.clone(),
             ));

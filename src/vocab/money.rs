@@ -179,3 +179,25 @@ mod tests {
         assert_eq!(find_money_unit("预算数(元)"), Some(MoneyUnit::Yuan));
     }
 }
+
+/// `d` rounded to `dp` decimals half away from zero (四舍五入), the one
+/// rounding rule of every figure jixiao writes or shows (`round_dp`
+/// alone rounds half to even: 0.125 → 0.12).
+pub fn round_half_up(d: rust_decimal::Decimal, dp: u32) -> rust_decimal::Decimal {
+    d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::round_half_up;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn halves_round_away_from_zero_as_the_docs_promise() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(round_half_up(d("0.125"), 2), d("0.13"));
+        assert_eq!(round_half_up(d("-0.125"), 2), d("-0.13"));
+        assert_eq!(round_half_up(d("2.5"), 0), d("3"));
+        assert_eq!(round_half_up(d("2.4999"), 0), d("2"));
+    }
+}
