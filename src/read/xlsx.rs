@@ -277,14 +277,11 @@ pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileC
         .map(|(id, kind, path)| (id.as_str(), (kind.as_str(), path.as_str())))
         .collect();
     let listed = book.len();
+    let mut missing = Vec::new();
     for (sheet, id) in book.into_iter().take(limits.sheets) {
         let rel = id.and_then(|id| rels.get(id.as_str()).copied());
         let Some((kind, path)) = rel else {
-            content.sheet_errors.push(ReadError::Sheet {
-                sheet,
-                reason: "the workbook lists this sheet but the package does not hold it"
-                    .to_string(),
-            });
+            missing.push(sheet);
             continue;
         };
         if !kind.ends_with("/worksheet") {
@@ -295,8 +292,33 @@ pub(super) fn read(bytes: &[u8], display: &str, limits: &Limits) -> Result<FileC
             .and_then(|xml| read_sheet(xml, &shared, limits));
         content.push_sheet(display, sheet, parsed);
     }
+    missing_sheets(&mut content, missing);
     content.too_many_sheets(listed, limits.sheets);
     Ok(content)
+}
+
+/// Sheets the workbook lists but the package does not hold: one error
+/// each, or one for them all when there are more than three (a damaged
+/// or hostile workbook may list a thousand).
+fn missing_sheets(content: &mut FileContent, missing: Vec<String>) {
+    const WHY: &str = "the workbook lists this sheet but the package does not hold it";
+    if missing.len() <= 3 {
+        for sheet in missing {
+            let reason = WHY.to_string();
+            content
+                .sheet_errors
+                .push(ReadError::Sheet { sheet, reason });
+        }
+        return;
+    }
+    let (n, first) = (missing.len(), &missing[0]);
+    content.sheet_errors.push(ReadError::Sheet {
+        sheet: format!("{first} and {} more", n - 1),
+        reason: format!(
+            "the workbook lists {n} sheets that the package does not hold ({}, …)",
+            missing[..3].join(", ")
+        ),
+    });
 }
 
 /// A cell's `t` attribute.

@@ -174,10 +174,13 @@ fn every_hostile_file_beside_the_sample(address_kib: Option<u64>) {
     let issues = wd.csv("out/issues.csv");
     for name in names {
         let file = format!("in/hostile/{name}");
-        assert!(
-            issues.iter().any(|r| r.get("source_file") == file),
-            "{file} is named in the issues"
-        );
+        let rows = issues
+            .iter()
+            .filter(|r| r.get("source_file") == file)
+            .count();
+        // A few rows, never a flood (sheets.xlsx once gave one row for
+        // each of the 999 sheets it lists and does not hold).
+        assert!((1..=3).contains(&rows), "{file}: {rows} issue rows");
     }
     let says = |file: &str, what: &str| {
         issues.iter().any(|r| {
