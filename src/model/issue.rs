@@ -90,6 +90,9 @@ issue_codes! {
     /// The file could not be opened as a workbook (empty, corrupt, not really a spreadsheet, or a failure inside the reader). Nothing from it is in the tables; the rest of the batch went on.
     FileUnreadable = "file_unreadable", Error,
         "The file could not be opened as a workbook (empty, corrupt, not really a spreadsheet, or a failure inside the reader). Nothing from it is in the tables; the rest of the batch went on.";
+    /// jixiao itself failed on the file (a caught panic: a bug, not the file's fault).
+    InternalError = "internal_error", Error,
+        "jixiao itself failed on this file (a bug in jixiao, caught: not the file's fault). Nothing from it is in the tables; the rest of the batch went on. Please report it with the file.";
     /// One sheet of a workbook could not be read; the other sheets were.
     SheetUnreadable = "sheet_unreadable", Error,
         "One sheet of a workbook could not be read; the other sheets were.";
@@ -197,6 +200,7 @@ impl IssueCode {
     pub fn zh(self) -> (&'static str, &'static str) {
         use IssueCode::*;
         match self {
+            InternalError => ("程序内部错误（非报送文件问题）", "无需修改，财政局将处理"),
             FileUnreadable => (
                 "文件无法读取（空文件、已损坏、加密或并非表格文件）",
                 "请重新导出为 .xlsx 文件后再次报送",

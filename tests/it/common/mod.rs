@@ -149,8 +149,25 @@ impl Workdir {
     }
 
     /// Reads `rel` as CSV into rows of named fields.
+    /// The rows of a CSV table. Reading an `issues` table also asserts
+    /// that jixiao caught no panic of its own (`internal_error`): a bad
+    /// or hostile file must be refused, never survived by a caught bug.
     pub fn csv(&self, rel: &str) -> Vec<Row> {
-        read_csv(&self.path(rel))
+        let rows = read_csv(&self.path(rel));
+        if rel.ends_with("issues.csv") {
+            let caught: Vec<&Row> = rows
+                .iter()
+                .filter(|r| {
+                    r.0.iter()
+                        .any(|(k, v)| k == "code" && v == "internal_error")
+                })
+                .collect();
+            assert!(
+                caught.is_empty(),
+                "jixiao caught a panic of its own: {caught:?}"
+            );
+        }
+        rows
     }
 }
 
