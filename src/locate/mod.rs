@@ -330,19 +330,25 @@ pub fn locate(grid: &Grid, labels: &[Label], dept_title: bool) -> Vec<Block> {
 /// one of them a level, the indicator's name or its target: the header
 /// rows of a sheet's indicator tables, in order.
 pub fn indicator_header_rows(labels: &[Label]) -> Vec<Pos> {
+    header_rows_of(labels.iter().map(|l| (l.pos, l.field)))
+}
+
+/// [`indicator_header_rows`] of labels given as (position, field), in
+/// row-major order.
+fn header_rows_of(labels: impl Iterator<Item = (Pos, Field)>) -> Vec<Pos> {
     let mut out: Vec<Pos> = Vec::new();
     let mut row: Option<(Pos, usize, bool)> = None;
-    for l in labels.iter().filter(|l| l.field.is_indicator_column()) {
+    for (pos, field) in labels.filter(|(_, f)| f.is_indicator_column()) {
         let key = matches!(
-            l.field,
+            field,
             Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
         );
         match &mut row {
-            Some((first, n, has_key)) if first.row == l.pos.row => {
+            Some((first, n, has_key)) if first.row == pos.row => {
                 *n += 1;
                 *has_key |= key;
             }
-            _ => row = Some((l.pos, 1, key)),
+            _ => row = Some((pos, 1, key)),
         }
         if let Some((first, n, true)) = row {
             if n >= 2 && out.last().is_none_or(|p| p.row != first.row) {
@@ -580,10 +586,12 @@ impl Kinds {
                             k
                         }
                     }
-                } else {
+                } else if std::sync::Arc::strong_count(t) > 1 {
                     *shared
                         .entry(t.as_ptr())
                         .or_insert_with(|| matcher.kind(t, &mut buf))
+                } else {
+                    matcher.kind(t, &mut buf)
                 };
                 if let Some(kind) = kind {
                     kinds.push((pos, kind));
@@ -640,7 +648,7 @@ impl Kinds {
                     CellKind::Label(f, How::Listed) => {
                         !f.is_indicator_column() && f.money_line().is_none()
                     }
-                    _ => heads.iter().any(|h| h.0 == p.row),
+                    _ => heads.iter().any(|h| h.row == p.row),
                 })
                 .map_or(u32::MAX, |(p, _)| p.row - 1)
         };
@@ -648,36 +656,17 @@ impl Kinds {
         // without a header (a description written beside) is content too.
         heads
             .iter()
-            .map(|h| (h.0, h.1, u32::MAX, barrier(h.0)))
+            .map(|h| (h.row, h.col, u32::MAX, barrier(h.row)))
             .collect()
     }
 
-    fn header_rows(&self) -> Vec<(u32, u32, u32)> {
-        let mut rows: Vec<(u32, u32, u32, usize, bool)> = Vec::new();
-        for (pos, kind) in &self.0 {
-            let CellKind::Label(f, _) = kind else {
-                continue;
-            };
-            if !f.is_indicator_column() {
-                continue;
-            }
-            let key = matches!(
-                f,
-                Field::Level1 | Field::Level2 | Field::Level3 | Field::Target
-            );
-            match rows.last_mut() {
-                Some(r) if r.0 == pos.row => {
-                    r.2 = pos.col;
-                    r.3 += 1;
-                    r.4 |= key;
-                }
-                _ => rows.push((pos.row, pos.col, pos.col, 1, key)),
-            }
-        }
-        rows.into_iter()
-            .filter(|r| r.3 >= 2 && r.4)
-            .map(|r| (r.0, r.1, r.2))
-            .collect()
+    /// The header rows of the indicator tables among the labels (not the
+    /// inline ones): the first label of each.
+    fn header_rows(&self) -> Vec<Pos> {
+        header_rows_of(self.0.iter().filter_map(|(p, k)| match k {
+            CellKind::Label(f, _) => Some((*p, *f)),
+            _ => None,
+        }))
     }
 
     fn stands_as_label(
